@@ -1,0 +1,164 @@
+"""The live sandbox world that all simulators share in one process.
+
+`World` holds the generated tables (see `sandbox.schema`) and a clock. Simulators read it
+through `visible_orders` and friends, which only show what has happened by `World.now`, and
+change it through the few mutations a channel or supplier allows (setting a listing's
+quantity, placing a purchase order). `advance` moves the clock forward and lets the simulated
+business keep trading, so that what ichigen pushes out has a measurable effect.
+
+All access goes through `World.lock`: simulators serve from several threads.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from sandbox.schema import TABLES
+
+__all__ = ["AdvanceResult", "World", "WorldNotGeneratedError"]
+
+_EVENT_COLUMNS = ("paid_at", "shipped_at", "delivered_at", "cancelled_at", "note_updated_at")
+
+
+class WorldNotGeneratedError(FileNotFoundError):
+    """The sandbox has not been generated yet: run `oms sandbox generate` first."""
+
+
+@dataclass(frozen=True)
+class AdvanceResult:
+    """What happened while the clock moved forward."""
+
+    start: datetime
+    end: datetime
+    orders_created: int
+    units_sold: int
+    units_lost: int  # demand that found no listed stock on its channel
+
+
+class World:
+    """The generated business plus a clock; shared by every simulator in a process."""
+
+    def __init__(self, tables: dict[str, pl.DataFrame], *, now: datetime, manifest: dict[str, Any],
+                 root: Path | None = None) -> None:
+        missing = set(TABLES) - set(tables)
+        if missing:
+            raise ValueError(f"world is missing tables: {sorted(missing)}")
+        self.tables = tables
+        self.now = now
+        self.manifest = manifest
+        self.root = root
+        self.lock = threading.RLock()
+
+    @classmethod
+    def load(cls, world_dir: Path) -> World:
+        """Load a generated world from ``<data>/sandbox/world``."""
+        manifest_path = world_dir / "manifest.json"
+        if not manifest_path.exists():
+            raise WorldNotGeneratedError(
+                f"no sandbox world at {world_dir}: run `oms sandbox generate` first"
+            )
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        tables = {
+            name: pl.read_parquet(world_dir / f"{name}.parquet").cast(dict(schema))
+            for name, schema in TABLES.items()
+        }
+        now = datetime.fromisoformat(manifest["clock"]).astimezone(UTC)
+        return cls(tables, now=now, manifest=manifest, root=world_dir)
+
+    # --- reads -------------------------------------------------------------------------
+
+    def table(self, name: str) -> pl.DataFrame:
+        return self.tables[name]
+
+    def visible_orders(self, channel: str) -> pl.DataFrame:
+        """A channel's orders as of the clock, with `updated_at` and refunds to date.
+
+        Events after the clock are nulled; `updated_at` is the latest event that has happened,
+        including refunds of the order's lines.
+        """
+        now = self.now
+        orders = self.tables["orders"].filter(
+            (pl.col("channel") == channel) & (pl.col("created_at") <= now)
+        )
+        orders = orders.with_columns(
+            [
+                pl.when(pl.col(c) <= now).then(pl.col(c)).otherwise(None).alias(c)
+                for c in _EVENT_COLUMNS
+            ]
+        )
+        refunds = (
+            self.visible_returns()
+            .group_by("order_id")
+            .agg(pl.col("refunded_at").max().alias("last_refund_at"))
+        )
+        return (
+            orders.join(refunds, on="order_id", how="left")
+            .with_columns(
+                pl.max_horizontal("created_at", *_EVENT_COLUMNS, "last_refund_at").alias(
+                    "updated_at"
+                )
+            )
+            .drop("last_refund_at")
+        )
+
+    def visible_returns(self) -> pl.DataFrame:
+        """Refunds issued by the clock."""
+        return self.tables["returns"].filter(pl.col("refunded_at") <= self.now)
+
+    def lines_of(self, order_ids: pl.Series | list[str]) -> pl.DataFrame:
+        return self.tables["order_lines"].filter(pl.col("order_id").is_in(order_ids))
+
+    def listing_quantity(self, channel: str, sku: str, location_id: str) -> int | None:
+        hit = self.tables["listings"].filter(
+            (pl.col("channel") == channel)
+            & (pl.col("sku") == sku)
+            & (pl.col("location_id") == location_id)
+        )
+        return None if hit.is_empty() else int(hit["quantity"][0])
+
+    # --- mutations a channel or supplier allows ------------------------------------------
+
+    def set_listing(self, channel: str, sku: str, location_id: str, quantity: int) -> None:
+        """Set the absolute quantity a channel offers (a stock push)."""
+        if quantity < 0:
+            raise ValueError("a listed quantity cannot be negative")
+        with self.lock:
+            listings = self.tables["listings"]
+            key = (
+                (pl.col("channel") == channel)
+                & (pl.col("sku") == sku)
+                & (pl.col("location_id") == location_id)
+            )
+            row = pl.DataFrame(
+                {
+                    "channel": [channel],
+                    "sku": [sku],
+                    "location_id": [location_id],
+                    "quantity": [quantity],
+                    "updated_at": [self.now],
+                },
+                schema=TABLES["listings"],
+            )
+            self.tables["listings"] = pl.concat([listings.filter(~key), row])
+
+    def add_purchase_order(self, row: dict[str, Any]) -> None:
+        with self.lock:
+            frame = pl.DataFrame([row], schema=TABLES["purchase_orders"])
+            self.tables["purchase_orders"] = pl.concat([self.tables["purchase_orders"], frame])
+
+    def advance(self, *, days: int) -> AdvanceResult:
+        """Let the business trade for `days` more days, selling only what channels list."""
+        from sandbox.generator.live import trade  # the generator owns the demand model
+
+        with self.lock:
+            start = self.now
+            result = trade(self, days=days)
+            self.now = start + timedelta(days=days)
+            return AdvanceResult(start=start, end=self.now, **result)
