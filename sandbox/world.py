@@ -45,8 +45,14 @@ class AdvanceResult:
 class World:
     """The generated business plus a clock; shared by every simulator in a process."""
 
-    def __init__(self, tables: dict[str, pl.DataFrame], *, now: datetime, manifest: dict[str, Any],
-                 root: Path | None = None) -> None:
+    def __init__(
+        self,
+        tables: dict[str, pl.DataFrame],
+        *,
+        now: datetime,
+        manifest: dict[str, Any],
+        root: Path | None = None,
+    ) -> None:
         missing = set(TABLES) - set(tables)
         if missing:
             raise ValueError(f"world is missing tables: {sorted(missing)}")

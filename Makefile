@@ -1,0 +1,40 @@
+# ichigen: `make run` to see it work, `make test` to check it does.
+# Everything installs into .venv at the repo root from the committed uv.lock.
+
+SHELL := /bin/bash
+# uv is run as a module of the machine's python3 so it is found wherever pip put it.
+UV := python3 -m uv
+VENV := .venv
+OMS := $(VENV)/bin/oms
+PY := $(VENV)/bin/python
+
+.PHONY: install run test bench lint format clean-data
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --locked
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(OMS) demo
+
+test: install
+	$(VENV)/bin/pytest
+
+bench: install
+	$(OMS) bench --tier small
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	@if [ -d dbt_project/models ]; then $(VENV)/bin/sqlfluff lint dbt_project; fi
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean-data:
+	find data -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +

@@ -1,0 +1,138 @@
+"""The `oms` command line: one entry point for the sandbox, the pipeline and the app."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ichigen.demo import wait_for_interrupt
+from ichigen.settings import SANDBOX_PORTS, Settings, load_settings
+
+if TYPE_CHECKING:
+    from sandbox.simulators.serve import RunningSandbox
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="ichigen (一元): one place for every channel's orders, stock and customers.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+sandbox_app = typer.Typer(
+    help="The simulated business and its channel simulators.", no_args_is_help=True
+)
+app.add_typer(sandbox_app, name="sandbox")
+
+Scale = Annotated[str, typer.Option(help="Preset size: small (demo) or large (benchmarks).")]
+Days = Annotated[int | None, typer.Option(help="Days of history; overrides the preset.")]
+Seed = Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")]
+Faults = Annotated[
+    str,
+    typer.Option(help="Fault injection: off, all, or e.g. 'rate_limit=0.1,reset=0.05,duplicates'."),
+]
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _not_yet(what: str, issue: str) -> None:
+    typer.secho(f"`oms {what}` is not implemented yet ({issue}).", fg=typer.colors.YELLOW, err=True)
+    raise typer.Exit(code=2)
+
+
+@sandbox_app.command("generate")
+def sandbox_generate(scale: Scale = "small", days: Days = None, seed: Seed = 42) -> None:
+    """Generate the simulated business under $ICHIGEN_DATA_DIR/sandbox (deterministic)."""
+    from sandbox.build import build_sandbox
+
+    settings = _settings()
+    started = time.perf_counter()
+    summary = build_sandbox(settings.sandbox_dir, scale=scale, days=days, seed=seed)
+    elapsed = time.perf_counter() - started
+    typer.echo(summary.describe())
+    typer.echo(f"sandbox written to {settings.sandbox_dir} in {elapsed:.1f} s")
+
+
+@sandbox_app.command("serve")
+def sandbox_serve(
+    faults: Faults = "off",
+    port_base: Annotated[
+        int | None, typer.Option(help="First port; default: the fixed sandbox ports 8701-8704.")
+    ] = None,
+) -> None:
+    """Serve every channel simulator on 127.0.0.1 until interrupted."""
+    running = _start_simulators(_settings(), faults=faults, port_base=port_base)
+    try:
+        for name, url in running.urls.items():
+            typer.echo(f"{name} {url}")
+        wait_for_interrupt()
+    finally:
+        running.stop()
+
+
+def _start_simulators(settings: Settings, *, faults: str, port_base: int | None) -> RunningSandbox:
+    from sandbox.build import ensure_sandbox
+    from sandbox.simulators.faults import FaultPlan
+    from sandbox.simulators.serve import start_sandbox
+
+    try:
+        plan = FaultPlan.parse(faults)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--faults") from exc
+    world = ensure_sandbox(settings.sandbox_dir)
+    ports = (
+        dict(SANDBOX_PORTS)
+        if port_base is None
+        else {name: port_base + i for i, name in enumerate(SANDBOX_PORTS)}
+    )
+    return start_sandbox(
+        world, settings, faults=plan, ports=ports, drops_dir=settings.sandbox_dir / "drops"
+    )
+
+
+@app.command()
+def demo(
+    no_ui: Annotated[
+        bool, typer.Option("--no-ui", help="Run the pipeline once on the sandbox and exit.")
+    ] = False,
+    scale: Scale = "small",
+) -> None:
+    """Run the whole system on the sandbox: simulators, pipeline, app and Dagster UI."""
+    from ichigen.demo import run_demo
+
+    run_demo(_settings(), scale=scale, keep_running=not no_ui, echo=typer.echo)
+
+
+@app.command()
+def ingest(channel: Annotated[str | None, typer.Option(help="Only this channel.")] = None) -> None:
+    """Pull every channel into the landing zone."""
+    _not_yet("ingest", "the ingestion issue")
+
+
+@app.command()
+def build() -> None:
+    """Build the warehouse with dbt and publish the app's snapshot."""
+    _not_yet("build", "the warehouse issue")
+
+
+@app.command("app")
+def app_command() -> None:
+    """Serve the Streamlit app."""
+    _not_yet("app", "the Streamlit app issue")
+
+
+@app.command()
+def bench(tier: Annotated[str, typer.Option(help="small or large")] = "small") -> None:
+    """Run the benchmarks and write data/bench/*.json."""
+    _not_yet("bench", "the benchmarks issue")
+
+
+def main() -> None:  # pragma: no cover - console-script convenience
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

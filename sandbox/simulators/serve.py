@@ -1,0 +1,114 @@
+"""Start every simulator on 127.0.0.1 around one shared `World`.
+
+All simulators run in one process and share the world, so a stock push to one channel, a
+purchase order to a supplier and the passing of time are seen by all of them. Each also answers
+the sandbox-only control endpoints:
+
+- ``GET /_sandbox/clock``: the world's clock;
+- ``POST /_sandbox/advance`` with ``{"days": N}``: let the business trade N more days;
+- ``GET|PUT /_sandbox/faults``: the fault plan of that simulator (see `faults.FaultPlan`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ichigen.settings import SANDBOX_PORTS, Settings
+from sandbox.simulators.faults import FaultPlan
+from sandbox.simulators.http import Request, Response, SimulatorApp, SimulatorServer, json_response
+from sandbox.world import World
+
+__all__ = ["SIMULATORS", "RunningSandbox", "start_sandbox"]
+
+AppFactory = Callable[[World, Settings], SimulatorApp]
+
+
+def _factories() -> dict[str, AppFactory]:
+    # Imported here so that importing this module stays cheap and cycle-free.
+    from sandbox.simulators.amazon import AmazonApp
+    from sandbox.simulators.rakuten import RakutenApp
+    from sandbox.simulators.shopify import ShopifyApp
+    from sandbox.simulators.supplier import SupplierApp
+
+    return {
+        "shopify": ShopifyApp,
+        "amazon": AmazonApp,
+        "rakuten": RakutenApp,
+        "supplier": SupplierApp,
+    }
+
+
+SIMULATORS = tuple(SANDBOX_PORTS)
+
+
+@dataclass
+class RunningSandbox:
+    world: World
+    servers: dict[str, SimulatorServer] = field(default_factory=dict)
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {name: server.base_url for name, server in self.servers.items()}
+
+    def set_faults(self, plan: FaultPlan) -> None:
+        for server in self.servers.values():
+            server.faults.plan = plan
+
+    def stop(self) -> None:
+        for server in self.servers.values():
+            server.stop()
+
+
+def _world_control(world: World, drops_dir: Path | None) -> Callable[[Request], Response | None]:
+    def control(request: Request) -> Response | None:
+        if request.path == "/_sandbox/clock":
+            return json_response({"now": world.now.isoformat()})
+        if request.path == "/_sandbox/advance" and request.method == "POST":
+            days = int((request.json() or {}).get("days", 1))
+            if not 1 <= days <= 366:
+                return json_response({"error": "days must be between 1 and 366"}, status=400)
+            result = world.advance(days=days)
+            if drops_dir is not None:
+                # The file channels keep dropping files as the business trades on.
+                from sandbox.drops import write_drops
+
+                with world.lock:
+                    write_drops(world.tables, drops_dir, start=result.start, end=result.end)
+            payload = asdict(result)
+            payload["start"] = result.start.isoformat()
+            payload["end"] = result.end.isoformat()
+            return json_response(payload)
+        return None
+
+    return control
+
+
+def start_sandbox(
+    world: World,
+    settings: Settings,
+    *,
+    faults: FaultPlan | None = None,
+    ports: dict[str, int] | None = None,
+    only: tuple[str, ...] = SIMULATORS,
+    drops_dir: Path | None = None,
+) -> RunningSandbox:
+    """Start the simulators named in `only`; `ports` maps names to ports (0: any free port).
+
+    With `drops_dir`, advancing the clock also writes the POS, wholesale and stock files of the
+    days traded, as the stores and buyers would.
+    """
+    factories = _factories()
+    chosen = {name: (ports or {}).get(name, 0) for name in only}
+    running = RunningSandbox(world=world)
+    control = _world_control(world, drops_dir)
+    try:
+        for name, port in chosen.items():
+            app = factories[name](world, settings)
+            server = SimulatorServer(app, port=port, faults=faults, control=control)
+            running.servers[name] = server.start()
+    except BaseException:
+        running.stop()
+        raise
+    return running
