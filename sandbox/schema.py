@@ -265,9 +265,7 @@ TRUTH_DEMAND: Final = pl.Schema(
     }
 )
 
-TRUTH_STOCK: Final = pl.Schema(
-    {"sku": pl.String, "location_id": pl.String, "on_hand": pl.Int64}
-)
+TRUTH_STOCK: Final = pl.Schema({"sku": pl.String, "location_id": pl.String, "on_hand": pl.Int64})
 
 TRUTH_TABLES: Final[dict[str, pl.Schema]] = {
     "persons": TRUTH_PERSONS,
