@@ -23,8 +23,10 @@ run: install
 test: install
 	$(VENV)/bin/pytest
 
+# The large tier is where the targets are set; `make bench BENCH_TIER=small` for a quick look.
+BENCH_TIER ?= large
 bench: install
-	$(OMS) bench --tier small
+	$(OMS) bench --tier $(BENCH_TIER)
 
 lint: install
 	$(VENV)/bin/ruff check .

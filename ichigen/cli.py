@@ -60,7 +60,10 @@ def sandbox_generate(scale: Scale = "small", days: Days = None, seed: Seed = 42)
 def sandbox_serve(
     faults: Faults = "off",
     port_base: Annotated[
-        int | None, typer.Option(help="First port; default: the fixed sandbox ports 8701-8704.")
+        int | None,
+        typer.Option(
+            help="First port; default: the ports of the configured loopback URLs (8701-8704)."
+        ),
     ] = None,
 ) -> None:
     """Serve every channel simulator on 127.0.0.1 until interrupted."""
@@ -84,7 +87,7 @@ def _start_simulators(settings: Settings, *, faults: str, port_base: int | None)
         raise typer.BadParameter(str(exc), param_hint="--faults") from exc
     world = ensure_sandbox(settings.sandbox_dir)
     ports = (
-        dict(SANDBOX_PORTS)
+        settings.sandbox_ports()
         if port_base is None
         else {name: port_base + i for i, name in enumerate(SANDBOX_PORTS)}
     )
@@ -126,8 +129,15 @@ def app_command() -> None:
 
 @app.command()
 def bench(tier: Annotated[str, typer.Option(help="small or large")] = "small") -> None:
-    """Run the benchmarks and write data/bench/*.json."""
-    _not_yet("bench", "the benchmarks issue")
+    """Run the benchmarks of a tier, print a table and write it to data/bench/*.json.
+
+    Today: sandbox generation time and peak memory; the benchmark issue adds the pipeline.
+    """
+    from benchmarks.run import run_benchmarks
+
+    if tier not in ("small", "large"):
+        raise typer.BadParameter("choose small or large", param_hint="--tier")
+    run_benchmarks(tier, out_dir=_settings().data_dir / "bench", echo=typer.echo)
 
 
 def main() -> None:  # pragma: no cover - console-script convenience

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import httpx
 
-from ichigen.settings import SANDBOX_PORTS, Settings
+from ichigen.settings import Settings
 
 __all__ = ["run_demo", "wait_for_interrupt"]
 
@@ -29,7 +29,7 @@ def run_demo(settings: Settings, *, scale: str, keep_running: bool, echo: Echo) 
         echo(build_sandbox(settings.sandbox_dir, scale=scale).describe())
     world = ensure_sandbox(settings.sandbox_dir)
     running = start_sandbox(
-        world, settings, ports=dict(SANDBOX_PORTS), drops_dir=settings.sandbox_dir / "drops"
+        world, settings, ports=settings.sandbox_ports(), drops_dir=settings.sandbox_dir / "drops"
     )
     try:
         for name, url in running.urls.items():

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -159,6 +160,19 @@ class Settings:
     @property
     def sandbox_dir(self) -> Path:
         return self.data_dir / "sandbox"
+
+    def sandbox_ports(self) -> dict[str, int]:
+        """Where the simulators should listen so that these settings reach them.
+
+        A channel configured with a loopback URL is served on that URL's port; one pointed at a
+        real service keeps its default sandbox port (nothing will call it there).
+        """
+        ports = dict(SANDBOX_PORTS)
+        for name in SANDBOX_PORTS:
+            url = urlsplit(getattr(self, name).url)
+            if url.hostname in ("127.0.0.1", "localhost") and url.port:
+                ports[name] = url.port
+        return ports
 
 
 def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:

@@ -72,7 +72,7 @@ class World:
             )
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         tables = {
-            name: pl.read_parquet(world_dir / f"{name}.parquet").cast(dict(schema))
+            name: pl.read_parquet(world_dir / f"{name}.parquet").cast(schema)
             for name, schema in TABLES.items()
         }
         now = datetime.fromisoformat(manifest["clock"]).astimezone(UTC)

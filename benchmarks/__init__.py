@@ -1,0 +1,1 @@
+"""Benchmarks: how fast, how big, how close to the limit. Run by `oms bench`, never by tests."""

@@ -1,0 +1,67 @@
+"""How long the sandbox takes to generate, and how much memory it needs.
+
+Each preset runs in a fresh interpreter that reports its own peak RSS (the kernel's
+high-water mark for that process), so one measurement never inherits another's memory.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+
+__all__ = ["TARGETS", "GenerationFigure", "measure_generation"]
+
+# Targets from the sandbox issue: the demo preset in seconds, the large one in a few minutes,
+# both in bounded memory (well inside the 24 GiB machine, next to a running pipeline).
+TARGETS = {"small": (20.0, 2048.0), "large": (300.0, 8192.0)}  # seconds, peak MiB
+
+_CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from sandbox.build import build_sandbox
+started = time.perf_counter()
+summary = build_sandbox(Path(sys.argv[1]), scale=sys.argv[2], seed=int(sys.argv[3]))
+print(json.dumps({
+    "seconds": time.perf_counter() - started,
+    "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "orders": summary.manifest["counts"]["orders"],
+    "description": summary.describe(),
+}))
+"""
+
+
+@dataclass(frozen=True)
+class GenerationFigure:
+    scale: str
+    seconds: float  # inside the child: generation and drops, not interpreter start-up
+    peak_rss_mib: float
+    orders: int
+    description: str
+
+    @property
+    def target_seconds(self) -> float:
+        return TARGETS[self.scale][0]
+
+    @property
+    def target_peak_mib(self) -> float:
+        return TARGETS[self.scale][1]
+
+    @property
+    def met(self) -> bool:
+        return self.seconds <= self.target_seconds and self.peak_rss_mib <= self.target_peak_mib
+
+
+def measure_generation(scale: str, *, seed: int = 42) -> GenerationFigure:
+    """Generate the `scale` preset into a temporary folder; report time and peak memory."""
+    with tempfile.TemporaryDirectory(prefix=f"ichigen-bench-{scale}-") as tmp:
+        done = subprocess.run(
+            [sys.executable, "-c", _CHILD, tmp, scale, str(seed)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    return GenerationFigure(scale=scale, **figures)
