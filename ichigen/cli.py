@@ -77,14 +77,15 @@ def sandbox_serve(
 
 
 def _start_simulators(settings: Settings, *, faults: str, port_base: int | None) -> RunningSandbox:
-    from sandbox.build import ensure_sandbox
     from sandbox.simulators.faults import FaultPlan
-    from sandbox.simulators.serve import start_sandbox
 
     try:
         plan = FaultPlan.parse(faults)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--faults") from exc
+    from sandbox.build import ensure_sandbox
+    from sandbox.simulators.serve import start_sandbox
+
     world = ensure_sandbox(settings.sandbox_dir)
     ports = (
         settings.sandbox_ports()

@@ -1,0 +1,112 @@
+"""The `oms` command line, run as a user runs it: a real process, real ports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from ichigen.cli import app
+
+OMS = Path(sys.executable).with_name("oms")
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def _env_for(data_dir: Path, ports: list[int]) -> dict[str, str]:
+    names = ("SHOPIFY", "AMAZON", "RAKUTEN", "SUPPLIER")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ICHIGEN_")}
+    env["ICHIGEN_DATA_DIR"] = str(data_dir)
+    env.update(
+        {f"ICHIGEN_{n}_URL": f"http://127.0.0.1:{p}" for n, p in zip(names, ports, strict=True)}
+    )
+    return env
+
+
+def test_every_subcommand_the_issues_name_exists() -> None:
+    result = CliRunner().invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("demo", "sandbox", "ingest", "build", "app", "bench"):
+        assert command in result.output
+    sandbox_help = CliRunner().invoke(app, ["sandbox", "--help"]).output
+    assert "generate" in sandbox_help and "serve" in sandbox_help
+
+
+def test_a_command_from_a_later_issue_says_so_and_fails() -> None:
+    result = CliRunner().invoke(app, ["build"])
+    assert result.exit_code == 2
+    assert "not implemented yet" in result.output
+
+
+def test_an_unknown_fault_is_a_clear_usage_error(tmp_path: Path) -> None:
+    env = _env_for(tmp_path, _free_ports(4))
+    done = subprocess.run(
+        [str(OMS), "sandbox", "serve", "--faults", "meteor=1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "unknown fault 'meteor'" in done.stderr
+
+
+@pytest.mark.slow
+def test_sandbox_serve_prints_one_line_per_simulator_once_they_listen(
+    sandbox_dir: Path, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    (data_dir / "sandbox").mkdir(parents=True)
+    (data_dir / "sandbox" / "world").symlink_to(sandbox_dir / "world")
+    ports = _free_ports(4)
+    process = subprocess.Popen(
+        [str(OMS), "sandbox", "serve"],
+        env=_env_for(data_dir, ports),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline().split() for _ in range(4)]
+        assert [name for name, _ in lines] == ["shopify", "amazon", "rakuten", "supplier"]
+        for (_, url), port in zip(lines, ports, strict=True):
+            assert url == f"http://127.0.0.1:{port}"
+            assert httpx.get(f"{url}/_sandbox/health", timeout=5).status_code == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+    assert process.returncode == 0
+
+
+@pytest.mark.slow
+def test_demo_without_ui_generates_serves_checks_and_exits(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [str(OMS), "demo", "--no-ui"],
+        env=_env_for(tmp_path / "data", _free_ports(4)),
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "shopify http://127.0.0.1:" in done.stdout
+    assert (tmp_path / "data" / "sandbox" / "world" / "manifest.json").exists()
+    assert any((tmp_path / "data" / "sandbox" / "drops" / "pos").rglob("*.csv"))
