@@ -1,0 +1,123 @@
+"""The shared HTTP layer: what is retried, what fails at once, and how it paces requests."""
+
+from __future__ import annotations
+
+import random
+
+import httpx
+import pytest
+
+from ingestion.errors import AuthenticationError, ChannelError, RetriesExhaustedError
+from ingestion.http import RateLimiter, ResilientClient, RetryPolicy
+
+
+def _client(
+    handler: httpx.MockTransport, sleeps: list[float], **options: object
+) -> ResilientClient:
+    return ResilientClient(
+        "shopify",
+        httpx.Client(transport=handler, base_url="http://channel.test"),
+        retry=RetryPolicy(max_attempts=5, base_delay_s=0.1),
+        sleep=sleeps.append,
+        rng=random.Random(1),
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def _scripted(
+    *answers: httpx.Response | Exception,
+) -> tuple[httpx.MockTransport, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+    queue = list(answers)
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        answer = queue.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    return httpx.MockTransport(handle), seen
+
+
+def test_5xx_timeouts_and_resets_are_retried_until_an_answer_comes() -> None:
+    transport, seen = _scripted(
+        httpx.Response(503),
+        httpx.ReadTimeout("slow"),
+        httpx.RemoteProtocolError("peer closed connection without sending complete message body"),
+        httpx.ConnectError("reset"),
+        httpx.Response(200, json={"ok": True}),
+    )
+    sleeps: list[float] = []
+    client = _client(transport, sleeps)
+    assert client.request_json("GET", "/orders.json") == {"ok": True}
+    assert len(seen) == 5 and client.retries == 4
+    assert len(sleeps) == 4 and all(s >= 0 for s in sleeps)
+
+
+def test_a_429_waits_as_long_as_retry_after_says() -> None:
+    transport, _ = _scripted(
+        httpx.Response(429, headers={"Retry-After": "2.0"}), httpx.Response(200, json={})
+    )
+    sleeps: list[float] = []
+    _client(transport, sleeps).request("GET", "/orders.json")
+    assert sleeps == [2.0]
+
+
+def test_a_429_without_retry_after_backs_off_exponentially_with_jitter() -> None:
+    transport, _ = _scripted(*[httpx.Response(429)] * 4, httpx.Response(200, json={}))
+    sleeps: list[float] = []
+    _client(transport, sleeps).request("GET", "/orders")
+    assert len(sleeps) == 4
+    assert all(0 <= s <= 0.1 * 2**i for i, s in enumerate(sleeps))
+
+
+def test_giving_up_says_how_often_and_what_went_wrong_last() -> None:
+    transport, _ = _scripted(*[httpx.Response(502)] * 5)
+    with pytest.raises(RetriesExhaustedError, match="failed 5 times; last: 502"):
+        _client(transport, []).request("GET", "/orders.json")
+
+
+def test_refused_credentials_fail_at_once_and_name_the_variables() -> None:
+    transport, seen = _scripted(httpx.Response(401, json={"errors": "Invalid API key"}))
+    with pytest.raises(AuthenticationError, match="ICHIGEN_SHOPIFY_"):
+        _client(transport, []).request("GET", "/orders.json")
+    assert len(seen) == 1
+
+
+def test_other_client_errors_fail_at_once_with_the_channels_reason() -> None:
+    transport, _ = _scripted(httpx.Response(400, json={"errors": {"limit": "must be <= 250"}}))
+    with pytest.raises(ChannelError, match="must be <= 250"):
+        _client(transport, []).request("GET", "/orders.json")
+
+
+def test_a_body_that_is_not_json_is_fetched_again() -> None:
+    transport, seen = _scripted(
+        httpx.Response(200, content=b'{"orders": ['), httpx.Response(200, json={"orders": []})
+    )
+    assert _client(transport, []).request_json("GET", "/orders.json") == {"orders": []}
+    assert len(seen) == 2
+
+
+def test_the_response_hook_sees_every_answer() -> None:
+    transport, _ = _scripted(httpx.Response(500), httpx.Response(200, json={}))
+    statuses: list[int] = []
+    _client(transport, [], on_response=lambda r: statuses.append(r.status_code)).request("GET", "/")
+    assert statuses == [500, 200]
+
+
+def test_the_rate_limiter_spaces_requests_beyond_its_burst() -> None:
+    now = [0.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    limiter = RateLimiter(rate_per_s=2.0, burst=2, sleep=sleep, clock=lambda: now[0])
+    for _ in range(4):
+        limiter.acquire()
+    assert now[0] == pytest.approx(1.0)  # two free, then one every half second
+    limiter.set_rate(10.0)
+    limiter.acquire()
+    assert waits[-1] == pytest.approx(0.1)

@@ -1,0 +1,80 @@
+"""The landing zone: atomic append-only parts, manifests, and cursors derived from them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from ingestion.landing import LANDING_SCHEMA, LandingZone
+
+T0 = datetime(2026, 10, 1, tzinfo=UTC)
+
+
+def _records(n: int, start: int = 0) -> list[dict[str, object]]:
+    return [
+        {"id": i, "updated_at": (T0 + timedelta(minutes=i)).isoformat(), "note": "注文"}
+        for i in range(start, start + n)
+    ]
+
+
+def _key(record: object) -> str:
+    return str(record["id"])  # type: ignore[index]
+
+
+def _updated(record: object) -> datetime:
+    return datetime.fromisoformat(record["updated_at"])  # type: ignore[index]
+
+
+def test_a_load_lands_parts_with_metadata_and_the_raw_record(tmp_path: Path) -> None:
+    zone = LandingZone(tmp_path)
+    with zone.open_load("shopify", "orders", source="http://x/orders.json", part_rows=4) as load:
+        load.add(_records(10), key=_key, updated_at=_updated)
+        manifest = load.commit()
+    parts = sorted(zone.entity_dir("shopify", "orders").glob("*.parquet"))
+    assert len(parts) == 3 and manifest.parts == 3 and manifest.records == 10
+    landed = zone.scan("shopify", "orders").collect()
+    assert landed.schema == LANDING_SCHEMA
+    assert landed["_record_key"].to_list() == [str(i) for i in range(10)]
+    assert landed["_load_id"].unique().to_list() == [manifest.load_id]
+    assert '"note":"注文"' in landed["_raw"][0]
+    assert not list(zone.entity_dir("shopify", "orders").glob(".*tmp*"))
+
+
+def test_the_next_cursor_is_the_latest_landed_change_minus_the_lookback(tmp_path: Path) -> None:
+    zone = LandingZone(tmp_path)
+    assert zone.next_cursor("shopify", "orders", lookback=timedelta(minutes=10)) is None
+    with zone.open_load("shopify", "orders", source="s") as load:
+        load.add(_records(30), key=_key, updated_at=_updated)
+        load.commit()
+    cursor = zone.next_cursor("shopify", "orders", lookback=timedelta(minutes=10))
+    assert cursor == T0 + timedelta(minutes=29 - 10)
+
+
+def test_a_crashed_load_keeps_its_records_but_does_not_move_the_cursor(tmp_path: Path) -> None:
+    zone = LandingZone(tmp_path)
+    with zone.open_load("amazon", "orders", source="s") as load:
+        load.add(_records(5), key=_key, updated_at=_updated)
+        load.commit()
+    with pytest.raises(RuntimeError), zone.open_load("amazon", "orders", source="s") as load:
+        load.add(_records(5, start=100), key=_key, updated_at=_updated)
+        raise RuntimeError("killed mid-run")
+    assert zone.scan("amazon", "orders").select(pl.len()).collect().item() == 10
+    assert len(zone.completed_loads("amazon", "orders")) == 1
+    cursor = zone.next_cursor("amazon", "orders", lookback=timedelta(0))
+    assert cursor == T0 + timedelta(minutes=4)
+
+
+def test_parallel_loads_write_only_their_own_files(tmp_path: Path) -> None:
+    zone = LandingZone(tmp_path)
+    first = zone.open_load("rakuten", "orders", source="a")
+    second = zone.open_load("rakuten", "orders", source="b")
+    first.add(_records(3), key=_key)
+    second.add(_records(3), key=_key)
+    first.commit()
+    second.commit()
+    names = [p.name for p in zone.entity_dir("rakuten", "orders").glob("*.parquet")]
+    assert len(names) == 2 and first.load_id != second.load_id
+    assert {n.rsplit("-", 1)[0] for n in names} == {first.load_id, second.load_id}
