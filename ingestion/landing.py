@@ -2,8 +2,13 @@
 
 Layout, per channel and entity:
 
-    landing/<channel>/<entity>/<load_id>-<part>.parquet   records, raw JSON kept
-    landing/<channel>/<entity>/_loads/<load_id>.json       written last: the load completed
+    landing/<channel>/<entity>/<load_id>-<part>.parquet     accepted records, raw JSON kept
+    landing/<channel>/<entity>/_loads/<load_id>.json         written last: the load completed
+    quarantine/<channel>/<entity>/<load_id>-<part>.parquet  rejected records, with reasons
+
+With a `BatchValidator`, each part is validated before it is written: records that fail go to
+the quarantine with the expectations they failed, the rest land; the manifest counts both, so
+accepted + quarantined = received can be checked per load.
 
 Parts are flushed every `part_rows` records, so memory stays bounded however much a pull
 returns, and each load writes only files named after its own id, so parallel loads never
@@ -26,7 +31,16 @@ from typing import Any
 import orjson
 import polars as pl
 
-__all__ = ["LANDING_SCHEMA", "LandingZone", "LoadManifest", "LoadWriter", "new_load_id"]
+from ingestion.validation import BatchValidator, ExpectationOutcome
+
+__all__ = [
+    "LANDING_SCHEMA",
+    "QUARANTINE_SCHEMA",
+    "LandingZone",
+    "LoadManifest",
+    "LoadWriter",
+    "new_load_id",
+]
 
 UTC_TS = pl.Datetime("us", "UTC")
 
@@ -42,6 +56,8 @@ LANDING_SCHEMA = pl.Schema(
         "_raw": pl.String(),  # the record exactly as received, as JSON
     }
 )
+
+QUARANTINE_SCHEMA = pl.Schema({**LANDING_SCHEMA, "_reasons": pl.List(pl.String())})
 
 
 def new_load_id(now: datetime | None = None) -> str:
@@ -60,9 +76,20 @@ class LoadManifest:
     cursor_end: str | None
     started_at: str
     finished_at: str
-    records: int
+    records: int  # received
+    accepted: int
+    quarantined: int
     parts: int
-    max_record_updated_at: str | None
+    max_record_updated_at: str | None  # over accepted and quarantined: both were received
+    checks: list[dict[str, Any]]  # per expectation: checked, unexpected, success
+
+
+def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
+    """Write beside the target, then rename: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    frame.write_parquet(tmp, compression="zstd")
+    tmp.replace(path)
 
 
 def _atomic_write_bytes(path: Path, payload: bytes) -> None:
@@ -84,10 +111,14 @@ class LoadWriter:
         source: str,
         cursor_start: datetime | None,
         cursor_end: datetime | None,
+        quarantine_dir: Path | None = None,
+        validator: BatchValidator | None = None,
         load_id: str | None = None,
         part_rows: int = 5000,
     ) -> None:
         self.directory = directory
+        self.quarantine_dir = quarantine_dir or directory / "_quarantine"
+        self.validator = validator
         self.channel = channel
         self.entity = entity
         self.source = source
@@ -96,9 +127,11 @@ class LoadWriter:
         self.load_id = load_id or new_load_id()
         self.started_at = datetime.now(UTC)
         self._part_rows = part_rows
-        self._buffer: list[tuple[str, datetime | None, str]] = []
+        self._buffer: list[tuple[str, datetime | None, Mapping[str, Any]]] = []
         self._parts = 0
         self._records = 0
+        self._quarantined = 0
+        self._checks: dict[str, ExpectationOutcome] = {}
         self._max_updated: datetime | None = None
         self._committed = False
 
@@ -118,36 +151,54 @@ class LoadWriter:
             changed = updated_at(record) if updated_at else None
             if changed is not None and (self._max_updated is None or changed > self._max_updated):
                 self._max_updated = changed
-            self._buffer.append((key(record), changed, orjson.dumps(record).decode()))
+            self._buffer.append((key(record), changed, record))
             if len(self._buffer) >= self._part_rows:
                 self.flush()
 
     def flush(self) -> None:
         if not self._buffer:
             return
-        keys, changed, raw = zip(*self._buffer, strict=True)
-        count = len(keys)
+        keys, changed, records = zip(*self._buffer, strict=True)
         frame = pl.DataFrame(
             {
-                "_load_id": [self.load_id] * count,
-                "_loaded_at": [self.started_at] * count,
-                "_source": [self.source] * count,
-                "_cursor_start": [self.cursor_start] * count,
-                "_cursor_end": [self.cursor_end] * count,
+                "_load_id": self.load_id,
+                "_loaded_at": self.started_at,
+                "_source": self.source,
+                "_cursor_start": self.cursor_start,
+                "_cursor_end": self.cursor_end,
                 "_record_key": list(keys),
                 "_record_updated_at": list(changed),
-                "_raw": list(raw),
+                "_raw": [orjson.dumps(record).decode() for record in records],
             },
             schema=LANDING_SCHEMA,
         )
-        path = self.directory / f"{self.load_id}-{self._parts:05d}.parquet"
-        self.directory.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        frame.write_parquet(tmp, compression="zstd")
-        tmp.replace(path)
+        name = f"{self.load_id}-{self._parts:05d}.parquet"
+        if self.validator is not None:
+            verdict = self.validator.validate(records)
+            self._record_outcomes(verdict.outcomes)
+            reasons = [verdict.reasons.get(i) for i in range(len(records))]
+            rejected = pl.Series("_reasons", reasons, dtype=pl.List(pl.String()))
+            bad = rejected.is_not_null()
+            if bad.any():
+                _write_parquet(frame.with_columns(rejected).filter(bad), self.quarantine_dir / name)
+                self._quarantined += int(bad.sum())
+            frame = frame.filter(~bad)
+        _write_parquet(frame, self.directory / name)
         self._parts += 1
-        self._records += count
+        self._records += len(keys)
         self._buffer.clear()
+
+    def _record_outcomes(self, outcomes: list[ExpectationOutcome]) -> None:
+        for outcome in outcomes:
+            seen = self._checks.get(outcome.expectation)
+            if seen is not None:
+                outcome = ExpectationOutcome(
+                    expectation=outcome.expectation,
+                    success=seen.success and outcome.success,
+                    checked=seen.checked + outcome.checked,
+                    unexpected=seen.unexpected + outcome.unexpected,
+                )
+            self._checks[outcome.expectation] = outcome
 
     def commit(self) -> LoadManifest:
         """Flush and write the manifest: from now on the load counts for the next cursor."""
@@ -162,8 +213,11 @@ class LoadWriter:
             started_at=self.started_at.isoformat(),
             finished_at=datetime.now(UTC).isoformat(),
             records=self._records,
+            accepted=self._records - self._quarantined,
+            quarantined=self._quarantined,
             parts=self._parts,
             max_record_updated_at=self._max_updated.isoformat() if self._max_updated else None,
+            checks=[asdict(outcome) for outcome in self._checks.values()],
         )
         _atomic_write_bytes(
             self.directory / "_loads" / f"{self.load_id}.json",
@@ -187,10 +241,11 @@ class LoadWriter:
 
 
 class LandingZone:
-    """The landing zone under one root (normally $ICHIGEN_DATA_DIR/landing)."""
+    """The landing zone and its quarantine (normally under $ICHIGEN_DATA_DIR)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, quarantine_root: Path | None = None) -> None:
         self.root = root
+        self.quarantine_root = quarantine_root or root.parent / "quarantine"
 
     def entity_dir(self, channel: str, entity: str) -> Path:
         return self.root / channel / entity
@@ -203,6 +258,7 @@ class LandingZone:
         source: str,
         cursor_start: datetime | None = None,
         cursor_end: datetime | None = None,
+        validator: BatchValidator | None = None,
         part_rows: int = 5000,
     ) -> LoadWriter:
         return LoadWriter(
@@ -212,6 +268,8 @@ class LandingZone:
             source=source,
             cursor_start=cursor_start,
             cursor_end=cursor_end,
+            quarantine_dir=self.quarantine_root / channel / entity,
+            validator=validator,
             part_rows=part_rows,
         )
 
@@ -240,3 +298,7 @@ class LandingZone:
         """Everything landed for an entity (tests and checks; dbt reads the files itself)."""
         pattern = self.entity_dir(channel, entity) / "*.parquet"
         return pl.scan_parquet(pattern, schema=LANDING_SCHEMA)
+
+    def scan_quarantine(self, channel: str, entity: str) -> pl.LazyFrame:
+        pattern = self.quarantine_root / channel / entity / "*.parquet"
+        return pl.scan_parquet(pattern, schema=QUARANTINE_SCHEMA)

@@ -78,3 +78,38 @@ def test_parallel_loads_write_only_their_own_files(tmp_path: Path) -> None:
     names = [p.name for p in zone.entity_dir("rakuten", "orders").glob("*.parquet")]
     assert len(names) == 2 and first.load_id != second.load_id
     assert {n.rsplit("-", 1)[0] for n in names} == {first.load_id, second.load_id}
+
+
+def test_a_validated_load_quarantines_bad_records_and_counts_both(tmp_path: Path) -> None:
+    import great_expectations as gx
+
+    from ingestion.validation import BatchValidator, Contract
+
+    def extract(records: object) -> pl.DataFrame:
+        return pl.DataFrame(
+            [{"_row": i, "id": r["id"]} for i, r in enumerate(records)],  # type: ignore[index, arg-type]
+            schema={"_row": pl.Int64, "id": pl.Int64},
+        )
+
+    validator = BatchValidator(
+        Contract(
+            name="t.orders",
+            extract=extract,
+            expectations=[
+                gx.expectations.ExpectColumnValuesToBeBetween(column="id", min_value=0, max_value=6)
+            ],
+        )
+    )
+    zone = LandingZone(tmp_path / "landing")
+    with zone.open_load("pos", "sales", source="f.csv", validator=validator, part_rows=4) as load:
+        load.add(_records(10), key=_key, updated_at=_updated)
+        manifest = load.commit()
+    assert (manifest.records, manifest.accepted, manifest.quarantined) == (10, 7, 3)
+    assert manifest.checks[0]["unexpected"] == 3 and manifest.checks[0]["checked"] == 10
+    landed = zone.scan("pos", "sales").collect()
+    quarantined = zone.scan_quarantine("pos", "sales").collect()
+    assert sorted(landed["_record_key"].to_list() + quarantined["_record_key"].to_list()) == sorted(
+        str(i) for i in range(10)
+    )
+    assert (tmp_path / "quarantine" / "pos" / "sales").is_dir()
+    assert "expect_column_values_to_be_between" in quarantined["_reasons"][0][0]
