@@ -140,7 +140,8 @@ ORDERS: Final = pl.Schema(
         "order_name": pl.String(),  # Shopify "#1001"; otherwise equal to channel_order_id
         "identity_id": pl.String(),  # null for POS walk-in sales
         "location_id": pl.String(),  # the location that fulfils (store for POS, FBA-JP for AFN)
-        "payment_method": pl.String(),  # credit_card | konbini | cod | bank_transfer | invoice | cash
+        # credit_card | konbini | cod | bank_transfer | invoice | cash
+        "payment_method": pl.String(),
         "promo_code": pl.String(),
         "created_at": UTC_TS,
         "paid_at": UTC_TS,  # null while awaiting payment, or never when cancelled unpaid
@@ -265,7 +266,9 @@ TRUTH_DEMAND: Final = pl.Schema(
     }
 )
 
-TRUTH_STOCK: Final = pl.Schema({"sku": pl.String(), "location_id": pl.String(), "on_hand": pl.Int64()})
+TRUTH_STOCK: Final = pl.Schema(
+    {"sku": pl.String(), "location_id": pl.String(), "on_hand": pl.Int64()}
+)
 
 TRUTH_TABLES: Final[dict[str, pl.Schema]] = {
     "persons": TRUTH_PERSONS,

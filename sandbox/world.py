@@ -119,7 +119,8 @@ class World:
         return self.tables["returns"].filter(pl.col("refunded_at") <= self.now)
 
     def lines_of(self, order_ids: pl.Series | list[str]) -> pl.DataFrame:
-        return self.tables["order_lines"].filter(pl.col("order_id").is_in(order_ids))
+        ids = pl.Series("order_id", order_ids, dtype=pl.String).implode()
+        return self.tables["order_lines"].filter(pl.col("order_id").is_in(ids))
 
     def listing_quantity(self, channel: str, sku: str, location_id: str) -> int | None:
         hit = self.tables["listings"].filter(
@@ -153,6 +154,17 @@ class World:
                 schema=TABLES["listings"],
             )
             self.tables["listings"] = pl.concat([listings.filter(~key), row])
+
+    def touch_order(self, order_id: str, at: datetime) -> None:
+        """Record a late edit of an order (a note or address change) made at `at`."""
+        with self.lock:
+            orders = self.tables["orders"]
+            self.tables["orders"] = orders.with_columns(
+                pl.when(pl.col("order_id") == order_id)
+                .then(pl.lit(at, dtype=orders.schema["note_updated_at"]))
+                .otherwise(pl.col("note_updated_at"))
+                .alias("note_updated_at")
+            )
 
     def add_purchase_order(self, row: dict[str, Any]) -> None:
         with self.lock:

@@ -51,7 +51,9 @@ def test_unknown_paths_wrong_methods_and_bad_json_get_clear_errors(
     with httpx.Client(base_url=echo_server.base_url, timeout=5) as client:
         assert client.get("/nowhere").status_code == 404
         assert client.delete("/echo").status_code == 405
-        bad = client.post("/echo", content=b"{not json", headers={"Content-Type": "application/json"})
+        bad = client.post(
+            "/echo", content=b"{not json", headers={"Content-Type": "application/json"}
+        )
         assert bad.status_code == 400
         assert "not valid JSON" in bad.json()["errors"]
 
@@ -71,16 +73,18 @@ def test_server_errors_are_5xx(echo_server: SimulatorServer) -> None:
 
 def test_a_reset_connection_raises_a_transport_error(echo_server: SimulatorServer) -> None:
     echo_server.faults.plan = FaultPlan(reset=1.0)
-    with httpx.Client(base_url=echo_server.base_url, timeout=5) as client, pytest.raises(
-        httpx.TransportError
+    with (
+        httpx.Client(base_url=echo_server.base_url, timeout=5) as client,
+        pytest.raises(httpx.TransportError),
     ):
         client.get("/items/a")
 
 
 def test_a_truncated_body_is_detected_by_the_client(echo_server: SimulatorServer) -> None:
     echo_server.faults.plan = FaultPlan(truncate=1.0)
-    with httpx.Client(base_url=echo_server.base_url, timeout=5) as client, pytest.raises(
-        httpx.RemoteProtocolError
+    with (
+        httpx.Client(base_url=echo_server.base_url, timeout=5) as client,
+        pytest.raises(httpx.RemoteProtocolError),
     ):
         client.get("/items/a")
 
