@@ -6,13 +6,16 @@ import base64
 import itertools
 import json
 import random
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import polars as pl
 import pytest
 
+from ichigen.settings import Settings
 from ingestion.errors import AuthenticationError, ChannelError, RetriesExhaustedError
 from ingestion.http import RetryPolicy
 from ingestion.landing import LandingZone
@@ -29,6 +32,9 @@ from ingestion.rakuten_contracts import inventory_contract, order_contract
 from ingestion.rakuten_ingest import ingest_inventories, ingest_orders, order_changed_at
 from ingestion.rakuten_search import MAX_WINDOW, DateType, parse_rms_time, rms_time, windows
 from ingestion.validation import BatchValidator
+from sandbox.simulators.rakuten import RakutenApp, rate_limits
+from sandbox.simulators.serve import RunningSandbox
+from sandbox.world import World
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 FAST = RakutenRates(search_order=1e6, get_order=1e6, inventory_get=1e6, inventory_upsert=1e6)
@@ -402,3 +408,125 @@ def test_the_next_ingest_searches_from_the_landed_cursor_and_reopens_recent_orde
     }
     # Orders placed in the reopened days are read again; staging keeps their latest version.
     assert 0 < pull.manifest.records < 40
+
+
+# --- against the simulator, over real sockets ---------------------------------------------
+
+
+@pytest.fixture
+def rakuten(sandbox: RunningSandbox, settings: Settings) -> Iterator[RakutenClient]:
+    app = sandbox.servers["rakuten"].app
+    assert isinstance(app, RakutenApp)
+    app.buckets = rate_limits(rate_per_s=1000, burst=1000)  # RMS's pace would only slow tests
+    rakuten_settings = replace(settings.rakuten, url=sandbox.urls["rakuten"])
+    with RakutenClient.from_settings(rakuten_settings, rates=FAST) as client:
+        yield client
+
+
+def _catalogue(world: World) -> list[str]:
+    with world.lock:
+        return world.tables["skus"]["sku"].to_list()
+
+
+def _latest(zone: LandingZone) -> pl.DataFrame:
+    """What staging keeps: each order's most recently loaded version."""
+    return (
+        zone.scan("rakuten", "orders")
+        .sort("_loaded_at", "_load_id")
+        .group_by("_record_key")
+        .last()
+        .collect()
+    )
+
+
+def _expected_request_prices(world: World) -> dict[str, int]:
+    """What each order charges as RMS shows it: refunds reduce it unless the order closed."""
+    with world.lock:
+        orders = world.visible_orders("rakuten")
+        lines = world.lines_of(orders["order_id"])
+        refunds = world.visible_returns()
+    back = lines.join(
+        refunds.group_by("order_id", "line_no").agg(pl.col("quantity").sum().alias("back")),
+        on=["order_id", "line_no"],
+        how="left",
+    )
+    closed = back.group_by("order_id").agg(
+        (pl.col("back").fill_null(0) >= pl.col("quantity")).all().alias("all_back")
+    )
+    refunded = refunds.group_by("order_id").agg(pl.col("refund_jpy").sum().alias("refunded"))
+    frame = orders.join(closed, on="order_id", how="left").join(refunded, on="order_id", how="left")
+    return {
+        row["channel_order_id"]: row["total_jpy"]
+        if row["cancelled_at"] is not None or row["all_back"]
+        else row["total_jpy"] - (row["refunded"] or 0)
+        for row in frame.iter_rows(named=True)
+    }
+
+
+def test_a_full_ingest_lands_exactly_the_orders_the_simulator_shows(
+    rakuten: RakutenClient, world: World, settings: Settings
+) -> None:
+    zone = LandingZone(settings.data_dir / "landing")
+    pull = ingest_orders(rakuten, zone, until=world.now, known_skus=_catalogue(world))
+    expected = _expected_request_prices(world)
+    assert pull.manifest.quarantined == 0 and pull.missing == []
+    assert pull.manifest.records == pull.manifest.accepted == len(expected) > 100
+    landed = _latest(zone)
+    orders = [json.loads(raw) for raw in landed["_raw"]]
+    assert {o["orderNumber"]: o["requestPrice"] for o in orders} == expected
+    assert sum(o["requestPrice"] for o in orders) == sum(expected.values())
+    with world.lock:
+        units = int(world.lines_of(world.visible_orders("rakuten")["order_id"])["quantity"].sum())
+    returned = sum(
+        item["units"]
+        for o in orders
+        for package in o["PackageModelList"]
+        for item in package["ItemModelList"]
+    )
+    assert 0 < returned <= units  # partial returns reduce units; nothing else does
+
+
+def test_ingesting_twice_duplicates_nothing_after_staging_dedupes(
+    rakuten: RakutenClient, world: World, settings: Settings
+) -> None:
+    zone = LandingZone(settings.data_dir / "landing")
+    first = ingest_orders(rakuten, zone, until=world.now)
+    second = ingest_orders(rakuten, zone, until=world.now)
+    assert second.since is not None and 0 < second.manifest.records < first.manifest.records
+    landed = zone.scan("rakuten", "orders").collect()
+    assert landed.height == first.manifest.records + second.manifest.records
+    latest = _latest(zone)
+    assert latest.height == first.manifest.records == len(_expected_request_prices(world))
+    before = dict(
+        zip(
+            landed.filter(pl.col("_load_id") == first.manifest.load_id)["_record_key"],
+            landed.filter(pl.col("_load_id") == first.manifest.load_id)["_raw"],
+            strict=True,
+        )
+    )
+    assert dict(zip(latest["_record_key"], latest["_raw"], strict=True)) == before
+
+
+def test_inventories_of_the_catalogues_rakuten_skus_land_and_a_push_reads_back(
+    rakuten: RakutenClient, world: World, settings: Settings
+) -> None:
+    with world.lock:
+        keys = (
+            world.tables["skus"]
+            .join(world.tables["products"], on="product_id")
+            .filter(pl.col("rakuten_variant_id").is_not_null())
+            .select("rakuten_manage_number", "rakuten_variant_id")
+            .rows()
+        )
+    inventory_keys = [InventoryKey(manage, variant) for manage, variant in keys]
+    first = inventory_keys[0]
+    rakuten.set_stock([StockLevel(first.manage_number, first.variant_id, 37)])
+    zone = LandingZone(settings.data_dir / "landing")
+    manifest = ingest_inventories(
+        rakuten, zone, inventory_keys, known_variants=[v for _, v in keys]
+    )
+    assert manifest.quarantined == 0 and manifest.records > 0
+    landed = zone.scan("rakuten", "inventories").collect()
+    key = f"{first.manage_number.lower()}:{first.variant_id}"
+    [raw] = landed.filter(pl.col("_record_key") == key)["_raw"].to_list()
+    assert json.loads(raw)["quantity"] == 37
