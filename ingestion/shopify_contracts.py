@@ -1,0 +1,260 @@
+"""What a landed Shopify record must satisfy, per entity, as Great Expectations contracts.
+
+Orders are checked line by line (one row per line item, `_row` naming the order), so an order
+with an unknown or missing SKU is quarantined whole with the SKU it failed on. Amounts arrive
+as strings ("12100"): each is checked twice, once that it is a decimal at all (the reason then
+shows the bad text) and once that its value is in range. Times must be ISO 8601 with an offset,
+which is what staging casts. Nulls pass the set and range checks (Great Expectations skips
+them), so every field that must be present has its own not-null check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any, Final
+
+import polars as pl
+
+from ingestion.validation import Contract
+
+__all__ = [
+    "DECIMAL",
+    "FINANCIAL_STATUSES",
+    "FULFILLMENT_STATUSES",
+    "ISO_TIMESTAMP",
+    "customers_contract",
+    "inventory_levels_contract",
+    "locations_contract",
+    "orders_contract",
+]
+
+# Shopify's documented values (Order resource, Admin REST API).
+FINANCIAL_STATUSES: Final = (
+    "pending",
+    "authorized",
+    "partially_paid",
+    "paid",
+    "partially_refunded",
+    "refunded",
+    "voided",
+)
+FULFILLMENT_STATUSES: Final = ("fulfilled", "partial", "restocked", "unfulfilled")
+CURRENCIES: Final = ("JPY",)
+# Non-capturing groups: pandas warns about capturing ones in the regex check.
+ISO_TIMESTAMP: Final = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$"
+DECIMAL: Final = r"^-?\d+(?:\.\d+)?$"
+# Wide enough for any real order or stock level, narrow enough to catch garbage and overflow.
+MAX_AMOUNT_JPY: Final = 100_000_000
+MAX_QUANTITY: Final = 10_000
+MAX_STOCK: Final = 1_000_000
+
+
+def _gx() -> Any:
+    """Great Expectations' expectation classes, imported when the first contract is built."""
+    # Importing them takes seconds, which processes that never validate should not pay.
+    import great_expectations.expectations as expectations
+
+    return expectations
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _amount(value: Any) -> float | None:
+    """A money string as a number; None when it is not one (the regex check names it)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _frame(rows: list[dict[str, Any]], schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema={"_row": pl.Int64(), **schema}, orient="row")
+
+
+def _not_null(*columns: str) -> list[Any]:
+    return [_gx().ExpectColumnValuesToNotBeNull(column=column) for column in columns]
+
+
+def _timestamps(*columns: str) -> list[Any]:
+    return [_gx().ExpectColumnValuesToMatchRegex(column=c, regex=ISO_TIMESTAMP) for c in columns]
+
+
+def _money(text_column: str, value_column: str, *, low: float = 0) -> list[Any]:
+    return [
+        _gx().ExpectColumnValuesToMatchRegex(column=text_column, regex=DECIMAL),
+        _gx().ExpectColumnValuesToBeBetween(
+            column=value_column, min_value=low, max_value=MAX_AMOUNT_JPY
+        ),
+    ]
+
+
+def _skus(catalogue: Collection[str] | None) -> list[Any]:
+    checks = _not_null("sku")
+    if catalogue is not None:
+        checks.append(_gx().ExpectColumnValuesToBeInSet(column="sku", value_set=sorted(catalogue)))
+    return checks
+
+
+_ORDER_SCHEMA: Final[Mapping[str, pl.DataType]] = {
+    "id": pl.String(),
+    "financial_status": pl.String(),
+    "fulfillment_status": pl.String(),
+    "currency": pl.String(),
+    "created_at": pl.String(),
+    "updated_at": pl.String(),
+    "total_price": pl.String(),
+    "total_price_jpy": pl.Float64(),
+    "line_id": pl.String(),
+    "sku": pl.String(),
+    "quantity": pl.Int64(),
+    "price": pl.String(),
+    "price_jpy": pl.Float64(),
+}
+
+
+def _order_rows(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
+    rows: list[dict[str, Any]] = []
+    for index, order in enumerate(records):
+        head = {
+            "_row": index,
+            "id": _text(order.get("id")),
+            "financial_status": order.get("financial_status"),
+            "fulfillment_status": order.get("fulfillment_status"),
+            "currency": order.get("currency"),
+            "created_at": order.get("created_at"),
+            "updated_at": order.get("updated_at"),
+            "total_price": _text(order.get("total_price")),
+            "total_price_jpy": _amount(order.get("total_price")),
+        }
+        lines = order.get("line_items") or [{}]  # no lines: one row whose missing SKU fails
+        for line in lines:
+            rows.append(
+                head
+                | {
+                    "line_id": _text(line.get("id")),
+                    "sku": line.get("sku") or None,  # Shopify sends "" for an item without SKU
+                    "quantity": _count(line.get("quantity")),
+                    "price": _text(line.get("price")),
+                    "price_jpy": _amount(line.get("price")),
+                }
+            )
+    return _frame(rows, _ORDER_SCHEMA)
+
+
+def orders_contract(catalogue: Collection[str] | None = None) -> Contract:
+    """Orders with their line items; with a `catalogue`, every line's SKU must be in it."""
+    return Contract(
+        name="shopify.orders",
+        extract=_order_rows,
+        expectations=[
+            *_not_null("id", "financial_status", "currency", "created_at", "updated_at"),
+            *_not_null("total_price", "line_id", "quantity", "price"),
+            _gx().ExpectColumnValuesToBeInSet(
+                column="financial_status", value_set=list(FINANCIAL_STATUSES)
+            ),
+            _gx().ExpectColumnValuesToBeInSet(
+                column="fulfillment_status", value_set=list(FULFILLMENT_STATUSES)
+            ),
+            _gx().ExpectColumnValuesToBeInSet(column="currency", value_set=list(CURRENCIES)),
+            *_timestamps("created_at", "updated_at"),
+            *_money("total_price", "total_price_jpy"),
+            *_money("price", "price_jpy"),
+            _gx().ExpectColumnValuesToBeBetween(
+                column="quantity", min_value=1, max_value=MAX_QUANTITY
+            ),
+            *_skus(catalogue),
+        ],
+    )
+
+
+def _flat(
+    fields: Mapping[str, Callable[[Mapping[str, Any]], Any]],
+    schema: Mapping[str, pl.DataType],
+) -> Callable[[Sequence[Mapping[str, Any]]], pl.DataFrame]:
+    """An extract for entities without nested lines: one row per record."""
+
+    def extract(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
+        rows = [
+            {"_row": index, **{name: get(record) for name, get in fields.items()}}
+            for index, record in enumerate(records)
+        ]
+        return _frame(rows, schema)
+
+    return extract
+
+
+def customers_contract() -> Contract:
+    return Contract(
+        name="shopify.customers",
+        extract=_flat(
+            {
+                "id": lambda r: _text(r.get("id")),
+                "created_at": lambda r: r.get("created_at"),
+                "updated_at": lambda r: r.get("updated_at"),
+                "orders_count": lambda r: _count(r.get("orders_count")),
+                "total_spent": lambda r: _text(r.get("total_spent")),
+                "total_spent_jpy": lambda r: _amount(r.get("total_spent")),
+            },
+            {
+                "id": pl.String(),
+                "created_at": pl.String(),
+                "updated_at": pl.String(),
+                "orders_count": pl.Int64(),
+                "total_spent": pl.String(),
+                "total_spent_jpy": pl.Float64(),
+            },
+        ),
+        expectations=[
+            *_not_null("id", "created_at", "updated_at"),
+            *_timestamps("created_at", "updated_at"),
+            _gx().ExpectColumnValuesToBeBetween(column="orders_count", min_value=0),
+            *_money("total_spent", "total_spent_jpy"),
+        ],
+    )
+
+
+def locations_contract() -> Contract:
+    return Contract(
+        name="shopify.locations",
+        extract=_flat(
+            {"id": lambda r: _text(r.get("id")), "name": lambda r: r.get("name")},
+            {"id": pl.String(), "name": pl.String()},
+        ),
+        expectations=_not_null("id", "name"),
+    )
+
+
+def inventory_levels_contract() -> Contract:
+    return Contract(
+        name="shopify.inventory_levels",
+        extract=_flat(
+            {
+                "inventory_item_id": lambda r: _text(r.get("inventory_item_id")),
+                "location_id": lambda r: _text(r.get("location_id")),
+                "available": lambda r: _count(r.get("available")),
+                "updated_at": lambda r: r.get("updated_at"),
+            },
+            {
+                "inventory_item_id": pl.String(),
+                "location_id": pl.String(),
+                "available": pl.Int64(),
+                "updated_at": pl.String(),
+            },
+        ),
+        expectations=[
+            *_not_null("inventory_item_id", "location_id", "available", "updated_at"),
+            # Shopify lets `available` go negative when a shop oversells: only garbage fails.
+            _gx().ExpectColumnValuesToBeBetween(
+                column="available", min_value=-MAX_STOCK, max_value=MAX_STOCK
+            ),
+            *_timestamps("updated_at"),
+        ],
+    )
