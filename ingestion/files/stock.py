@@ -1,0 +1,99 @@
+"""Stock snapshots: what each warehouse's and store's stock system counts, per location.
+
+A file is ``<location>/stock_<YYYYMMDD>.csv`` in the stock drop folder with the columns
+`STOCK_COLUMNS` (``jan`` may be empty), one row per SKU the location holds, all rows sharing
+the moment the snapshot was taken (``snapshot_at``, ISO 8601 with offset). A SKU missing from
+a snapshot has no stock there. Rows land as text plus ``_row``; the contract quarantines rows
+whose count or time does not parse or whose SKU the catalogue does not know.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
+
+from ingestion.files.catalogue import Catalogue
+from ingestion.files.csvrows import keyed_rows
+from ingestion.files.decoding import decode_text
+from ingestion.files.folder import DroppedFile, ImportResult, import_folder
+from ingestion.landing import LandingZone
+from ingestion.validation import BatchValidator, Contract
+
+__all__ = ["STOCK_COLUMNS", "import_stock", "read_stock", "stock_contract", "stock_key"]
+
+STOCK_COLUMNS: Final = ("location_id", "sku", "jan", "on_hand", "snapshot_at")
+_REQUIRED: Final = ("location_id", "sku", "on_hand", "snapshot_at")
+_ISO_WITH_OFFSET: Final = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[+-]\d{2}:\d{2}|Z)$"
+
+
+def read_stock(file: DroppedFile) -> Iterator[dict[str, Any]]:
+    text = decode_text(file.data, file.path).text
+    return keyed_rows(text, file.path, required=_REQUIRED)
+
+
+def stock_key(row: Mapping[str, Any]) -> str:
+    if row.get("_malformed") is None and row.get("sku"):
+        return f"{row.get('location_id')}:{row['sku']}"
+    return f"{row.get('_file')}#{row.get('_row')}"
+
+
+def snapshot_at(row: Mapping[str, Any]) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(row.get("snapshot_at"))).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def _stock_rows(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
+    columns = ("location_id", "sku", "on_hand", "snapshot_at")
+    rows = []
+    for index, record in enumerate(records):
+        malformed = record.get("_malformed")
+        row = {"_row": index, "malformed": malformed}
+        row.update({c: None if malformed else (record.get(c) or None) for c in columns})
+        rows.append(row)
+    schema = {"_row": pl.Int64, "malformed": pl.String, **dict.fromkeys(columns, pl.String)}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def stock_contract(*, catalogue: Catalogue | None = None) -> Contract:
+    import great_expectations as gx
+
+    expect: Any = gx.expectations  # its stubs export the classes implicitly only
+    expectations: list[Any] = [
+        expect.ExpectColumnValuesToBeNull(column="malformed"),
+        expect.ExpectColumnValuesToNotBeNull(column="location_id"),
+        expect.ExpectColumnValuesToNotBeNull(column="sku"),
+        expect.ExpectColumnValuesToMatchRegex(column="on_hand", regex=r"^[0-9]+$"),
+        expect.ExpectColumnValuesToMatchRegex(column="snapshot_at", regex=_ISO_WITH_OFFSET),
+    ]
+    if catalogue is not None:
+        expectations.append(
+            expect.ExpectColumnValuesToBeInSet(column="sku", value_set=sorted(catalogue.skus))
+        )
+    return Contract(name="stock.snapshots", extract=_stock_rows, expectations=expectations)
+
+
+def import_stock(
+    drop_dir: Path,
+    zone: LandingZone,
+    *,
+    catalogue: Catalogue | None = None,
+    validator: BatchValidator | None = None,
+) -> ImportResult:
+    """Land every new or corrected snapshot in `drop_dir` (``$ICHIGEN_STOCK_DROP_DIR``)."""
+    return import_folder(
+        drop_dir,
+        zone,
+        channel="stock",
+        entity="snapshots",
+        suffixes=[".csv"],
+        read=read_stock,
+        key=stock_key,
+        updated_at=snapshot_at,
+        validator=validator or BatchValidator(stock_contract(catalogue=catalogue)),
+    )
