@@ -112,8 +112,25 @@ def demo(
 
 @app.command()
 def ingest(channel: Annotated[str | None, typer.Option(help="Only this channel.")] = None) -> None:
-    """Pull every channel into the landing zone."""
-    _not_yet("ingest", "the ingestion issue")
+    """Pull every channel into the landing zone, validated; bad records go to the quarantine."""
+    from orchestration.ingest_run import run_ingest
+
+    settings = _settings()
+    try:
+        outcomes = run_ingest(
+            settings, channel=channel, on_progress=lambda o: typer.echo(o.describe())
+        )
+    except ValueError as error:
+        typer.secho(str(error), fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from None
+    failed = [o.asset for o in outcomes if not o.success]
+    typer.echo(
+        f"landed under {settings.data_dir / 'landing'}; quarantine under "
+        f"{settings.data_dir / 'quarantine'}"
+    )
+    if failed:
+        typer.secho(f"failed: {', '.join(failed)}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1)
 
 
 @app.command()

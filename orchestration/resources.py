@@ -1,0 +1,82 @@
+"""Dagster resources: configuration from the environment, wrapping the plain clients.
+
+The clients (ingestion/) hold the logic; these classes only carry their configuration so that
+Dagster shows it (secrets as environment-variable references, never as values) and build a
+client per run. Defaults come from `ichigen.settings`, which points every channel at the
+sandbox on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from ichigen.settings import Settings, load_settings
+from ingestion.landing import LandingZone
+from ingestion.rakuten import RakutenClient
+from ingestion.shopify import ShopifyClient
+
+__all__ = [
+    "LandingResource",
+    "RakutenResource",
+    "ShopifyResource",
+    "resources_from",
+    "secret",
+]
+
+
+def secret(name: str, default: str) -> str | dg.EnvVar:
+    """An environment-variable reference where the variable is set, so Dagster never shows it."""
+    return dg.EnvVar(name) if os.environ.get(name) else default
+
+
+class LandingResource(dg.ConfigurableResource):
+    """The landing zone and quarantine under the data directory."""
+
+    data_dir: str
+
+    def zone(self) -> LandingZone:
+        root = Path(self.data_dir)
+        return LandingZone(root / "landing", quarantine_root=root / "quarantine")
+
+
+class ShopifyResource(dg.ConfigurableResource):
+    url: str
+    access_token: str
+    api_version: str
+
+    def client(self) -> ShopifyClient:
+        return ShopifyClient(
+            url=self.url, access_token=self.access_token, api_version=self.api_version
+        )
+
+
+class RakutenResource(dg.ConfigurableResource):
+    url: str
+    service_secret: str
+    license_key: str
+
+    def client(self) -> RakutenClient:
+        return RakutenClient(
+            base_url=self.url, service_secret=self.service_secret, license_key=self.license_key
+        )
+
+
+def resources_from(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
+    """Every ingestion resource, configured from the environment (or `settings` in tests)."""
+    s = settings or load_settings()
+    return {
+        "landing": LandingResource(data_dir=str(s.data_dir)),
+        "shopify": ShopifyResource(
+            url=s.shopify.url,
+            access_token=secret("ICHIGEN_SHOPIFY_ACCESS_TOKEN", s.shopify.access_token),
+            api_version=s.shopify.api_version,
+        ),
+        "rakuten": RakutenResource(
+            url=s.rakuten.url,
+            service_secret=secret("ICHIGEN_RAKUTEN_SERVICE_SECRET", s.rakuten.service_secret),
+            license_key=secret("ICHIGEN_RAKUTEN_LICENSE_KEY", s.rakuten.license_key),
+        ),
+    }
