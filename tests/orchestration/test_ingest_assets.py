@@ -33,7 +33,7 @@ def test_the_definitions_load_with_jobs_schedules_and_checks() -> None:
 
 
 def test_an_unknown_channel_is_refused_with_the_known_ones(settings: Settings) -> None:
-    with pytest.raises(ValueError, match="choose one of .*shopify"):
+    with pytest.raises(ValueError, match=r"choose one of .*shopify"):
         run_ingest(settings, channel="myspace")
 
 
