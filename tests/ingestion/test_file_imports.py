@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ from ingestion.files.stock import stock_contract
 from ingestion.files.wholesale import wholesale_contract
 from ingestion.landing import LandingZone
 from ingestion.validation import BatchValidator
+from sandbox.drops import DropsSummary, write_drops
+from sandbox.world import World
 
 CATALOGUE = Catalogue.from_pairs(
     [
@@ -439,3 +442,102 @@ def test_the_import_state_lives_in_the_landing_zone_not_the_drop_folder(
     assert sorted(p.name for p in drops.rglob("*")) == ["ST-SHIBUYA", "ST-SHIBUYA_20261031.csv"]
     state = json.loads((zone.entity_dir("pos", "sales") / "_imports.json").read_text("utf-8"))
     assert state["files"]["ST-SHIBUYA/ST-SHIBUYA_20261031.csv"]["version"] == 1
+
+
+# --- the sandbox's own drops ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SandboxDrops:
+    world: World
+    summary: DropsSummary
+    catalogue: Catalogue
+
+
+@pytest.fixture(scope="module")
+def sandbox_drops(sandbox_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> SandboxDrops:
+    """The files a generated world drops over its whole period, a few POS rows corrupted."""
+    world = World.load(sandbox_dir / "world")
+    start = datetime.fromisoformat(str(world.manifest["start"]))
+    out = tmp_path_factory.mktemp("drops")
+    summary = write_drops(world.tables, out, start=start, end=world.now, bad_row_rate=0.02, seed=3)
+    catalogue = Catalogue.from_pairs(world.tables["skus"].select("sku", "jan").rows())
+    return SandboxDrops(world=world, summary=summary, catalogue=catalogue)
+
+
+def test_the_sandboxs_pos_exports_land_every_row_but_exactly_the_injected_faults(
+    sandbox_drops: SandboxDrops, zone: LandingZone
+) -> None:
+    summary = sandbox_drops.summary
+    validator = BatchValidator(pos_contract(catalogue=sandbox_drops.catalogue))
+    result = import_pos(summary.out_dir / "pos", zone, validator=validator)
+    assert result.errors == [] and result.manifest is not None
+    assert len(result.imported) == len(summary.files_of("pos"))
+    manifest = result.manifest
+    assert manifest.records == summary.pos_rows
+    assert manifest.accepted + manifest.quarantined == manifest.records
+    quarantined = zone.scan_quarantine("pos", "sales").collect()
+    reasons_at: dict[tuple[str, int], str] = {}
+    for raw, reasons in zip(quarantined["_raw"], quarantined["_reasons"], strict=True):
+        record = json.loads(raw)
+        reasons_at[(f"pos/{record['_file']}", record["_row"])] = " | ".join(reasons)
+    faults = {(fault.file.as_posix(), fault.row): fault for fault in summary.faults}
+    assert len(faults) > 10 and set(reasons_at) == set(faults)
+    assert any("ST-SHIBUYA" in file for file, _ in faults)  # a Shift_JIS store among them
+    columns = {"数量": "quantity", "JANコード": "jan", "取引日時": "rung_up_at"}
+    for place, fault in faults.items():
+        assert f"column={columns[fault.column]}" in reasons_at[place]
+    again = import_pos(summary.out_dir / "pos", zone, validator=validator)
+    assert again.manifest is None and len(again.unchanged) == len(result.imported)
+
+
+def test_every_layouts_sandbox_sheets_read_back_to_the_worlds_order_lines(
+    sandbox_drops: SandboxDrops, zone: LandingZone
+) -> None:
+    summary, world = sandbox_drops.summary, sandbox_drops.world
+    validator = BatchValidator(wholesale_contract(catalogue=sandbox_drops.catalogue))
+    result = import_wholesale(
+        summary.out_dir / "wholesale", zone, catalogue=sandbox_drops.catalogue, validator=validator
+    )
+    assert result.errors == [] and result.manifest is not None
+    assert result.manifest.quarantined == 0
+    assert result.manifest.records == summary.wholesale_lines > 0
+    lines = [json.loads(raw) for raw in zone.scan("wholesale", "order_lines").collect()["_raw"]]
+    assert {line["_mapping"] for line in lines} == {
+        path.name for path in EXAMPLE_MAPPINGS.iterdir() if path.suffix in (".yaml", ".toml")
+    }
+    read: dict[str, list[tuple[str, int, int]]] = {}
+    for line in sorted(lines, key=lambda x: (x["po_no"], x["position"])):
+        read.setdefault(line["po_no"], []).append(
+            (line["sku"], line["quantity"], line["unit_price"])
+        )
+    start = datetime.fromisoformat(str(world.manifest["start"]))
+    orders = world.tables["orders"].filter(
+        (pl.col("channel") == "wholesale")
+        & (pl.col("created_at") >= start)
+        & (pl.col("created_at") < world.now)
+    )
+    expected = {
+        po_no: [
+            (row["sku"], row["quantity"], row["unit_price_jpy"])
+            for row in world.lines_of([order_id]).sort("line_no").iter_rows(named=True)
+        ]
+        for order_id, po_no in orders.select("order_id", "channel_order_id").iter_rows()
+    }
+    assert read == expected
+
+
+def test_the_sandboxs_stock_snapshots_land_whole(
+    sandbox_drops: SandboxDrops, zone: LandingZone
+) -> None:
+    summary, world = sandbox_drops.summary, sandbox_drops.world
+    validator = BatchValidator(stock_contract(catalogue=sandbox_drops.catalogue))
+    result = import_stock(summary.out_dir / "stock", zone, validator=validator)
+    assert result.manifest is not None and result.manifest.quarantined == 0
+    assert result.manifest.records == summary.stock_rows
+    landed = [json.loads(raw) for raw in zone.scan("stock", "snapshots").collect()["_raw"]]
+    stocked = world.tables["locations"].filter(pl.col("kind").is_in(["warehouse", "store"]))
+    inventory = world.tables["inventory"].filter(
+        pl.col("location_id").is_in(stocked["location_id"].implode())
+    )
+    assert sum(int(row["on_hand"]) for row in landed) == inventory["on_hand"].sum()
