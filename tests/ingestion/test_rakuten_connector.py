@@ -32,6 +32,7 @@ from ingestion.rakuten_contracts import inventory_contract, order_contract
 from ingestion.rakuten_ingest import ingest_inventories, ingest_orders, order_changed_at
 from ingestion.rakuten_search import MAX_WINDOW, DateType, parse_rms_time, rms_time, windows
 from ingestion.validation import BatchValidator
+from sandbox.simulators.faults import FaultPlan
 from sandbox.simulators.rakuten import RakutenApp, rate_limits
 from sandbox.simulators.serve import RunningSandbox
 from sandbox.world import World
@@ -530,3 +531,31 @@ def test_inventories_of_the_catalogues_rakuten_skus_land_and_a_push_reads_back(
     key = f"{first.manage_number.lower()}:{first.variant_id}"
     [raw] = landed.filter(pl.col("_record_key") == key)["_raw"].to_list()
     assert json.loads(raw)["quantity"] == 37
+
+
+def test_with_faults_injected_the_staged_orders_end_up_identical_to_a_clean_run(
+    sandbox: RunningSandbox, rakuten: RakutenClient, world: World, settings: Settings
+) -> None:
+    # 429 bursts, 5xx, resets, truncated bodies, pages repeating numbers and late edits.
+    sandbox.set_faults(FaultPlan.chaos(seed=11, intensity=0.05))
+    patient = RakutenClient.from_settings(
+        replace(settings.rakuten, url=sandbox.urls["rakuten"]),
+        rates=FAST,
+        retry=RetryPolicy(max_attempts=12, base_delay_s=0.005, max_delay_s=0.05),
+    )
+    chaotic = LandingZone(settings.data_dir / "chaos" / "landing")
+    with patient:
+        ingest_orders(patient, chaotic, until=world.now)
+        ingest_orders(patient, chaotic, until=world.now)
+        assert patient.retries > 0
+    sandbox.set_faults(FaultPlan())
+    # A late edit made while a run was under way is read by the run after it.
+    ingest_orders(rakuten, chaotic, until=world.now)
+    clean = LandingZone(settings.data_dir / "clean" / "landing")
+    ingest_orders(rakuten, clean, until=world.now)
+    staged, expected = _latest(chaotic), _latest(clean)
+    assert staged.height == expected.height == len(_expected_request_prices(world))
+    assert dict(zip(staged["_record_key"], staged["_raw"], strict=True)) == dict(
+        zip(expected["_record_key"], expected["_raw"], strict=True)
+    )
+    assert any(json.loads(raw)["memo"] for raw in staged["_raw"])  # late edits did land
