@@ -136,7 +136,15 @@ def ingest(channel: Annotated[str | None, typer.Option(help="Only this channel."
 @app.command()
 def build() -> None:
     """Build the warehouse with dbt and publish the app's snapshot."""
-    _not_yet("build", "the warehouse issue")
+    from orchestration.build_run import run_build
+
+    outcome = run_build(_settings())
+    if not outcome.success:
+        typer.secho(
+            f"build failed, the previous snapshot stays: {outcome.error}", fg="red", err=True
+        )
+        raise typer.Exit(code=1)
+    typer.echo(f"warehouse built; snapshot published at {outcome.snapshot}")
 
 
 @app.command("app")

@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration import rakuten, schedules, shopify
+from ichigen.settings import load_settings
+from orchestration import files, rakuten, schedules, shopify, warehouse
 from orchestration.resources import resources_from
 
 __all__ = ["INGEST_ASSETS", "build_definitions", "defs"]
 
 # Every landing asset, in an order that respects their dependencies (`oms ingest` runs them so).
-INGEST_ASSETS: list[dg.AssetsDefinition] = [*shopify.ASSETS, *rakuten.ASSETS]
+INGEST_ASSETS: list[dg.AssetsDefinition] = [*shopify.ASSETS, *rakuten.ASSETS, *files.ASSETS]
 
 
 def build_definitions() -> dg.Definitions:
+    settings = load_settings()
     return dg.Definitions.merge(
         shopify.defs,
         rakuten.defs,
+        files.defs,
+        warehouse.defs,
         schedules.defs,
-        dg.Definitions(resources=resources_from()),
+        dg.Definitions(
+            resources={**resources_from(settings), **warehouse.warehouse_resources(settings)}
+        ),
     )
 
 

@@ -9,6 +9,8 @@ declares the two checks with `landing_check_specs` and reports them with `landin
 
 from __future__ import annotations
 
+from typing import Any
+
 import dagster as dg
 
 from ingestion.landing import LoadManifest
@@ -27,7 +29,9 @@ def landing_check_specs(asset: str) -> list[dg.AssetCheckSpec]:
     ]
 
 
-def landing_result(manifest: LoadManifest) -> dg.MaterializeResult:
+def landing_result(
+    manifest: LoadManifest, *, extra: dict[str, Any] | None = None
+) -> dg.MaterializeResult:
     failed = [c for c in manifest.checks if not c.get("success", True)]
     counts = {
         "received": manifest.records,
@@ -43,6 +47,7 @@ def landing_result(manifest: LoadManifest) -> dg.MaterializeResult:
             "cursor_end": manifest.cursor_end or "(open)",
             "max_record_updated_at": manifest.max_record_updated_at or "",
             "failed_expectations": dg.MetadataValue.json(failed),
+            **(extra or {}),
         },
         check_results=[
             dg.AssetCheckResult(

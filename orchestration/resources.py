@@ -19,6 +19,7 @@ from ingestion.rakuten import RakutenClient
 from ingestion.shopify import ShopifyClient
 
 __all__ = [
+    "FileDropsResource",
     "LandingResource",
     "RakutenResource",
     "ShopifyResource",
@@ -40,6 +41,14 @@ class LandingResource(dg.ConfigurableResource):
     def zone(self) -> LandingZone:
         root = Path(self.data_dir)
         return LandingZone(root / "landing", quarantine_root=root / "quarantine")
+
+
+class FileDropsResource(dg.ConfigurableResource):
+    """The folders where stores, buyers and the warehouse system drop their files."""
+
+    pos_dir: str
+    wholesale_dir: str
+    stock_dir: str
 
 
 class ShopifyResource(dg.ConfigurableResource):
@@ -69,6 +78,11 @@ def resources_from(settings: Settings | None = None) -> dict[str, dg.Configurabl
     s = settings or load_settings()
     return {
         "landing": LandingResource(data_dir=str(s.data_dir)),
+        "drops": FileDropsResource(
+            pos_dir=str(s.pos_drop_dir),
+            wholesale_dir=str(s.wholesale_drop_dir),
+            stock_dir=str(s.stock_drop_dir),
+        ),
         "shopify": ShopifyResource(
             url=s.shopify.url,
             access_token=secret("ICHIGEN_SHOPIFY_ACCESS_TOKEN", s.shopify.access_token),

@@ -1,0 +1,45 @@
+"""`oms build`: dbt build of the whole project, then the app's snapshot, as Dagster assets."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+from ichigen.settings import Settings
+from orchestration.warehouse import ichigen_dbt_assets, serving_snapshot, warehouse_resources
+
+__all__ = ["BuildOutcome", "run_build"]
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    success: bool
+    snapshot: Path | None
+    error: str | None
+
+
+def run_build(settings: Settings) -> BuildOutcome:
+    """Build the warehouse; on success publish the snapshot, on failure keep the old one."""
+    instance = (
+        dg.DagsterInstance.get()
+        if os.environ.get("DAGSTER_HOME")
+        else dg.DagsterInstance.ephemeral()
+    )
+    with instance:
+        result = dg.materialize(
+            [ichigen_dbt_assets, serving_snapshot],
+            resources=warehouse_resources(settings),
+            instance=instance,
+            raise_on_error=False,
+            tags={"ichigen/trigger": "cli"},
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        )
+    if result.success:
+        return BuildOutcome(True, settings.data_dir / "serving" / "current.duckdb", None)
+    failures = [e for e in result.all_events if e.is_step_failure]
+    data = failures[0].step_failure_data if failures else None
+    error = data.error.message.strip() if data and data.error else "the build failed"
+    return BuildOutcome(False, None, error)

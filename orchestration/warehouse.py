@@ -1,0 +1,175 @@
+"""The warehouse: dbt models as Dagster assets (dagster-dbt), then the app's snapshot.
+
+dbt sources are the landing assets (``source('shopify', 'orders')`` is ``shopify_orders``),
+so ingestion and the models form one lineage graph. The dbt asset body only streams
+``dbt build``; its arguments come from `dbt_build_args`.
+"""
+
+# No `from __future__ import annotations`: Dagster compares the context annotation itself.
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster import AssetExecutionContext
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from ichigen.settings import Settings
+from orchestration.serving import publish_snapshot
+
+__all__ = [
+    "DBT_PROJECT_DIR",
+    "WarehouseResource",
+    "dbt_build_args",
+    "defs",
+    "ensure_landing_sources",
+    "ensure_manifest",
+    "ichigen_dbt_assets",
+    "serving_snapshot",
+    "warehouse_resources",
+]
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+_DBT = Path(sys.executable).with_name("dbt")
+
+
+def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
+    """Parse the project when its manifest is missing or older than any model or macro."""
+    manifest = project_dir / "target" / "manifest.json"
+    sources = [p for d in ("models", "macros", "tests") for p in (project_dir / d).rglob("*")]
+    newest = max((p.stat().st_mtime for p in sources if p.is_file()), default=0.0)
+    newest = max(newest, (project_dir / "dbt_project.yml").stat().st_mtime)
+    if not manifest.exists() or manifest.stat().st_mtime < newest:
+        subprocess.run(
+            [
+                str(_DBT),
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(project_dir),
+                "--profiles-dir",
+                str(project_dir),
+            ],
+            check=True,
+            env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        )
+    return manifest
+
+
+def dbt_build_args(*, full_refresh: bool = False, select: str | None = None) -> list[str]:
+    args = ["build"]
+    if full_refresh:
+        args.append("--full-refresh")
+    if select:
+        args += ["--select", select]
+    return args
+
+
+class _Translator(DagsterDbtTranslator):
+    """Sources are the landing assets: ``<source name>_<table name>``."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey(f"{dbt_resource_props['source_name']}_{dbt_resource_props['name']}")
+        return dg.AssetKey(dbt_resource_props["name"])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return "warehouse"
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """Where the warehouse and the published snapshot live, under the data directory."""
+
+    data_dir: str
+
+    @property
+    def warehouse_path(self) -> Path:
+        return Path(self.data_dir) / "warehouse" / "ichigen.duckdb"
+
+    @property
+    def serving_dir(self) -> Path:
+        return Path(self.data_dir) / "serving"
+
+    def export_for_dbt(self) -> None:
+        """dbt reads both from the environment (see dbt_project/profiles.yml and sources)."""
+        self.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+        os.environ["ICHIGEN_DATA_DIR"] = str(Path(self.data_dir).resolve())
+        os.environ["ICHIGEN_WAREHOUSE_PATH"] = str(self.warehouse_path.resolve())
+
+
+def ensure_landing_sources(data_dir: Path, manifest_path: Path) -> list[Path]:
+    """Give every dbt source an empty landing part until its first load lands.
+
+    A channel not yet ingested (or not used by this business) must not stop the build: its
+    models are simply empty. The empty part has the landing schema and no rows.
+    """
+    import json
+
+    import polars as pl
+
+    from ingestion.landing import LANDING_SCHEMA
+
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    made: list[Path] = []
+    for source in manifest.get("sources", {}).values():
+        folder = data_dir / "landing" / source["source_name"] / source["name"]
+        if not any(folder.glob("*.parquet")):
+            folder.mkdir(parents=True, exist_ok=True)
+            pl.DataFrame(schema=LANDING_SCHEMA).write_parquet(folder / "_empty.parquet")
+            made.append(folder)
+    return made
+
+
+_MANIFEST = ensure_manifest()
+
+
+@dbt_assets(manifest=_MANIFEST, dagster_dbt_translator=_Translator())
+def ichigen_dbt_assets(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    warehouse.export_for_dbt()
+    ensure_landing_sources(Path(warehouse.data_dir), _MANIFEST)
+    yield from dbt.cli(dbt_build_args(), context=context).stream()
+
+
+@dg.asset(
+    deps=list(ichigen_dbt_assets.keys),
+    group_name="warehouse",
+    kinds={"duckdb"},
+    description="The marts, published read-only for the app at serving/current.duckdb.",
+)
+def serving_snapshot(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    path = publish_snapshot(warehouse.warehouse_path, warehouse.serving_dir)
+    return dg.MaterializeResult(metadata={"path": str(path)})
+
+
+def warehouse_resources(settings: Settings) -> dict[str, Any]:
+    return {
+        "dbt": DbtCliResource(
+            project_dir=str(DBT_PROJECT_DIR),
+            profiles_dir=str(DBT_PROJECT_DIR),
+            dbt_executable=str(_DBT),  # the venv's dbt, whether or not the venv is on PATH
+        ),
+        "warehouse": WarehouseResource(data_dir=str(settings.data_dir)),
+    }
+
+
+warehouse_build_job = dg.define_asset_job(
+    "warehouse_build_job",
+    selection=dg.AssetSelection.assets(ichigen_dbt_assets, serving_snapshot),
+)
+
+defs = dg.Definitions(
+    assets=[ichigen_dbt_assets, serving_snapshot],
+    jobs=[warehouse_build_job],
+    schedules=[
+        # after the quarter-hourly order pulls have had a few minutes to land
+        dg.ScheduleDefinition(
+            name="warehouse_build_schedule", job=warehouse_build_job, cron_schedule="5,35 * * * *"
+        )
+    ],
+)
