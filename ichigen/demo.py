@@ -1,7 +1,9 @@
 """`oms demo`: run the whole system on the sandbox.
 
-Today that is the simulated business and its channel simulators; the ingestion, warehouse and
-app issues add their steps here, so that `make run` always shows everything that exists.
+The simulated business and its channel simulators, then one pass of the pipeline: every
+channel ingested into the landing zone, the warehouse built and its snapshot published.
+With `keep_running` the simulators stay up afterwards; the app issue adds the app and the
+Dagster UI here, so that `make run` always shows everything that exists.
 """
 
 from __future__ import annotations
@@ -40,11 +42,28 @@ def run_demo(settings: Settings, *, scale: str, keep_running: bool, echo: Echo) 
             f"sandbox clock: {world.now.isoformat()}; files dropped under "
             f"{settings.sandbox_dir / 'drops'}"
         )
+        _pipeline(settings, echo)
         if keep_running:
             echo("simulators are serving; press Ctrl-C to stop")
             wait_for_interrupt()
     finally:
         running.stop()
+
+
+def _pipeline(settings: Settings, echo: Echo) -> None:
+    from orchestration.build_run import run_build
+    from orchestration.ingest_run import run_ingest
+
+    echo("ingesting every channel ...")
+    outcomes = run_ingest(settings, on_progress=lambda o: echo(f"  {o.describe()}"))
+    failed = [o.asset for o in outcomes if not o.success]
+    if failed:
+        raise RuntimeError(f"ingestion failed for {', '.join(failed)}")
+    echo("building the warehouse ...")
+    build = run_build(settings)
+    if not build.success:
+        raise RuntimeError(f"the warehouse build failed: {build.error}")
+    echo(f"snapshot published at {build.snapshot}")
 
 
 def wait_for_interrupt() -> None:

@@ -5,13 +5,18 @@ from __future__ import annotations
 import dagster as dg
 
 from ichigen.settings import load_settings
-from orchestration import files, rakuten, schedules, shopify, warehouse
+from orchestration import files, rakuten, schedules, shopify, suppliers, warehouse
 from orchestration.resources import resources_from
 
 __all__ = ["INGEST_ASSETS", "build_definitions", "defs"]
 
 # Every landing asset, in an order that respects their dependencies (`oms ingest` runs them so).
-INGEST_ASSETS: list[dg.AssetsDefinition] = [*shopify.ASSETS, *rakuten.ASSETS, *files.ASSETS]
+INGEST_ASSETS: list[dg.AssetsDefinition] = [
+    *suppliers.ASSETS,  # first: the file importers check items against its catalogue
+    *shopify.ASSETS,
+    *rakuten.ASSETS,
+    *files.ASSETS,
+]
 
 
 def build_definitions() -> dg.Definitions:
@@ -20,10 +25,14 @@ def build_definitions() -> dg.Definitions:
         shopify.defs,
         rakuten.defs,
         files.defs,
+        suppliers.defs,
         warehouse.defs,
         schedules.defs,
         dg.Definitions(
-            resources={**resources_from(settings), **warehouse.warehouse_resources(settings)}
+            resources={
+                **resources_from(settings),
+                **warehouse.warehouse_resources(settings),
+            }
         ),
     )
 

@@ -75,8 +75,11 @@ class RakutenResource(dg.ConfigurableResource):
 
 def resources_from(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
     """Every ingestion resource, configured from the environment (or `settings` in tests)."""
+    from orchestration.supplier_resource import supplier_resource  # it builds on `secret`
+
     s = settings or load_settings()
     return {
+        "supplier": supplier_resource(s),
         "landing": LandingResource(data_dir=str(s.data_dir)),
         "drops": FileDropsResource(
             pos_dir=str(s.pos_drop_dir),
