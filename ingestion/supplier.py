@@ -177,6 +177,7 @@ class SupplierClient:
         retry: RetryPolicy | None = None,
         rate_per_s: float = 10.0,
         burst: int = 10,
+        page_limit: int = PAGE_LIMIT,
         sleep: Sleep = time.sleep,
         rng: random.Random | None = None,
     ) -> None:
@@ -187,6 +188,7 @@ class SupplierClient:
             )
         self.base_url = url.rstrip("/")
         self._api_key = api_key
+        self.page_limit = page_limit
         # The API publishes no rate; a modest pace keeps a shared portal friendly.
         self.limiter = RateLimiter(rate_per_s=rate_per_s, burst=burst, sleep=sleep)
         self.http = ResilientClient(
@@ -283,14 +285,14 @@ class SupplierClient:
         updated_since: datetime | None = None,
         supplier_id: str | None = None,
         status: str | None = None,
-        limit: int = PAGE_LIMIT,
+        limit: int | None = None,
     ) -> Iterator[Page]:
         """Purchase orders changed at or after `updated_since`, a page at a time, oldest first.
 
         Oldest change first means an order that changes while we page moves ahead of us and is
         read again rather than skipped.
         """
-        params: dict[str, Any] = {"limit": limit}
+        params: dict[str, Any] = {"limit": limit or self.page_limit}
         if updated_since is not None:
             params["updated_since"] = _iso(updated_since)
         if supplier_id is not None:

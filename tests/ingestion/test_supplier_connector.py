@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 from ichigen.settings import Settings
-from ingestion.errors import AuthenticationError, UnexpectedResponseError
+from ingestion.errors import AuthenticationError, RetriesExhaustedError, UnexpectedResponseError
 from ingestion.http import RetryPolicy
 from ingestion.landing import LandingZone
 from ingestion.supplier import (
@@ -32,6 +32,7 @@ from ingestion.supplier_contracts import (
 )
 from ingestion.supplier_ingest import ingest_supplier
 from ingestion.validation import BatchValidator
+from sandbox.simulators.faults import FaultPlan
 from sandbox.simulators.serve import RunningSandbox
 from sandbox.world import World
 
@@ -487,3 +488,60 @@ def test_the_simulator_refusing_a_purchase_order_names_each_bad_line(
         ("lines[0].quantity", "not_case_multiple"),
         ("lines[1].sku", "unknown"),
     }
+
+
+def test_an_order_whose_answer_was_lost_is_placed_once_when_sent_again_under_its_key(
+    sandbox: RunningSandbox, settings: Settings, world: World
+) -> None:
+    """The dispatcher's crash case: the supplier placed the order, the answer never came."""
+    before = _visible_purchase_orders(world)["po_id"].n_unique()
+    lines = _order_lines(world, "SUP02", 2)
+    impatient = SupplierClient(
+        sandbox.urls["supplier"], settings.supplier.api_key, retry=RetryPolicy(max_attempts=1)
+    )
+    sandbox.servers["supplier"].faults.plan = FaultPlan(truncate=1.0)
+    with impatient, pytest.raises(RetriesExhaustedError):
+        impatient.create_purchase_order(
+            "SUP02", "WH-TOKYO", "ICG-PO-0003", lines, idempotency_key="outbox-7"
+        )
+    sandbox.servers["supplier"].faults.plan = FaultPlan()
+    assert _visible_purchase_orders(world)["po_id"].n_unique() == before + 1, "it was placed"
+    with SupplierClient(sandbox.urls["supplier"], settings.supplier.api_key) as client:
+        resumed = client.create_purchase_order(
+            "SUP02", "WH-TOKYO", "ICG-PO-0003", lines, idempotency_key="outbox-7"
+        )
+    assert resumed.replayed and resumed.purchase_order["reference"] == "ICG-PO-0003"
+    assert _visible_purchase_orders(world)["po_id"].n_unique() == before + 1
+
+
+def test_with_faults_on_the_deduplicated_purchase_orders_equal_a_clean_run(
+    sandbox: RunningSandbox,
+    settings: Settings,
+    validators: dict[str, BatchValidator],
+) -> None:
+    def client() -> SupplierClient:
+        # Small pages, so that a pull makes enough requests to meet the faults.
+        return SupplierClient(
+            sandbox.urls["supplier"],
+            settings.supplier.api_key,
+            retry=RetryPolicy(max_attempts=12, base_delay_s=0.01, max_delay_s=0.1),
+            rate_per_s=1000,
+            page_limit=25,
+        )
+
+    def pull(zone: LandingZone) -> tuple[pl.DataFrame, int]:
+        with client() as sim:
+            ingest_supplier(sim, zone, "purchase_orders", validator=validators["purchase_orders"])
+            retries = sim.retries
+        latest = _latest(zone, "purchase_orders")
+        return latest.select("_record_key", "_record_updated_at", "_raw").sort(
+            "_record_key"
+        ), retries
+
+    plan = FaultPlan.chaos(seed=5, intensity=0.08)
+    sandbox.servers["supplier"].faults.plan = FaultPlan(**{**plan.to_dict(), "burst_length": 1})
+    faulty, retries = pull(LandingZone(settings.data_dir / "faulty"))
+    sandbox.servers["supplier"].faults.plan = FaultPlan()
+    clean, _ = pull(LandingZone(settings.data_dir / "clean"))
+    assert retries > 0, "the faults should have been felt"
+    assert faulty.equals(clean)
