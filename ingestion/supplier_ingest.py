@@ -77,7 +77,9 @@ def updated_at(record: Mapping[str, Any]) -> datetime | None:
 
 def _catalogue(client: SupplierClient, _: datetime | None) -> Pages:
     for supplier in client.list_suppliers():
-        supplier_id = str(supplier.get("id"))
+        supplier_id = supplier.get("id")
+        if not isinstance(supplier_id, str) or not supplier_id:
+            continue  # no catalogue can be asked for; the suppliers load quarantines it
         yield [{**item, "supplier_id": supplier_id} for item in client.catalogue(supplier_id)]
 
 
