@@ -1,0 +1,21 @@
+-- What the web shop offers per inventory item and location. Shopify names the item, not the SKU:
+-- the SKU is on the product variant that owns the inventory item.
+with
+
+source as (
+    {{ latest_version(source('shopify', 'inventory_levels')) }}
+),
+
+renamed as (
+    select
+        _record_key as inventory_level_key,
+        {{ json_int('_raw', '$.inventory_item_id') }} as inventory_item_id,
+        {{ json_int('_raw', '$.location_id') }} as shopify_location_id,
+        {{ json_int('_raw', '$.available') }} as available,
+        {{ json_ts('_raw', '$.updated_at') }} as updated_at,
+        _loaded_at,
+        _load_id
+    from source
+)
+
+select * from renamed
