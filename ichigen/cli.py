@@ -103,11 +103,12 @@ def demo(
         bool, typer.Option("--no-ui", help="Run the pipeline once on the sandbox and exit.")
     ] = False,
     scale: Scale = "small",
+    days: Days = None,
 ) -> None:
     """Run the whole system on the sandbox: simulators, pipeline, app and Dagster UI."""
     from ichigen.demo import run_demo
 
-    run_demo(_settings(), scale=scale, keep_running=not no_ui, echo=typer.echo)
+    run_demo(_settings(), scale=scale, days=days, keep_running=not no_ui, echo=typer.echo)
 
 
 @app.command()

@@ -8,6 +8,8 @@ Dagster UI here, so that `make run` always shows everything that exists.
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -19,16 +21,22 @@ from ichigen.settings import Settings
 __all__ = ["run_demo", "wait_for_interrupt"]
 
 Echo = Callable[[str], None]
+_SANDBOX_RATE_MULTIPLIER = 10.0
 
 
-def run_demo(settings: Settings, *, scale: str, keep_running: bool, echo: Echo) -> None:
+def run_demo(
+    settings: Settings, *, scale: str, keep_running: bool, echo: Echo, days: int | None = None
+) -> None:
     """Generate the sandbox if needed, serve it, check every simulator answers, then wait."""
     from sandbox.build import build_sandbox, ensure_sandbox
     from sandbox.simulators.serve import start_sandbox
 
     if not (settings.sandbox_dir / "world" / "manifest.json").exists():
         echo(f"generating the {scale} sandbox under {settings.sandbox_dir} ...")
-        echo(build_sandbox(settings.sandbox_dir, scale=scale).describe())
+        echo(build_sandbox(settings.sandbox_dir, scale=scale, days=days).describe())
+    if "ICHIGEN_RATE_MULTIPLIER" not in os.environ:
+        # the simulators allow ten times the channels' published rates
+        settings = dataclasses.replace(settings, rate_multiplier=_SANDBOX_RATE_MULTIPLIER)
     world = ensure_sandbox(settings.sandbox_dir)
     running = start_sandbox(
         world, settings, ports=settings.sandbox_ports(), drops_dir=settings.sandbox_dir / "drops"

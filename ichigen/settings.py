@@ -94,6 +94,12 @@ ENV_VARS: Final = (
         "Folder of wholesale order sheets; default `<ICHIGEN_DATA_DIR>/sandbox/drops/wholesale`.",
     ),
     EnvVar(
+        "ICHIGEN_RATE_MULTIPLIER",
+        "1",
+        "Multiplies the request rates connectors keep under (each API's published allowance); "
+        "`oms demo` uses 10, which the sandbox simulators allow.",
+    ),
+    EnvVar(
         "ICHIGEN_STOCK_DROP_DIR",
         None,
         "Folder of warehouse stock snapshots; default `<ICHIGEN_DATA_DIR>/sandbox/drops/stock`.",
@@ -156,6 +162,7 @@ class Settings:
     pos_drop_dir: Path
     wholesale_drop_dir: Path
     stock_drop_dir: Path
+    rate_multiplier: float = 1.0
 
     @property
     def sandbox_dir(self) -> Path:
@@ -219,4 +226,15 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         pos_drop_dir=Path(environ.get("ICHIGEN_POS_DROP_DIR") or drops / "pos"),
         wholesale_drop_dir=Path(environ.get("ICHIGEN_WHOLESALE_DROP_DIR") or drops / "wholesale"),
         stock_drop_dir=Path(environ.get("ICHIGEN_STOCK_DROP_DIR") or drops / "stock"),
+        rate_multiplier=_positive(get("ICHIGEN_RATE_MULTIPLIER"), "ICHIGEN_RATE_MULTIPLIER"),
     )
+
+
+def _positive(raw: str, name: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive number, not {raw!r}")
+    return value

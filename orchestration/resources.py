@@ -15,7 +15,7 @@ import dagster as dg
 
 from ichigen.settings import Settings, load_settings
 from ingestion.landing import LandingZone
-from ingestion.rakuten import RakutenClient
+from ingestion.rakuten import RakutenClient, RakutenRates
 from ingestion.shopify import ShopifyClient
 
 __all__ = [
@@ -66,10 +66,21 @@ class RakutenResource(dg.ConfigurableResource):
     url: str
     service_secret: str
     license_key: str
+    rate_multiplier: float = 1.0
 
     def client(self) -> RakutenClient:
+        published = RakutenRates()
+        rates = RakutenRates(
+            **{
+                name: getattr(published, name) * self.rate_multiplier
+                for name in ("search_order", "get_order", "inventory_get", "inventory_upsert")
+            }
+        )
         return RakutenClient(
-            base_url=self.url, service_secret=self.service_secret, license_key=self.license_key
+            base_url=self.url,
+            service_secret=self.service_secret,
+            license_key=self.license_key,
+            rates=rates,
         )
 
 
@@ -95,5 +106,6 @@ def resources_from(settings: Settings | None = None) -> dict[str, dg.Configurabl
             url=s.rakuten.url,
             service_secret=secret("ICHIGEN_RAKUTEN_SERVICE_SECRET", s.rakuten.service_secret),
             license_key=secret("ICHIGEN_RAKUTEN_LICENSE_KEY", s.rakuten.license_key),
+            rate_multiplier=s.rate_multiplier,
         ),
     }

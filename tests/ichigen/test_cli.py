@@ -49,7 +49,7 @@ def test_every_subcommand_the_issues_name_exists() -> None:
 
 
 def test_a_command_from_a_later_issue_says_so_and_fails() -> None:
-    result = CliRunner().invoke(app, ["build"])
+    result = CliRunner().invoke(app, ["app"])
     assert result.exit_code == 2
     assert "not implemented yet" in result.output
 
@@ -99,7 +99,7 @@ def test_sandbox_serve_prints_one_line_per_simulator_once_they_listen(
 @pytest.mark.slow
 def test_demo_without_ui_generates_serves_checks_and_exits(tmp_path: Path) -> None:
     done = subprocess.run(
-        [str(OMS), "demo", "--no-ui"],
+        [str(OMS), "demo", "--no-ui", "--days", "30"],
         env=_env_for(tmp_path / "data", _free_ports(4)),
         capture_output=True,
         text=True,
@@ -110,3 +110,5 @@ def test_demo_without_ui_generates_serves_checks_and_exits(tmp_path: Path) -> No
     assert "shopify http://127.0.0.1:" in done.stdout
     assert (tmp_path / "data" / "sandbox" / "world" / "manifest.json").exists()
     assert any((tmp_path / "data" / "sandbox" / "drops" / "pos").rglob("*.csv"))
+    assert "shopify_orders:" in done.stdout and "FAILED" not in done.stdout
+    assert (tmp_path / "data" / "serving" / "current.duckdb").exists()
