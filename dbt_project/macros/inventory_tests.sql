@@ -6,3 +6,11 @@
     from {{ model }}
     where ({{ where_clause }}) and not coalesce(({{ expression }}), false)
 {% endtest %}
+
+{#- Fails with each combination of `columns` that occurs more than once. -#}
+{% test inventory_unique_combination(model, columns) %}
+    select {{ columns | join(', ') }}, count(*) as occurrences
+    from {{ model }}
+    group by {{ columns | join(', ') }}
+    having count(*) > 1
+{% endtest %}
