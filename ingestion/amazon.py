@@ -1,0 +1,308 @@
+"""A client for the Amazon Selling Partner API: orders, order items, FBA stock, refunds, listings.
+
+It speaks SP-API as Amazon publishes it (the sandbox simulator serves the same shapes), so a
+real seller account is a matter of the ``ICHIGEN_AMAZON_*`` variables:
+
+- every call carries an LWA access token (`ingestion.amazon_auth`), refreshed before it expires
+  and once more when a call is refused with 403 (an expired or revoked token);
+- each operation has its own usage plan (a token bucket: a rate and a burst), so each gets its
+  own `RateLimiter`, started at Amazon's published default and then set to the rate the API
+  announces in ``x-amzn-RateLimit-Limit`` (a seller's plan can differ from the default);
+- Amazon's 429 (``QuotaExceeded``) carries no Retry-After: `ResilientClient` backs off
+  exponentially with jitter, and the operation's bucket is drained so the pace drops too;
+- lists page with ``NextToken`` (Orders, Finances) or ``pagination.nextToken`` (FBA Inventory).
+
+List methods yield pages of raw records; landing them is `ingestion.amazon_ingest`'s job.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Final
+from urllib.parse import quote
+
+import httpx
+
+from ichigen.settings import AmazonSettings, load_settings
+from ingestion.amazon_auth import LwaTokens
+from ingestion.errors import AuthenticationError, ChannelError, UnexpectedResponseError
+from ingestion.http import DEFAULT_TIMEOUT, RateLimiter, ResilientClient, RetryPolicy, Sleep
+
+__all__ = ["PUBLISHED_RATES", "RATE_LIMIT_HEADER", "AmazonClient", "OrdersPage", "iso_z"]
+
+CHANNEL: Final = "amazon"
+RATE_LIMIT_HEADER: Final = "x-amzn-RateLimit-Limit"
+# Amazon's default usage plans, (requests per second, burst), from the SP-API references.
+PUBLISHED_RATES: Final[Mapping[str, tuple[float, int]]] = {
+    "getOrders": (0.0167, 20),
+    "getOrderItems": (0.5, 30),
+    "listFinancialEvents": (0.5, 30),
+    "getInventorySummaries": (2.0, 2),
+    "patchListingsItem": (5.0, 10),
+}
+_MAX_RESULTS: Final = 100  # getOrders and listFinancialEvents allow at most 100 per page
+
+
+def iso_z(value: datetime) -> str:
+    """SP-API's date-time format: UTC with a Z, whole seconds (rounded down: never later)."""
+    if value.tzinfo is None:
+        raise ValueError("Amazon cursors must be timezone-aware (a naive time is ambiguous)")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class OrdersPage:
+    orders: list[dict[str, Any]]
+    last_updated_before: str | None  # the upper bound Amazon applied (its "now"), echoed
+
+
+class AmazonClient:
+    """SP-API for one seller in one marketplace; use as a context manager or call `close`."""
+
+    def __init__(
+        self,
+        settings: AmazonSettings | None = None,
+        *,
+        http: httpx.Client | None = None,
+        retry: RetryPolicy | None = None,
+        rates: Mapping[str, tuple[float, int]] | None = None,
+        sleep: Sleep = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        settings = settings or load_settings().amazon
+        self.base_url = settings.url.rstrip("/")
+        self.marketplace_id = settings.marketplace_id
+        self.seller_id = settings.seller_id
+        client = http or httpx.Client(timeout=DEFAULT_TIMEOUT)
+        retry = retry or RetryPolicy()
+        rng = rng or random.Random()
+        self.limiters: dict[str, RateLimiter] = {}
+        self._operations: dict[str, ResilientClient] = {}
+        for operation, (rate, burst) in {**PUBLISHED_RATES, **(rates or {})}.items():
+            limiter = RateLimiter(rate_per_s=rate, burst=burst, sleep=sleep, clock=clock)
+            self.limiters[operation] = limiter
+            self._operations[operation] = ResilientClient(
+                CHANNEL,
+                client,
+                retry=retry,
+                limiter=limiter,
+                on_response=_adopt_announced_rate(limiter),
+                sleep=sleep,
+                rng=rng,
+            )
+        self.tokens = LwaTokens(
+            ResilientClient(CHANNEL, client, retry=retry, sleep=sleep, rng=rng),
+            lwa_url=settings.lwa_url,
+            client_id=settings.client_id,
+            client_secret=settings.client_secret,
+            refresh_token=settings.refresh_token,
+            clock=clock,
+        )
+        self._client = client
+
+    def __repr__(self) -> str:  # credentials never reach a log line
+        return f"AmazonClient({self.base_url!r}, marketplace_id={self.marketplace_id!r})"
+
+    @property
+    def retries(self) -> int:
+        return sum(client.retries for client in self._operations.values())
+
+    def source(self, path: str) -> str:
+        """Where records come from, for the landing metadata (no credentials)."""
+        return f"{self.base_url}{path}"
+
+    def _call(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> Any:
+        client = self._operations[operation]
+        url = self.source(path)
+        for attempt in range(2):
+            headers = {"x-amz-access-token": self.tokens.token(), "Accept": "application/json"}
+            try:
+                return client.request_json(method, url, params=params, json=json, headers=headers)
+            except AuthenticationError as exc:
+                # A token can expire between our check and Amazon's: one fresh token, then
+                # a second refusal is a real one (a missing role, a revoked authorisation).
+                if exc.status != 403 or attempt:
+                    raise
+                self.tokens.invalidate()
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _payload(body: Any, operation: str) -> dict[str, Any]:
+        payload = body.get("payload") if isinstance(body, dict) else None
+        if not isinstance(payload, dict):
+            raise UnexpectedResponseError(CHANNEL, f"{operation} answered without a payload")
+        return payload
+
+    # --- Orders API v0 ---------------------------------------------------------------------
+
+    def orders(self, *, last_updated_after: datetime) -> Iterator[OrdersPage]:
+        """Orders changed at or after `last_updated_after`, oldest change first, by page."""
+        params: dict[str, Any] = {
+            "MarketplaceIds": self.marketplace_id,
+            "LastUpdatedAfter": iso_z(last_updated_after),
+            "MaxResultsPerPage": _MAX_RESULTS,
+        }
+        while True:
+            payload = self._payload(
+                self._call("getOrders", "GET", "/orders/v0/orders", params=params), "getOrders"
+            )
+            orders = payload.get("Orders")
+            if not isinstance(orders, list):
+                raise UnexpectedResponseError(CHANNEL, "getOrders answered without Orders")
+            yield OrdersPage(orders, payload.get("LastUpdatedBefore"))
+            token = payload.get("NextToken")
+            if not token:
+                return
+            # With a NextToken the token alone carries the query on, as Amazon documents.
+            params = {"MarketplaceIds": self.marketplace_id, "NextToken": token}
+
+    def order_items(self, amazon_order_id: str) -> list[dict[str, Any]]:
+        """Every item of one order (Amazon pages the items of large orders too)."""
+        path = f"/orders/v0/orders/{quote(amazon_order_id, safe='')}/orderItems"
+        items: list[dict[str, Any]] = []
+        params: dict[str, Any] | None = None
+        while True:
+            payload = self._payload(
+                self._call("getOrderItems", "GET", path, params=params), "getOrderItems"
+            )
+            page = payload.get("OrderItems")
+            if not isinstance(page, list):
+                raise UnexpectedResponseError(CHANNEL, "getOrderItems answered without items")
+            items += page
+            token = payload.get("NextToken")
+            if not token:
+                return items
+            params = {"NextToken": token}
+
+    # --- Finances API v0 -------------------------------------------------------------------
+
+    def refund_events(self, *, posted_after: datetime | None = None) -> Iterator[list[Any]]:
+        """``RefundEventList`` pages posted at or after `posted_after`.
+
+        Without `posted_after` Amazon answers its default window: the last 180 days, the most
+        one query may span.
+        """
+        params: dict[str, Any] = {"MaxResultsPerPage": _MAX_RESULTS}
+        if posted_after is not None:
+            params["PostedAfter"] = iso_z(posted_after)
+        path = "/finances/v0/financialEvents"
+        while True:
+            payload = self._payload(
+                self._call("listFinancialEvents", "GET", path, params=params),
+                "listFinancialEvents",
+            )
+            events = payload.get("FinancialEvents")
+            refunds = events.get("RefundEventList") if isinstance(events, dict) else None
+            if not isinstance(refunds, list):
+                raise UnexpectedResponseError(
+                    CHANNEL, "listFinancialEvents answered without a RefundEventList"
+                )
+            yield refunds
+            token = payload.get("NextToken")
+            if not token:
+                return
+            params = {"NextToken": token}
+
+    # --- FBA Inventory API v1 --------------------------------------------------------------
+
+    def inventory_summaries(self, *, start: datetime | None = None) -> Iterator[list[Any]]:
+        """FBA inventory summaries with details; all SKUs, or those changed since `start`."""
+        params: dict[str, Any] = {
+            "details": "true",
+            "granularityType": "Marketplace",
+            "granularityId": self.marketplace_id,
+            "marketplaceIds": self.marketplace_id,
+        }
+        if start is not None:
+            params["startDateTime"] = iso_z(start)
+        path = "/fba/inventory/v1/summaries"
+        while True:
+            body = self._call("getInventorySummaries", "GET", path, params=params)
+            summaries = self._payload(body, "getInventorySummaries").get("inventorySummaries")
+            if not isinstance(summaries, list):
+                raise UnexpectedResponseError(
+                    CHANNEL, "getInventorySummaries answered without inventorySummaries"
+                )
+            yield summaries
+            pagination = body.get("pagination") if isinstance(body, dict) else None
+            token = pagination.get("nextToken") if isinstance(pagination, dict) else None
+            if not token:
+                return
+            params = {**params, "nextToken": token}
+
+    # --- Listings Items API 2021-08-01 -----------------------------------------------------
+
+    def set_quantity(
+        self, sku: str, quantity: int, *, product_type: str = "PRODUCT"
+    ) -> dict[str, Any]:
+        """Set the quantity the seller ships itself (MFN) for `sku`; repeating it changes nothing.
+
+        Amazon answers a patch it cannot apply with 200 and ``status: INVALID``: that is raised
+        as a `ChannelError` naming the issues, so a failed push is never taken for a done one.
+        """
+        body = self._call(
+            "patchListingsItem",
+            "PATCH",
+            f"/listings/2021-08-01/items/{quote(self.seller_id, safe='')}/{quote(sku, safe='')}",
+            params={"marketplaceIds": self.marketplace_id},
+            json={
+                "productType": product_type,
+                "patches": [
+                    {
+                        "op": "replace",
+                        "path": "/attributes/fulfillment_availability",
+                        "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": quantity}],
+                    }
+                ],
+            },
+        )
+        if not isinstance(body, dict) or body.get("status") not in ("ACCEPTED", "VALID"):
+            issues = body.get("issues") if isinstance(body, dict) else body
+            messages = [i.get("message") for i in issues or [] if isinstance(i, dict)]
+            raise ChannelError(
+                CHANNEL, f"setting the quantity of {sku!r} was not accepted: {messages or body}"
+            )
+        return body
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> AmazonClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _adopt_announced_rate(limiter: RateLimiter) -> Callable[[httpx.Response], None]:
+    def observe(response: httpx.Response) -> None:
+        raw = response.headers.get(RATE_LIMIT_HEADER)
+        if raw is None:
+            return
+        try:
+            limiter.set_rate(float(raw))
+        except ValueError:
+            return  # a malformed header only costs us the pacing hint
+
+    return observe
