@@ -94,6 +94,12 @@ ENV_VARS: Final = (
         "Folder of wholesale order sheets; default `<ICHIGEN_DATA_DIR>/sandbox/drops/wholesale`.",
     ),
     EnvVar(
+        "ICHIGEN_WHOLESALE_MAPPINGS_DIR",
+        None,
+        "Folder of the buyers' column mappings (YAML/TOML); default: the examples shipped in "
+        "`ingestion/files/mappings`, one per sandbox buyer layout.",
+    ),
+    EnvVar(
         "ICHIGEN_RATE_MULTIPLIER",
         "1",
         "Multiplies the request rates connectors keep under (each API's published allowance); "
@@ -163,6 +169,7 @@ class Settings:
     wholesale_drop_dir: Path
     stock_drop_dir: Path
     rate_multiplier: float = 1.0
+    wholesale_mappings_dir: Path | None = None  # None: the shipped example mappings
 
     @property
     def sandbox_dir(self) -> Path:
@@ -227,7 +234,12 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         wholesale_drop_dir=Path(environ.get("ICHIGEN_WHOLESALE_DROP_DIR") or drops / "wholesale"),
         stock_drop_dir=Path(environ.get("ICHIGEN_STOCK_DROP_DIR") or drops / "stock"),
         rate_multiplier=_positive(get("ICHIGEN_RATE_MULTIPLIER"), "ICHIGEN_RATE_MULTIPLIER"),
+        wholesale_mappings_dir=_optional_path(environ.get("ICHIGEN_WHOLESALE_MAPPINGS_DIR")),
     )
+
+
+def _optional_path(raw: str | None) -> Path | None:
+    return Path(raw) if raw else None
 
 
 def _positive(raw: str, name: str) -> float:

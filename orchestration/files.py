@@ -89,9 +89,10 @@ def _nothing_new() -> LoadManifest:
     )
 
 
-def _file_asset(
-    name: str, folder_of: Callable[[FileDropsResource], str], run: Callable[..., ImportResult]
-) -> dg.AssetsDefinition:
+Importer = Callable[[FileDropsResource, LandingZone, Catalogue | None], ImportResult]
+
+
+def _file_asset(name: str, run: Importer) -> dg.AssetsDefinition:
     @dg.asset(
         name=name,
         group_name="files",
@@ -106,17 +107,28 @@ def _file_asset(
         context: AssetExecutionContext, landing: LandingResource, drops: FileDropsResource
     ) -> dg.MaterializeResult:
         zone = landing.zone()
-        result = run(Path(folder_of(drops)), zone, catalogue=catalogue_from_landing(zone))
-        return _result(result, context)
+        return _result(run(drops, zone, catalogue_from_landing(zone)), context)
 
     return _import
 
 
-pos_sales = _file_asset("pos_sales", lambda d: d.pos_dir, import_pos)
-wholesale_order_lines = _file_asset(
-    "wholesale_order_lines", lambda d: d.wholesale_dir, import_wholesale
+def _wholesale(
+    drops: FileDropsResource, zone: LandingZone, catalogue: Catalogue | None
+) -> ImportResult:
+    folder = Path(drops.wholesale_dir)
+    if drops.wholesale_mappings_dir is None:  # the shipped examples, one per sandbox layout
+        return import_wholesale(folder, zone, catalogue=catalogue)
+    mappings = Path(drops.wholesale_mappings_dir)
+    return import_wholesale(folder, zone, catalogue=catalogue, mappings=mappings)
+
+
+pos_sales = _file_asset(
+    "pos_sales", lambda d, zone, cat: import_pos(Path(d.pos_dir), zone, catalogue=cat)
 )
-stock_snapshots = _file_asset("stock_snapshots", lambda d: d.stock_dir, import_stock)
+wholesale_order_lines = _file_asset("wholesale_order_lines", _wholesale)
+stock_snapshots = _file_asset(
+    "stock_snapshots", lambda d, zone, cat: import_stock(Path(d.stock_dir), zone, catalogue=cat)
+)
 ASSETS = [pos_sales, wholesale_order_lines, stock_snapshots]
 
 

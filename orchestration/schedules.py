@@ -11,7 +11,7 @@ import dagster as dg
 
 __all__ = ["CHANNEL_GROUPS", "defs"]
 
-CHANNEL_GROUPS = ("shopify", "amazon", "rakuten", "files")
+CHANNEL_GROUPS = ("shopify", "amazon", "rakuten", "files", "supplier")
 
 
 def _cadence_job(cadence: str) -> dg.UnresolvedAssetJobDefinition:
