@@ -1,0 +1,312 @@
+{#- Every channel's orders in one shape (dbt_project/README.md, the intermediate contract).
+    Added beyond the contract: is_paid (several channels show that an order is paid, not when),
+    is_amount_known (Amazon shows no amounts on pending and cancelled orders),
+    has_unobserved_returns (Rakuten rewrote the order before it was first landed, see
+    stg_rakuten__orders), channel_status and returned_jpy (refunds of returns only; refunded_jpy
+    also counts what a cancellation gave back). -#}
+with
+
+shopify_orders as (
+    select * from {{ ref('stg_shopify__orders') }}
+),
+
+shopify_refunds as (
+    select * from {{ ref('stg_shopify__refunds') }}
+),
+
+amazon_orders as (
+    select * from {{ ref('stg_amazon__orders') }}
+),
+
+amazon_lines as (
+    select * from {{ ref('stg_amazon__order_lines') }}
+),
+
+amazon_refunds as (
+    select * from {{ ref('stg_amazon__refunds') }}
+),
+
+rakuten_orders as (
+    select * from {{ ref('stg_rakuten__orders') }}
+),
+
+pos_orders as (
+    select * from {{ ref('stg_pos__orders') }}
+),
+
+pos_refunds as (
+    select * from {{ ref('stg_pos__refunds') }}
+),
+
+wholesale_orders as (
+    select * from {{ ref('stg_wholesale__orders') }}
+),
+
+shopify_refund_totals as (
+    select
+        channel_order_id,
+        sum(refund_transaction_jpy) as refunded_jpy,
+        sum(case when is_cancellation then 0 else refund_transaction_jpy end) as returned_jpy
+    from (
+        select distinct
+            channel_order_id,
+            refund_id,
+            refund_transaction_jpy,
+            is_cancellation
+        from shopify_refunds
+    ) as refunds
+    group by channel_order_id
+),
+
+shopify as (
+    select
+        o.channel,
+        o.channel_order_id,
+        o.order_name,
+        o.channel_customer_id,
+        o.location_id,
+        o.ordered_at,
+        -- Shopify Payments captures at checkout; other gateways' payment time is not on the order
+        case when o.is_paid and o.payment_method = 'credit_card' then o.ordered_at end as paid_at,
+        o.shipped_at,
+        o.delivered_at,
+        o.cancelled_at,
+        -- Shopify's cancel reasons in ichigen's words (the Rakuten and world vocabulary)
+        case o.cancel_reason
+            when 'declined' then 'payment_timeout'
+            when 'inventory' then 'out_of_stock'
+            else o.cancel_reason
+        end as cancel_reason,
+        o.payment_method,
+        o.promo_code,
+        o.currency,
+        o.subtotal_jpy,
+        o.discount_jpy,
+        o.shipping_jpy,
+        o.tax_jpy,
+        o.total_jpy,
+        coalesce(r.refunded_jpy, 0) as refunded_jpy,
+        coalesce(r.returned_jpy, 0) as returned_jpy,
+        o.is_paid,
+        true as is_amount_known,
+        false as has_unobserved_returns,
+        coalesce(o.financial_status, '') || '/' || coalesce(o.fulfillment_status, 'unfulfilled') as channel_status,
+        o.updated_at,
+        o._loaded_at
+    from shopify_orders as o
+    left join shopify_refund_totals as r on o.channel_order_id = r.channel_order_id
+),
+
+amazon_line_totals as (
+    select
+        channel_order_id,
+        sum(item_price_jpy) as subtotal_jpy,
+        sum(discount_jpy) as discount_jpy,
+        sum(shipping_jpy) - sum(shipping_discount_jpy) as shipping_jpy,
+        sum(item_tax_jpy) - sum(discount_tax_jpy) + sum(shipping_tax_jpy) as tax_jpy,
+        max(promo_code) as promo_code
+    from amazon_lines
+    group by channel_order_id
+),
+
+amazon_refund_totals as (
+    select
+        channel_order_id,
+        sum(refund_jpy) as refunded_jpy
+    from amazon_refunds
+    group by channel_order_id
+),
+
+amazon as (
+    select
+        o.channel,
+        o.channel_order_id,
+        o.order_name,
+        o.channel_customer_id,
+        o.location_id,
+        o.ordered_at,
+        cast(null as timestamptz) as paid_at,
+        o.shipped_at,
+        cast(null as timestamptz) as delivered_at,
+        o.cancelled_at,
+        case when o.cancelled_at is not null then 'other' end as cancel_reason,
+        o.payment_method,
+        l.promo_code,
+        coalesce(o.currency, 'JPY') as currency,
+        l.subtotal_jpy,
+        l.discount_jpy,
+        l.shipping_jpy,
+        l.tax_jpy,
+        o.total_jpy,
+        coalesce(r.refunded_jpy, 0) as refunded_jpy,
+        coalesce(r.refunded_jpy, 0) as returned_jpy,
+        o.is_paid,
+        o.total_jpy is not null as is_amount_known,
+        false as has_unobserved_returns,
+        o.order_status as channel_status,
+        o.updated_at,
+        o._loaded_at
+    from amazon_orders as o
+    left join amazon_line_totals as l on o.channel_order_id = l.channel_order_id
+    left join amazon_refund_totals as r on o.channel_order_id = r.channel_order_id
+),
+
+rakuten as (
+    select
+        channel,
+        channel_order_id,
+        order_name,
+        channel_customer_id,
+        location_id,
+        ordered_at,
+        case when is_paid and payment_method = 'credit_card' then ordered_at end as paid_at,
+        shipped_at,
+        cast(null as timestamptz) as delivered_at,
+        cancelled_at,
+        cancel_reason,
+        payment_method,
+        case when coupon_capital_code = 1 then coupon_code end as promo_code,
+        currency,
+        first_goods_price_jpy as subtotal_jpy,
+        first_coupon_jpy as discount_jpy,
+        shipping_jpy,
+        first_request_price_jpy * 10 // 110 as tax_jpy,
+        first_request_price_jpy as total_jpy,
+        case
+            when is_fully_returned then request_price_jpy - shipping_jpy
+            else first_request_price_jpy - request_price_jpy
+        end as refunded_jpy,
+        case
+            when is_fully_returned then request_price_jpy - shipping_jpy
+            else first_request_price_jpy - request_price_jpy
+        end as returned_jpy,
+        is_paid,
+        true as is_amount_known,
+        has_unobserved_returns,
+        cast(order_progress as varchar) as channel_status,
+        updated_at,
+        _loaded_at
+    from rakuten_orders
+),
+
+pos_refund_totals as (
+    select
+        channel_order_id,
+        sum(refund_jpy) as refunded_jpy,
+        max(refunded_at) as last_refunded_at
+    from pos_refunds
+    group by channel_order_id
+),
+
+pos as (
+    -- a till sale is paid and handed over at the counter
+    select
+        o.channel,
+        o.channel_order_id,
+        o.order_name,
+        o.channel_customer_id,
+        o.location_id,
+        o.ordered_at,
+        o.ordered_at as paid_at,
+        o.ordered_at as shipped_at,
+        o.ordered_at as delivered_at,
+        cast(null as timestamptz) as cancelled_at,
+        cast(null as varchar) as cancel_reason,
+        cast(null as varchar) as payment_method,
+        cast(null as varchar) as promo_code,
+        'JPY' as currency,
+        o.subtotal_jpy,
+        o.discount_jpy,
+        0 as shipping_jpy,
+        o.total_jpy * 10 // 110 as tax_jpy,
+        o.total_jpy,
+        coalesce(r.refunded_jpy, 0) as refunded_jpy,
+        coalesce(r.refunded_jpy, 0) as returned_jpy,
+        true as is_paid,
+        true as is_amount_known,
+        false as has_unobserved_returns,
+        case when r.refunded_jpy is not null then '返品あり' else '売上' end as channel_status,
+        greatest(o.ordered_at, r.last_refunded_at) as updated_at,
+        o._loaded_at
+    from pos_orders as o
+    left join pos_refund_totals as r on o.channel_order_id = r.channel_order_id
+),
+
+wholesale as (
+    select
+        channel,
+        channel_order_id,
+        order_name,
+        channel_customer_id,
+        location_id,
+        ordered_at,
+        cast(null as timestamptz) as paid_at,
+        cast(null as timestamptz) as shipped_at,
+        cast(null as timestamptz) as delivered_at,
+        cast(null as timestamptz) as cancelled_at,
+        cast(null as varchar) as cancel_reason,
+        payment_method,
+        cast(null as varchar) as promo_code,
+        'JPY' as currency,
+        subtotal_jpy,
+        discount_jpy,
+        0 as shipping_jpy,
+        tax_jpy,
+        total_jpy,
+        0 as refunded_jpy,
+        0 as returned_jpy,
+        false as is_paid,
+        true as is_amount_known,
+        false as has_unobserved_returns,
+        'sheet received' as channel_status,
+        ordered_at as updated_at,
+        _loaded_at
+    from wholesale_orders
+),
+
+unioned as (
+    select * from shopify
+    union all
+    select * from amazon
+    union all
+    select * from rakuten
+    union all
+    select * from pos
+    union all
+    select * from wholesale
+),
+
+final as (
+    select
+        channel || ':' || channel_order_id as order_key,
+        channel,
+        channel_order_id,
+        order_name,
+        case when channel_customer_id is not null then channel || ':' || channel_customer_id end as identity_key,
+        location_id,
+        ordered_at,
+        paid_at,
+        shipped_at,
+        delivered_at,
+        cancelled_at,
+        cancel_reason,
+        payment_method,
+        promo_code,
+        currency,
+        subtotal_jpy,
+        discount_jpy,
+        shipping_jpy,
+        tax_jpy,
+        total_jpy,
+        refunded_jpy,
+        updated_at,
+        _loaded_at,
+        returned_jpy,
+        is_paid,
+        is_amount_known,
+        has_unobserved_returns,
+        channel_status
+    from unioned
+)
+
+select * from final

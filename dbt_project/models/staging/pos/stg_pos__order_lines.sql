@@ -1,0 +1,55 @@
+with
+
+source as (
+    {{ latest_version(source('pos', 'sales')) }}
+),
+
+renamed as (
+    select
+        'pos' as channel,
+        _record_key as pos_row_key,
+        {{ json_text('_raw', '$.取引番号') }} as receipt_number,
+        {{ json_text('_raw', '$.明細番号') }} as receipt_line_number,
+        nullif({{ json_text('_raw', '$.元取引番号') }}, '') as original_receipt_number,
+        -- the tills write JST wall-clock time
+        timezone('Asia/Tokyo', try_strptime({{ json_text('_raw', '$.取引日時') }}, '%Y/%m/%d %H:%M:%S'))
+            as transacted_at,
+        {{ json_text('_raw', '$.店舗コード') }} as store_code,
+        {{ json_text('_raw', '$.レジ番号') }} as register_number,
+        {{ json_text('_raw', '$.取引区分') }} as transaction_type,
+        {{ json_text('_raw', '$.JANコード') }} as jan,
+        {{ json_text('_raw', '$.商品コード') }} as sku,
+        {{ json_int('_raw', '$.数量') }} as quantity,
+        {{ json_int('_raw', '$.単価') }} as unit_price_jpy,
+        {{ json_int('_raw', '$.値引額') }} as discount_jpy,
+        {{ json_int('_raw', '$.金額') }} as amount_jpy,
+        nullif({{ json_text('_raw', '$.会員番号') }}, '') as channel_customer_id,
+        {{ json_text('_raw', '$._file') }} as source_file,
+        _loaded_at
+    from source
+),
+
+final as (
+    select
+        channel,
+        receipt_number as channel_order_id,
+        receipt_line_number as channel_line_id,
+        cast(receipt_line_number as integer) as line_number,
+        store_code,
+        register_number,
+        transacted_at as ordered_at,
+        jan,
+        sku,
+        quantity,
+        unit_price_jpy,
+        discount_jpy,
+        amount_jpy as line_total_jpy,
+        amount_jpy * 10 // 110 as tax_jpy,
+        channel_customer_id,
+        source_file,
+        _loaded_at
+    from renamed
+    where transaction_type = '売上'
+)
+
+select * from final

@@ -1,0 +1,108 @@
+{#- RMS rewrites an order in place when part of it is returned (the items' units and
+    requestPrice drop; no amount of the change is kept), so what was first ordered is only in
+    an earlier landed version: the first version's amounts are kept beside the latest ones.
+    When the first landed version already shows the return, the original total is unknown
+    and `first_*` equal the latest amounts (has_unobserved_returns says so). -#}
+with
+
+source as (
+    select * from {{ source('rakuten', 'orders') }}
+),
+
+versions as (
+    select
+        *,
+        first_value({{ json_money('_raw', '$.requestPrice') }}) over (
+            partition by _record_key order by _loaded_at, _load_id
+        ) as first_request_price_jpy,
+        first_value({{ json_money('_raw', '$.goodsPrice') }}) over (
+            partition by _record_key order by _loaded_at, _load_id
+        ) as first_goods_price_jpy,
+        first_value({{ json_money('_raw', '$.couponAllTotalPrice') }}) over (
+            partition by _record_key order by _loaded_at, _load_id
+        ) as first_coupon_jpy,
+        first_value({{ json_int('_raw', '$.orderProgress') }}) over (
+            partition by _record_key order by _loaded_at, _load_id
+        ) as first_order_progress
+    from source
+),
+
+latest as (
+    {{ latest_version('versions') }}
+),
+
+renamed as (
+    select
+        'rakuten' as channel,
+        _record_key as channel_order_id,
+        {{ json_text('_raw', '$.orderNumber') }} as order_name,
+        nullif({{ json_text('_raw', '$.OrdererModel.emailAddress') }}, '') as channel_customer_id,
+        {{ json_int('_raw', '$.orderProgress') }} as order_progress,
+        {{ json_int('_raw', '$.SettlementModel.settlementMethodCode') }} as settlement_method_code,
+        {{ json_text('_raw', '$.SettlementModel.settlementMethod') }} as settlement_method,
+        {{ json_ts('_raw', '$.orderDatetime') }} as ordered_at,
+        {{ json_ts('_raw', '$.shopOrderCfmDatetime') }} as confirmed_at,
+        {{ json_ts('_raw', '$.shippingCmplRptDatetime') }} as shipped_at,
+        {{ json_int('_raw', '$.goodsPrice') }} as goods_price_jpy,
+        {{ json_int('_raw', '$.postagePrice') }} + coalesce({{ json_int('_raw', '$.deliveryPrice') }}, 0)
+        + coalesce({{ json_int('_raw', '$.paymentCharge') }}, 0) as shipping_jpy,
+        {{ json_int('_raw', '$.couponAllTotalPrice') }} as coupon_jpy,
+        {{ json_int('_raw', '$.totalPrice') }} as total_price_jpy,
+        {{ json_int('_raw', '$.requestPrice') }} as request_price_jpy,
+        {{ json_int('_raw', '$.TaxSummaryModelList[0].reqPriceTax') }} as request_tax_jpy,
+        {{ json_text('_raw', '$.CouponModelList[0].couponCode') }} as coupon_code,
+        {{ json_int('_raw', '$.CouponModelList[0].couponCapitalCode') }} as coupon_capital_code,
+        {{ json_text('_raw', '$.memo') }} as memo,
+        -- RMS books changes (cancellations, returns) here: the first and the latest of them
+        coalesce(json_array_length(_raw, '$.ChangeReasonModelList'), 0) as change_count,
+        {{ json_int('_raw', '$.ChangeReasonModelList[0].changeType') }} as change_type,
+        {{ json_int('_raw', '$.ChangeReasonModelList[0].changeReason') }} as change_reason,
+        {{ json_int('_raw', '$.ChangeReasonModelList[0].changeReasonDetail') }} as change_reason_detail,
+        {{ json_ts('_raw', '$.ChangeReasonModelList[0].changeApplyDatetime') }} as change_applied_at,
+        {{ json_ts('_raw', '$.ChangeReasonModelList[#-1].changeFixDatetime') }} as change_fixed_at,
+        first_request_price_jpy,
+        first_goods_price_jpy,
+        first_coupon_jpy,
+        first_order_progress,
+        _record_updated_at,
+        _raw,
+        _loaded_at,
+        _load_id
+    from latest
+),
+
+final as (
+    select
+        *,
+        'WH-TOKYO' as location_id,
+        'JPY' as currency,
+        case settlement_method_code
+            when 1 then 'credit_card'
+            when 2 then 'cod'
+            when 9 then 'bank_transfer'
+            when 14 then 'konbini'
+            else 'other'
+        end as payment_method,
+        -- 2 キャンセル完了 before shipping is a cancellation; after shipping, a full return
+        change_type = 2 and shipped_at is null as is_cancelled,
+        change_type = 2 and shipped_at is not null as is_fully_returned,
+        change_type = 6 and change_count > 0 as has_partial_returns,
+        change_type = 6 and first_request_price_jpy = request_price_jpy as has_unobserved_returns,
+        case
+            when change_type = 2 and shipped_at is null
+                then case change_reason_detail
+                    when 1 then 'customer'
+                    when 4 then 'payment_timeout'
+                    when 8 then 'out_of_stock'
+                    when 14 then 'fraud'
+                    else 'other'
+                end
+        end as cancel_reason,
+        case when change_type = 2 and shipped_at is null then change_fixed_at end as cancelled_at,
+        -- 700 支払手続き済 means delivered and paid; RMS keeps no delivery time
+        order_progress = 700 or settlement_method_code = 1 and order_progress between 300 and 800 as is_paid,
+        greatest(ordered_at, confirmed_at, shipped_at, change_fixed_at, _record_updated_at) as updated_at
+    from renamed
+)
+
+select * from final

@@ -1,0 +1,42 @@
+with
+
+source as (
+    {{ latest_version(source('shopify', 'orders')) }}
+),
+
+items as (
+    select
+        _record_key as channel_order_id,
+        {{ json_each('_raw', '$.line_items') }} as item,
+        _loaded_at
+    from source
+),
+
+renamed as (
+    select
+        'shopify' as channel,
+        channel_order_id,
+        {{ json_text('item', '$.id') }} as channel_line_id,
+        {{ json_text('item', '$.sku') }} as sku,
+        {{ json_int('item', '$.quantity') }} as quantity,
+        {{ json_int('item', '$.current_quantity') }} as current_quantity,
+        {{ json_money('item', '$.price') }} as unit_price_jpy,
+        -- order-level codes arrive as allocations; the sandbox allocates one per line
+        coalesce({{ json_money('item', '$.discount_allocations[0].amount') }}, 0)
+        + coalesce({{ json_money('item', '$.total_discount') }}, 0) as discount_jpy,
+        {{ json_money('item', '$.tax_lines[0].price') }} as tax_jpy,
+        _loaded_at
+    from items
+),
+
+final as (
+    select
+        *,
+        row_number() over (
+            partition by channel_order_id order by cast(channel_line_id as bigint)
+        ) as line_number,
+        unit_price_jpy * quantity - discount_jpy as line_total_jpy
+    from renamed
+)
+
+select * from final

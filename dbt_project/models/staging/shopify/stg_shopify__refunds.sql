@@ -1,0 +1,62 @@
+with
+
+source as (
+    {{ latest_version(source('shopify', 'orders')) }}
+),
+
+refunds as (
+    select
+        _record_key as channel_order_id,
+        {{ json_each('_raw', '$.refunds') }} as refund,
+        _loaded_at
+    from source
+),
+
+refund_lines as (
+    select
+        channel_order_id,
+        {{ json_text('refund', '$.id') }} as refund_id,
+        {{ json_text('refund', '$.note') }} as note,
+        {{ json_ts('refund', '$.created_at') }} as created_at,
+        {{ json_ts('refund', '$.processed_at') }} as processed_at,
+        {{ json_money('refund', '$.transactions[0].amount') }} as refund_transaction_jpy,
+        {{ json_each('refund', '$.refund_line_items') }} as refund_line,
+        _loaded_at
+    from refunds
+),
+
+renamed as (
+    select
+        'shopify' as channel,
+        channel_order_id,
+        refund_id,
+        {{ json_text('refund_line', '$.id') }} as refund_line_id,
+        {{ json_text('refund_line', '$.line_item_id') }} as channel_line_id,
+        {{ json_text('refund_line', '$.line_item.sku') }} as sku,
+        {{ json_int('refund_line', '$.quantity') }} as quantity,
+        {{ json_money('refund_line', '$.subtotal') }} as refund_line_jpy,
+        {{ json_text('refund_line', '$.restock_type') }} as restock_type,
+        refund_transaction_jpy,
+        note,
+        created_at,
+        processed_at,
+        _loaded_at
+    from refund_lines
+),
+
+final as (
+    select
+        *,
+        restock_type = 'cancel' as is_cancellation,
+        restock_type in ('return', 'cancel') as restocked,
+        -- a refund's note is its return reason; one refund grouping several reasons names them all
+        case
+            when note in (
+                'size', 'defect', 'changed_mind', 'wrong_item', 'damaged_in_transit', 'not_as_described'
+            ) then note
+            else 'other'
+        end as reason
+    from renamed
+)
+
+select * from final

@@ -1,0 +1,37 @@
+with
+
+source as (
+    {{ latest_version(source('wholesale', 'order_lines')) }}
+),
+
+renamed as (
+    select
+        'wholesale' as channel,
+        _record_key as sheet_row_key,
+        {{ json_text('_raw', '$.po_no') }} as channel_order_id,
+        {{ json_text('_raw', '$.buyer') }} as channel_customer_id,
+        {{ json_text('_raw', '$.line_no') }} as channel_line_id,
+        {{ json_int('_raw', '$.line_no') }} as line_number,
+        {{ json_text('_raw', '$.sku') }} as sku,
+        {{ json_int('_raw', '$.quantity') }} as quantity,
+        {{ json_money('_raw', '$.unit_price') }} as unit_price_jpy,
+        {{ json_money('_raw', '$.amount') }} as amount_jpy,
+        try_cast({{ json_text('_raw', '$.order_date') }} as date) as order_date,
+        try_cast({{ json_text('_raw', '$.delivery_date') }} as date) as delivery_date,
+        {{ json_text('_raw', '$._file') }} as source_file,
+        {{ json_int('_raw', '$._file_version') }} as file_version,
+        {{ json_text('_raw', '$._mapping') }} as mapping_file,
+        _loaded_at
+    from source
+),
+
+final as (
+    select
+        *,
+        0 as discount_jpy,
+        unit_price_jpy * quantity as line_total_jpy,
+        unit_price_jpy * quantity * 10 // 110 as tax_jpy
+    from renamed
+)
+
+select * from final
