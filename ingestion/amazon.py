@@ -7,7 +7,7 @@ real seller account is a matter of the ``ICHIGEN_AMAZON_*`` variables:
   and once more when a call is refused with 403 (an expired or revoked token);
 - each operation has its own usage plan (a token bucket: a rate and a burst), so each gets its
   own `RateLimiter`, started at Amazon's published default and then set to the rate the API
-  announces in ``x-amzn-RateLimit-Limit`` (a seller's plan can differ from the default);
+  announces (`ingestion.amazon_rates`);
 - Amazon's 429 (``QuotaExceeded``) carries no Retry-After: `ResilientClient` backs off
   exponentially with jitter, and the operation's bucket is drained so the pace drops too;
 - lists page with ``NextToken`` (Orders, Finances) or ``pagination.nextToken`` (FBA Inventory).
@@ -30,21 +30,13 @@ import httpx
 
 from ichigen.settings import AmazonSettings, load_settings
 from ingestion.amazon_auth import LwaTokens
+from ingestion.amazon_rates import PUBLISHED_RATES, adopt_announced_rate
 from ingestion.errors import AuthenticationError, ChannelError, UnexpectedResponseError
 from ingestion.http import DEFAULT_TIMEOUT, RateLimiter, ResilientClient, RetryPolicy, Sleep
 
-__all__ = ["PUBLISHED_RATES", "RATE_LIMIT_HEADER", "AmazonClient", "OrdersPage", "iso_z"]
+__all__ = ["AmazonClient", "OrdersPage", "iso_z"]
 
 CHANNEL: Final = "amazon"
-RATE_LIMIT_HEADER: Final = "x-amzn-RateLimit-Limit"
-# Amazon's default usage plans, (requests per second, burst), from the SP-API references.
-PUBLISHED_RATES: Final[Mapping[str, tuple[float, int]]] = {
-    "getOrders": (0.0167, 20),
-    "getOrderItems": (0.5, 30),
-    "listFinancialEvents": (0.5, 30),
-    "getInventorySummaries": (2.0, 2),
-    "patchListingsItem": (5.0, 10),
-}
 _MAX_RESULTS: Final = 100  # getOrders and listFinancialEvents allow at most 100 per page
 
 
@@ -92,7 +84,7 @@ class AmazonClient:
                 client,
                 retry=retry,
                 limiter=limiter,
-                on_response=_adopt_announced_rate(limiter),
+                on_response=adopt_announced_rate(limiter),
                 sleep=sleep,
                 rng=rng,
             )
@@ -293,16 +285,3 @@ class AmazonClient:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def _adopt_announced_rate(limiter: RateLimiter) -> Callable[[httpx.Response], None]:
-    def observe(response: httpx.Response) -> None:
-        raw = response.headers.get(RATE_LIMIT_HEADER)
-        if raw is None:
-            return
-        try:
-            limiter.set_rate(float(raw))
-        except ValueError:
-            return  # a malformed header only costs us the pacing hint
-
-    return observe

@@ -436,3 +436,32 @@ def test_with_faults_on_the_deduplicated_result_equals_a_clean_run(
     assert result(faulty).equals(result(clean))
     truth = _orders_truth(world)
     assert result(clean).height == truth.height
+
+
+def test_a_run_killed_midway_and_run_again_equals_a_clean_run(
+    sim: ShopifyClient, settings: Settings, catalogue: set[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    zone = LandingZone(settings.data_dir / "killed")
+    pull = sim.orders
+
+    def dies_after_two_pages(**filters: Any) -> Iterator[list[dict[str, Any]]]:
+        pages = pull(**filters)
+        yield next(pages)
+        yield next(pages)
+        raise KeyboardInterrupt("killed mid-run")
+
+    monkeypatch.setattr(sim, "orders", dies_after_two_pages)
+    with pytest.raises(KeyboardInterrupt):
+        ingest_shopify(sim, zone, "orders", catalogue=catalogue, part_rows=250)
+    assert zone.completed_loads("shopify", "orders") == []
+    assert zone.scan("shopify", "orders").select(pl.len()).collect().item() == 500
+    monkeypatch.undo()
+    # No manifest, so the cursor did not move: the next run pulls everything again.
+    rerun = ingest_shopify(sim, zone, "orders", catalogue=catalogue)
+    assert rerun.cursor_start is None
+
+    clean = LandingZone(settings.data_dir / "clean")
+    ingest_shopify(sim, clean, "orders", catalogue=catalogue)
+    columns = ("_record_key", "_record_updated_at", "_raw")
+    killed = _latest(zone, "orders").select(columns).sort("_record_key")
+    assert killed.equals(_latest(clean, "orders").select(columns).sort("_record_key"))
