@@ -118,9 +118,12 @@ def _cursor(zone: LandingZone, entity: str, lookback: timedelta) -> datetime | N
 
 
 def _with_items(client: AmazonClient, page: OrdersPage) -> list[dict[str, Any]]:
+    # An order without an id has no items to ask for; it lands without them and its contract
+    # sends it to the quarantine, rather than a 404 failing the whole load.
     return [
-        {**order, "OrderItems": client.order_items(str(order.get("AmazonOrderId")))}
+        {**order, "OrderItems": client.order_items(str(order_id)) if order_id else []}
         for order in page.orders
+        for order_id in [order.get("AmazonOrderId")]
     ]
 
 

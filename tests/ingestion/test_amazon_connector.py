@@ -386,23 +386,25 @@ def test_orders_land_with_their_items_and_unknown_skus_are_quarantined_with_the_
     }
     fake = FakeAmazon()
     fake.routes["/orders/v0/orders/"] = _items_by_order(items)
-    fake.routes["/orders/v0/orders"] = _paged_orders(orders)
+    anonymous = {**_order(4, minutes=4), "AmazonOrderId": None}  # no items can be asked for
+    fake.routes["/orders/v0/orders"] = _paged_orders([*orders, anonymous])
     zone = LandingZone(tmp_path / "landing")
     manifest = ingest_amazon(_client(fake), zone, "orders", validator=validators["orders"])
-    assert (manifest.records, manifest.accepted, manifest.quarantined) == (3, 2, 1)
+    assert (manifest.records, manifest.accepted, manifest.quarantined) == (4, 2, 2)
     assert manifest.cursor_start is None
     assert manifest.cursor_end == "2026-10-31T15:00:00+00:00"
     landed = zone.scan("amazon", "orders").collect().sort("_record_key")
     first = json.loads(landed["_raw"][0])
     assert [i["SellerSKU"] for i in first["OrderItems"]] == ["P0001-NVY-M", "P0002-BLK-F"]
-    quarantined = zone.scan_quarantine("amazon", "orders").collect()
-    assert quarantined["_record_key"].to_list() == [orders[1]["AmazonOrderId"]]
-    assert "got 'NOT-IN-CATALOGUE'" in quarantined["_reasons"][0][0]
+    quarantined = zone.scan_quarantine("amazon", "orders").collect().sort("_record_key")
+    assert quarantined["_record_key"].to_list() == ["", orders[1]["AmazonOrderId"]]
+    assert "column=AmazonOrderId" in quarantined["_reasons"][0][0]
+    assert "got 'NOT-IN-CATALOGUE'" in quarantined["_reasons"][1][0]
 
     again = ingest_amazon(
         _client(fake), zone, "orders", lookback=timedelta(minutes=2), validator=validators["orders"]
     )
-    assert again.cursor_start == "2026-10-01T00:01:00+00:00"  # 00:03 landed, minus 2 minutes
+    assert again.cursor_start == "2026-10-01T00:02:00+00:00"  # 00:04 landed, minus 2 minutes
 
 
 def test_refunds_and_fba_stock_land_with_their_keys(
