@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from ichigen.settings import load_settings
-from orchestration import files, rakuten, schedules, shopify, suppliers, warehouse
+from orchestration import amazon, files, rakuten, schedules, shopify, suppliers, warehouse
 from orchestration.resources import resources_from
 
 __all__ = ["INGEST_ASSETS", "build_definitions", "defs"]
@@ -14,6 +14,7 @@ __all__ = ["INGEST_ASSETS", "build_definitions", "defs"]
 INGEST_ASSETS: list[dg.AssetsDefinition] = [
     *suppliers.ASSETS,  # first: the file importers check items against its catalogue
     *shopify.ASSETS,
+    *amazon.ASSETS,
     *rakuten.ASSETS,
     *files.ASSETS,
 ]
@@ -23,6 +24,7 @@ def build_definitions() -> dg.Definitions:
     settings = load_settings()
     return dg.Definitions.merge(
         shopify.defs,
+        amazon.defs,
         rakuten.defs,
         files.defs,
         suppliers.defs,

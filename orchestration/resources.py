@@ -13,12 +13,15 @@ from pathlib import Path
 
 import dagster as dg
 
-from ichigen.settings import Settings, load_settings
+from ichigen.settings import AmazonSettings, Settings, load_settings
+from ingestion.amazon import AmazonClient
+from ingestion.amazon_rates import PUBLISHED_RATES
 from ingestion.landing import LandingZone
 from ingestion.rakuten import RakutenClient, RakutenRates
 from ingestion.shopify import ShopifyClient
 
 __all__ = [
+    "AmazonResource",
     "FileDropsResource",
     "LandingResource",
     "RakutenResource",
@@ -63,6 +66,33 @@ class ShopifyResource(dg.ConfigurableResource):
         )
 
 
+class AmazonResource(dg.ConfigurableResource):
+    url: str
+    lwa_url: str
+    client_id: str
+    client_secret: str
+    refresh_token: str
+    marketplace_id: str
+    seller_id: str
+    rate_multiplier: float = 1.0
+
+    def client(self) -> AmazonClient:
+        settings = AmazonSettings(
+            url=self.url,
+            lwa_url=self.lwa_url,
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            refresh_token=self.refresh_token,
+            marketplace_id=self.marketplace_id,
+            seller_id=self.seller_id,
+        )
+        rates = {
+            operation: (rate * self.rate_multiplier, burst)
+            for operation, (rate, burst) in PUBLISHED_RATES.items()
+        }
+        return AmazonClient(settings, rates=rates)
+
+
 class RakutenResource(dg.ConfigurableResource):
     url: str
     service_secret: str
@@ -105,6 +135,16 @@ def resources_from(settings: Settings | None = None) -> dict[str, dg.Configurabl
             url=s.shopify.url,
             access_token=secret("ICHIGEN_SHOPIFY_ACCESS_TOKEN", s.shopify.access_token),
             api_version=s.shopify.api_version,
+        ),
+        "amazon": AmazonResource(
+            url=s.amazon.url,
+            lwa_url=s.amazon.lwa_url,
+            client_id=s.amazon.client_id,
+            client_secret=secret("ICHIGEN_AMAZON_CLIENT_SECRET", s.amazon.client_secret),
+            refresh_token=secret("ICHIGEN_AMAZON_REFRESH_TOKEN", s.amazon.refresh_token),
+            marketplace_id=s.amazon.marketplace_id,
+            seller_id=s.amazon.seller_id,
+            rate_multiplier=s.rate_multiplier,
         ),
         "rakuten": RakutenResource(
             url=s.rakuten.url,
