@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
+import subprocess
 import threading
 from collections.abc import Callable
 
@@ -52,10 +53,32 @@ def run_demo(
         )
         _pipeline(settings, echo)
         if keep_running:
-            echo("simulators are serving; press Ctrl-C to stop")
-            wait_for_interrupt()
+            _serve_ui(settings, running.urls, echo)
     finally:
         running.stop()
+
+
+def _serve_ui(settings: Settings, urls: dict[str, str], echo: Echo) -> None:
+    from ichigen.dagster_ui import start_dagster_ui
+
+    env = {
+        "ICHIGEN_DATA_DIR": str(settings.data_dir),
+        "ICHIGEN_RATE_MULTIPLIER": str(settings.rate_multiplier),
+        **{f"ICHIGEN_{name.upper()}_URL": url for name, url in urls.items()},
+    }
+    process, url = start_dagster_ui(
+        env=env, dagster_home=settings.data_dir / "dagster", port=settings.dagster_port
+    )
+    try:
+        echo(f"Dagster UI {url}")
+        echo("simulators and the Dagster UI are serving; press Ctrl-C to stop")
+        wait_for_interrupt()
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def _pipeline(settings: Settings, echo: Echo) -> None:

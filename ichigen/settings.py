@@ -99,6 +99,7 @@ ENV_VARS: Final = (
         "Folder of the buyers' column mappings (YAML/TOML); default: the examples shipped in "
         "`ingestion/files/mappings`, one per sandbox buyer layout.",
     ),
+    EnvVar("ICHIGEN_DAGSTER_PORT", "3000", "Port of the Dagster UI that `oms demo` starts."),
     EnvVar(
         "ICHIGEN_RATE_MULTIPLIER",
         "1",
@@ -170,6 +171,7 @@ class Settings:
     stock_drop_dir: Path
     rate_multiplier: float = 1.0
     wholesale_mappings_dir: Path | None = None  # None: the shipped example mappings
+    dagster_port: int = 3000
 
     @property
     def sandbox_dir(self) -> Path:
@@ -235,6 +237,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         stock_drop_dir=Path(environ.get("ICHIGEN_STOCK_DROP_DIR") or drops / "stock"),
         rate_multiplier=_positive(get("ICHIGEN_RATE_MULTIPLIER"), "ICHIGEN_RATE_MULTIPLIER"),
         wholesale_mappings_dir=_optional_path(environ.get("ICHIGEN_WHOLESALE_MAPPINGS_DIR")),
+        dagster_port=int(_positive(get("ICHIGEN_DAGSTER_PORT"), "ICHIGEN_DAGSTER_PORT")),
     )
 
 

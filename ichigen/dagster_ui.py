@@ -1,0 +1,61 @@
+"""The Dagster UI (webserver and daemon, `dagster dev`) over ichigen's code location.
+
+`oms demo` starts it after the first pipeline run, with the same environment the pipeline
+used, so the UI shows those runs (DAGSTER_HOME under the data directory) and its schedules
+and sensors reach the same channels.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
+
+__all__ = ["start_dagster_ui"]
+
+_READY_TIMEOUT_S = 120.0
+
+
+def start_dagster_ui(
+    *, env: Mapping[str, str], dagster_home: Path, port: int
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `dagster dev` on 127.0.0.1:`port`; returns the process and its URL once it answers."""
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    url = f"http://127.0.0.1:{port}"
+    command = [
+        str(Path(sys.executable).with_name("dagster")),
+        "dev",
+        "-m",
+        "orchestration.definitions",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+    ]
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, **env, "DAGSTER_HOME": str(dagster_home)},
+        stdout=subprocess.DEVNULL,
+        stderr=(dagster_home / "dagster-dev.log").open("ab"),
+        start_new_session=True,  # Ctrl-C in the terminal reaches us; we stop it ourselves
+    )
+    deadline = time.monotonic() + _READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"the Dagster UI exited with {process.returncode}; "
+                f"see {dagster_home / 'dagster-dev.log'}"
+            )
+        try:
+            if httpx.get(f"{url}/server_info", timeout=2.0).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(1.0)
+    process.terminate()
+    raise RuntimeError(f"the Dagster UI did not answer on {url} within {_READY_TIMEOUT_S:.0f} s")
