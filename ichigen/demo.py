@@ -51,6 +51,10 @@ def run_demo(
             f"sandbox clock: {world.now.isoformat()}; files dropped under "
             f"{settings.sandbox_dir / 'drops'}"
         )
+        # the pipeline's runs are recorded where the Dagster UI will look for them
+        dagster_home = settings.data_dir / "dagster"
+        dagster_home.mkdir(parents=True, exist_ok=True)
+        os.environ.setdefault("DAGSTER_HOME", str(dagster_home))
         _pipeline(settings, echo)
         if keep_running:
             _serve_ui(settings, running.urls, echo)
