@@ -10,8 +10,9 @@ renamed as (
         _record_key as sheet_row_key,
         {{ json_text('_raw', '$.po_no') }} as channel_order_id,
         {{ json_text('_raw', '$.buyer') }} as channel_customer_id,
-        {{ json_text('_raw', '$.line_no') }} as channel_line_id,
-        {{ json_int('_raw', '$.line_no') }} as line_number,
+        -- a layout without line numbers numbers its lines by position
+        coalesce({{ json_text('_raw', '$.line_no') }}, {{ json_text('_raw', '$.position') }}) as channel_line_id,
+        coalesce({{ json_int('_raw', '$.line_no') }}, {{ json_int('_raw', '$.position') }}) as line_number,
         {{ json_text('_raw', '$.sku') }} as sku,
         {{ json_int('_raw', '$.quantity') }} as quantity,
         {{ json_money('_raw', '$.unit_price') }} as unit_price_jpy,

@@ -1,0 +1,141 @@
+{#- One row per order, every channel, with the order_status an OMS sorts by. Closed orders are
+    cancelled, returned (every unit refunded), delivered or shipped; open ones are sorted by the
+    rules in seeds/order_status_rules.csv (priority, on/off, review threshold), each rule's test
+    written once in `conditions` below. -#}
+with
+
+orders as (
+    select * from {{ ref('int_orders_unioned') }}
+),
+
+order_lines as (
+    select * from {{ ref('int_order_lines_unioned') }}
+),
+
+refunds as (
+    select * from {{ ref('int_refunds_unioned') }}
+),
+
+catalogue as (
+    select * from {{ ref('int_catalogue') }}
+),
+
+stock_levels as (
+    select * from {{ ref('int_stock_levels_unioned') }}
+),
+
+rules as (
+    select * from {{ ref('order_status_rules') }}
+    where enabled
+),
+
+returned_lines as (
+    select
+        order_line_key,
+        sum(quantity) as returned_units
+    from refunds
+    group by order_line_key
+),
+
+line_checks as (
+    select
+        l.order_key,
+        sum(l.quantity) as units,
+        sum(coalesce(r.returned_units, 0)) as returned_units,
+        bool_or(c.available_from > cast(timezone('Asia/Tokyo', o.ordered_at) as date)) as has_unreleased_sku,
+        bool_or(l.quantity > coalesce(s.on_hand, 0)) as lacks_stock
+    from order_lines as l
+    inner join orders as o on l.order_key = o.order_key
+    left join catalogue as c on l.sku = c.sku
+    left join stock_levels as s on o.location_id = s.location_id and l.sku = s.sku
+    left join returned_lines as r on l.order_line_key = r.order_line_key
+    group by l.order_key
+),
+
+closed_status as (
+    select
+        o.*,
+        coalesce(lc.units, 0) as units,
+        coalesce(lc.returned_units, 0) as returned_units,
+        case
+            when o.cancelled_at is not null then 'cancelled'
+            when o.channel = 'rakuten' and o.channel_status = '900' and o.shipped_at is not null then 'returned'
+            when lc.units > 0 and lc.returned_units >= lc.units then 'returned'
+            when o.delivered_at is not null then 'delivered'
+            when o.shipped_at is not null then 'shipped'
+        end as closed_status,
+        coalesce(lc.has_unreleased_sku, false) as has_unreleased_sku,
+        coalesce(lc.lacks_stock, false) as lacks_stock
+    from orders as o
+    left join line_checks as lc on o.order_key = lc.order_key
+),
+
+conditions as (
+    -- what each rule of seeds/order_status_rules.csv tests, for open orders
+    select
+        o.order_key,
+        r.order_status,
+        r.priority
+    from closed_status as o
+    inner join rules as r
+        on case r.order_status
+            when 'on_hold_for_review' then o.total_jpy >= r.threshold_jpy
+            when 'awaiting_payment'
+                then not o.is_paid and coalesce(o.payment_method, '') not in ('cod', 'invoice')
+            when 'preorder_awaiting_release' then o.has_unreleased_sku
+            when 'awaiting_stock' then o.lacks_stock
+            when 'ready_to_ship' then true
+            else false
+        end
+    where o.closed_status is null
+),
+
+open_status as (
+    select
+        order_key,
+        min_by(order_status, priority) as open_status
+    from conditions
+    group by order_key
+),
+
+final as (
+    select
+        o.order_key,
+        o.channel,
+        o.channel_order_id,
+        o.order_name,
+        o.identity_key,
+        o.location_id,
+        coalesce(o.closed_status, s.open_status) as order_status,
+        o.closed_status is null as is_open,
+        o.channel_status,
+        o.ordered_at,
+        cast(timezone('Asia/Tokyo', o.ordered_at) as date) as business_date,
+        o.paid_at,
+        o.shipped_at,
+        o.delivered_at,
+        o.cancelled_at,
+        o.cancel_reason,
+        o.payment_method,
+        o.promo_code,
+        o.currency,
+        o.subtotal_jpy,
+        o.discount_jpy,
+        o.shipping_jpy,
+        o.tax_jpy,
+        o.total_jpy,
+        o.refunded_jpy,
+        o.returned_jpy,
+        o.total_jpy - o.refunded_jpy as net_jpy,
+        o.units,
+        o.returned_units,
+        o.is_paid,
+        o.is_amount_known,
+        o.has_unobserved_returns,
+        o.updated_at,
+        o._loaded_at
+    from closed_status as o
+    left join open_status as s on o.order_key = s.order_key
+)
+
+select * from final
