@@ -1,0 +1,45 @@
+{#- The customer object embedded in orders.json, as the latest order carrying it shows it: a
+    fallback for customers that the customers endpoint has not (yet) returned. -#}
+with
+
+source as (
+    {{ latest_version(source('shopify', 'orders')) }}
+),
+
+renamed as (
+    select
+        'shopify' as channel,
+        {{ json_text('_raw', '$.customer.id') }} as channel_customer_id,
+        coalesce(
+            nullif(trim({{ json_text('_raw', '$.customer.email') }}), ''),
+            nullif(trim({{ json_text('_raw', '$.email') }}), '')
+        ) as email,
+        coalesce(
+            nullif(trim({{ json_text('_raw', '$.customer.phone') }}), ''),
+            nullif(trim({{ json_text('_raw', '$.customer.default_address.phone') }}), '')
+        ) as phone,
+        nullif(trim({{ json_text('_raw', '$.customer.last_name') }}), '') as family_name,
+        nullif(trim({{ json_text('_raw', '$.customer.first_name') }}), '') as given_name,
+        nullif(trim({{ json_text('_raw', '$.customer.default_address.zip') }}), '') as postal_code,
+        {{ json_text('_raw', '$.customer.default_address.province_code') }} as province_code,
+        {{ json_text('_raw', '$.customer.default_address.city') }} as city,
+        {{ json_text('_raw', '$.customer.default_address.address1') }} as address1,
+        {{ json_text('_raw', '$.customer.default_address.company') }} as company,
+        {{ json_text('_raw', '$.customer.email_marketing_consent.state') }} = 'subscribed' as accepts_marketing,
+        {{ json_ts('_raw', '$.customer.created_at') }} as created_at,
+        {{ json_ts('_raw', '$.customer.updated_at') }} as updated_at,
+        _loaded_at
+    from source
+    where {{ json_text('_raw', '$.customer.id') }} is not null
+),
+
+latest_per_customer as (
+    select *
+    from renamed
+    qualify row_number() over (
+        partition by channel_customer_id
+        order by updated_at desc nulls last, _loaded_at desc
+    ) = 1
+)
+
+select * from latest_per_customer
