@@ -329,6 +329,11 @@ def preview_stock_push(
     items do not say. Raises `InvalidRequestError` for an unknown channel, a negative
     quantity, a missing SKU or the same listing twice.
     """
+    return _checked(items, availability).sort("channel", "location_id", "sku")
+
+
+def _checked(items: StockItems, availability: pl.DataFrame | None) -> pl.DataFrame:
+    """The items as a preview in their given order, or `InvalidRequestError`."""
     frame = _as_frame(items)
     if availability is not None and not frame.is_empty():
         frame = _lookup_listed(frame, availability)
@@ -349,17 +354,12 @@ def preview_stock_push(
         )
     if problems:
         raise InvalidRequestError("cannot push this stock: " + "; ".join(problems[:10]))
-    return (
-        frame.with_columns(
-            (pl.col("quantity") - pl.col("listed_quantity")).alias("change"),
-            (
-                pl.col("listed_quantity").is_null()
-                | (pl.col("listed_quantity") != pl.col("quantity"))
-            ).alias("differs"),
-        )
-        .select(list(PREVIEW_SCHEMA))
-        .sort("channel", "location_id", "sku")
-    )
+    return frame.with_columns(
+        (pl.col("quantity") - pl.col("listed_quantity")).alias("change"),
+        (
+            pl.col("listed_quantity").is_null() | (pl.col("listed_quantity") != pl.col("quantity"))
+        ).alias("differs"),
+    ).select(list(PREVIEW_SCHEMA))
 
 
 def preview_by_channel(preview: pl.DataFrame) -> pl.DataFrame:
@@ -429,10 +429,11 @@ def record_stock_push(
 
     Nothing is sent here: `ichigen.ops.dispatch.dispatch` sends what is recorded. `items` as
     for `preview_stock_push` (a preview frame is fine); `reason` says why (``manual``,
-    ``stock_sync`` ...). Refused unless the role may push stock.
+    ``stock_sync`` ...). Ids come in the order of `items`. Refused unless the role may push
+    stock.
     """
     parsed = require(user, role, Permission.PUSH_STOCK)
-    preview = preview_stock_push(items, availability=availability)
+    preview = _checked(items, availability)
     if preview.is_empty():
         return []
     batch_id = _new_id("batch")
