@@ -1,0 +1,945 @@
+"""The app's one way to read data: the published snapshot, the load manifests and the quarantine.
+
+Everything is read-only. The snapshot ($ICHIGEN_DATA_DIR/serving/current.duckdb) is opened with
+``read_only=True`` once per published version (`st.cache_resource`, keyed by the file's inode
+and mtime, so a new build is picked up without restarting and an old reader is never
+disturbed). Each query runs on its own cursor of that connection, so concurrent sessions do not
+share one, and its result is cached with `st.cache_data(ttl=...)` keyed by the version too.
+
+Filters arrive as arguments and reach DuckDB as named parameters (``$channels``), never as SQL
+text. An empty filter means "all". Functions take the `Snapshot` first: pages get it once per
+run from `snapshot()` and, when it is None or lacks a table, show "no data yet".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, Final
+
+import duckdb
+import polars as pl
+import streamlit as st
+
+from app.snapshot import Snapshot, current_snapshot, data_dir
+
+__all__ = [
+    "CLOSED_STATUSES",
+    "OPEN_STATUSES",
+    "Snapshot",
+    "availability",
+    "categories",
+    "channels",
+    "cohorts",
+    "columns",
+    "customer_identities",
+    "customer_profile",
+    "customer_summary",
+    "data_root",
+    "date_bounds",
+    "demand_forecast",
+    "demand_history",
+    "demand_sellers",
+    "demand_weekday",
+    "forecast_accuracy",
+    "inventory",
+    "load_manifests",
+    "locations",
+    "order_detail",
+    "order_status_counts",
+    "orders",
+    "overview_by_channel",
+    "overview_trend",
+    "quarantine",
+    "reorder_signals",
+    "return_rates",
+    "returns_by_reason",
+    "rfm_segments",
+    "row_count",
+    "snapshot",
+    "stockouts_by_channel",
+    "suppliers",
+    "tables",
+]
+
+TTL: Final = 60  # seconds; a new snapshot changes the cache key at once, this bounds the rest
+DISPLAY_TIME_ZONE: Final = "Asia/Tokyo"
+LIMIT: Final = 5000  # rows a table shows (the CSV download gets them all)
+
+OPEN_STATUSES: Final = (
+    "on_hold_for_review",
+    "awaiting_payment",
+    "preorder_awaiting_release",
+    "awaiting_stock",
+    "ready_to_ship",
+)
+CLOSED_STATUSES: Final = ("shipped", "delivered", "returned", "cancelled")
+
+
+def snapshot() -> Snapshot | None:
+    """The current published snapshot (None before the first build)."""
+    return current_snapshot()
+
+
+def data_root() -> str:
+    """$ICHIGEN_DATA_DIR, for the file readers below."""
+    return str(data_dir())
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _connection(snap: Snapshot) -> duckdb.DuckDBPyConnection:
+    # One read-only connection per published version; the renamed-over file stays readable
+    # through it until the last session lets go.
+    return duckdb.connect(snap.path, read_only=True)
+
+
+def _frame(snap: Snapshot, sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
+    with _connection(snap).cursor() as cur:
+        table = cur.sql(sql, params=dict(params or {})).to_arrow_table()
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return _plain_numbers(frame)
+
+
+def _plain_numbers(frame: pl.DataFrame) -> pl.DataFrame:
+    """DuckDB sums BIGINTs into HUGEINTs (128-bit) and keeps DECIMALs; charts and tables want
+    ordinary integers and floats."""
+    casts = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Int128 or (isinstance(dtype, pl.Decimal) and dtype.scale == 0):
+            casts.append(pl.col(name).cast(pl.Int64))
+        elif isinstance(dtype, pl.Decimal):
+            casts.append(pl.col(name).cast(pl.Float64))
+        elif isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+            # the business runs on Japan time; so do its dates (business_date is JST)
+            casts.append(pl.col(name).dt.convert_time_zone(DISPLAY_TIME_ZONE))
+    return frame.with_columns(casts) if casts else frame
+
+
+def _list(values: Sequence[str] | None) -> list[str]:
+    return [str(v) for v in values or []]
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def tables(snap: Snapshot) -> frozenset[str]:
+    """Tables the snapshot holds (its main schema)."""
+    frame = _frame(
+        snap,
+        "select table_name from information_schema.tables "
+        "where table_schema = 'main' and table_type = 'BASE TABLE'",
+    )
+    return frozenset(frame["table_name"].to_list())
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def columns(snap: Snapshot, table: str) -> tuple[str, ...]:
+    frame = _frame(
+        snap,
+        "select column_name from information_schema.columns "
+        "where table_schema = 'main' and table_name = $table order by ordinal_position",
+        {"table": table},
+    )
+    return tuple(frame["column_name"].to_list())
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def row_count(snap: Snapshot, table: str) -> int:
+    if table not in tables(snap):
+        return 0
+    # the name comes from the snapshot's own catalogue, never from a widget
+    return int(_frame(snap, f'select count(*) as n from main."{table}"')["n"][0])
+
+
+# --- filter choices ---------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def channels(snap: Snapshot) -> list[str]:
+    return _frame(snap, "select distinct channel from fct_orders order by 1")["channel"].to_list()
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def categories(snap: Snapshot) -> list[str]:
+    frame = _frame(
+        snap, "select distinct category from dim_products where category is not null order by 1"
+    )
+    return frame["category"].to_list()
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def locations(snap: Snapshot) -> pl.DataFrame:
+    return _frame(snap, "select * from dim_locations order by kind, location_id")
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def suppliers(snap: Snapshot) -> list[str]:
+    frame = _frame(snap, "select distinct supplier_id from dim_products order by 1")
+    return frame["supplier_id"].to_list()
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def date_bounds(snap: Snapshot, table: str = "fct_orders") -> tuple[date, date] | None:
+    """First and last business day in the orders (or demand), for the period widgets."""
+    column = {"fct_orders": "business_date", "fct_demand_daily": "demand_date"}[table]
+    frame = _frame(snap, f"select min({column}) as lo, max({column}) as hi from {table}")
+    lo, hi = frame.row(0)
+    return (lo, hi) if lo is not None and hi is not None else None
+
+
+# --- overview ---------------------------------------------------------------------------------
+
+_ORDER_FILTER: Final = """
+    (len($channels) = 0 or list_contains($channels, channel))
+    and business_date between $start and $end
+"""
+
+
+def _period(channels: Sequence[str] | None, start: date, end: date) -> dict[str, Any]:
+    return {"channels": _list(channels), "start": start, "end": end}
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def overview_by_channel(
+    snap: Snapshot, *, channels: Sequence[str] | None, start: date, end: date
+) -> pl.DataFrame:
+    """Orders, units, revenue (net of refunds) and returned units per channel in the period."""
+    return _frame(
+        snap,
+        f"""
+        select
+            channel,
+            count(*) as orders,
+            count(*) filter (where order_status <> 'cancelled') as orders_not_cancelled,
+            coalesce(sum(units) filter (where order_status <> 'cancelled'), 0) as units,
+            coalesce(sum(net_jpy) filter (where order_status <> 'cancelled'), 0) as revenue_jpy,
+            coalesce(sum(returned_units), 0) as returned_units,
+            count(*) filter (where is_open) as open_orders
+        from fct_orders
+        where {_ORDER_FILTER}
+        group by channel
+        order by revenue_jpy desc
+        """,
+        _period(channels, start, end),
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def overview_trend(
+    snap: Snapshot, *, channels: Sequence[str] | None, start: date, end: date
+) -> pl.DataFrame:
+    """Revenue, orders and units per ISO week and channel."""
+    return _frame(
+        snap,
+        f"""
+        select
+            date_trunc('week', business_date)::date as week,
+            channel,
+            count(*) as orders,
+            coalesce(sum(units), 0) as units,
+            coalesce(sum(net_jpy), 0) as revenue_jpy
+        from fct_orders
+        where {_ORDER_FILTER} and order_status <> 'cancelled'
+        group by all
+        order by week, channel
+        """,
+        _period(channels, start, end),
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def stockouts_by_channel(
+    snap: Snapshot, *, channels: Sequence[str] | None, start: date, end: date
+) -> pl.DataFrame:
+    """SKU-location days out of stock and estimated lost units, per channel, in the period."""
+    return _frame(
+        snap,
+        """
+        select
+            channel,
+            count(*) filter (where is_stockout_day) as stockout_days,
+            coalesce(sum(lost_units_estimated), 0) as lost_units_estimated
+        from fct_demand_daily
+        where (len($channels) = 0 or list_contains($channels, channel))
+            and demand_date between $start and $end
+        group by channel
+        order by channel
+        """,
+        _period(channels, start, end),
+    )
+
+
+# --- orders -----------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def order_status_counts(
+    snap: Snapshot, *, channels: Sequence[str] | None, start: date, end: date
+) -> pl.DataFrame:
+    return _frame(
+        snap,
+        f"""
+        select order_status, is_open, count(*) as orders
+        from fct_orders
+        where {_ORDER_FILTER}
+        group by all
+        """,
+        _period(channels, start, end),
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def orders(
+    snap: Snapshot,
+    *,
+    channels: Sequence[str] | None,
+    start: date,
+    end: date,
+    statuses: Sequence[str] | None = None,
+    search: str = "",
+    limit: int | None = LIMIT,
+) -> pl.DataFrame:
+    """The order list, open orders first in the order they should be worked on."""
+    rank = ", ".join(f"'{s}'" for s in (*OPEN_STATUSES[::-1], *CLOSED_STATUSES))
+    return _frame(
+        snap,
+        f"""
+        select
+            order_key, channel, channel_order_id, order_name, order_status, business_date,
+            ordered_at, location_id, payment_method, is_paid, units, total_jpy, refunded_jpy,
+            net_jpy, returned_units, shipped_at, delivered_at, cancelled_at
+        from fct_orders
+        where {_ORDER_FILTER}
+            and (len($statuses) = 0 or list_contains($statuses, order_status))
+            and ($search = '' or order_key ilike $pattern or channel_order_id ilike $pattern
+                 or coalesce(order_name, '') ilike $pattern)
+        order by list_position([{rank}], order_status), ordered_at desc, order_key
+        limit $limit
+        """,
+        {
+            **_period(channels, start, end),
+            "statuses": _list(statuses),
+            "search": search.strip(),
+            "pattern": f"%{search.strip()}%",
+            "limit": limit if limit is not None else 2**62,
+        },
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def order_detail(snap: Snapshot, order_key: str) -> dict[str, pl.DataFrame]:
+    """One order: its row, its lines, its returns and its history as dated events."""
+    params = {"order_key": order_key}
+    order = _frame(snap, "select * from fct_orders where order_key = $order_key", params)
+    lines = _frame(
+        snap,
+        "select * from fct_order_lines where order_key = $order_key order by line_number",
+        params,
+    )
+    returns = _frame(
+        snap, "select * from fct_returns where order_key = $order_key order by refunded_at", params
+    )
+    history = _frame(
+        snap,
+        """
+        with o as (select * from fct_orders where order_key = $order_key)
+        select * from (
+            select ordered_at as event_at, 'ordered' as event, order_status as detail from o
+            union all select paid_at, 'paid', payment_method from o
+            union all select shipped_at, 'shipped', null from o
+            union all select delivered_at, 'delivered', null from o
+            union all select cancelled_at, 'cancelled', cancel_reason from o
+            union all
+            select
+                requested_at, 'return requested',
+                sku || ' × ' || quantity || ' (' || reason || ')'
+            from fct_returns where order_key = $order_key
+            union all
+            select refunded_at, 'refunded', sku || ': ' || refund_jpy || ' JPY'
+            from fct_returns where order_key = $order_key
+        )
+        where event_at is not null
+        order by event_at
+        """,
+        params,
+    )
+    return {"order": order, "lines": lines, "returns": returns, "history": history}
+
+
+# --- customers --------------------------------------------------------------------------------
+
+_CUSTOMER_ORDERS: Final = """
+    customer_orders as (
+        select m.customer_id, o.order_key, o.channel, o.business_date, o.net_jpy
+        from fct_orders as o
+        inner join map_customer_identities as m on o.identity_key = m.identity_key
+        where o.order_status <> 'cancelled'
+            and (len($channels) = 0 or list_contains($channels, o.channel))
+    )
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def customer_summary(snap: Snapshot, *, channels: Sequence[str] | None) -> pl.DataFrame:
+    """Customers, identities merged, repeat rate and channel mix in one row per channel set."""
+    return _frame(
+        snap,
+        f"""
+        with {_CUSTOMER_ORDERS},
+        per_customer as (
+            select
+                customer_id,
+                count(*) as orders,
+                string_agg(distinct channel, ' + ' order by channel) as channel_mix
+            from customer_orders
+            group by customer_id
+        )
+        select
+            channel_mix,
+            count(*) as customers,
+            count(*) filter (where orders >= 2) as repeat_customers,
+            sum(orders) as orders
+        from per_customer
+        group by channel_mix
+        order by customers desc
+        """,
+        {"channels": _list(channels)},
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def rfm_segments(snap: Snapshot, *, channels: Sequence[str] | None) -> pl.DataFrame:
+    """Recency, frequency and monetary value per customer, scored 1-5 and named."""
+    return _frame(
+        snap,
+        f"""
+        with {_CUSTOMER_ORDERS},
+        as_of as (select max(business_date) as today from fct_orders),
+        rfm as (
+            select
+                customer_id,
+                date_diff('day', max(business_date), any_value(as_of.today)) as recency_days,
+                count(*) as frequency,
+                coalesce(sum(net_jpy), 0) as monetary_jpy,
+                string_agg(distinct channel, ' + ' order by channel) as channel_mix
+            from customer_orders, as_of
+            group by customer_id
+        ),
+        scored as (
+            select
+                *,
+                ntile(5) over (order by recency_days desc) as r,
+                ntile(5) over (order by frequency) as f,
+                ntile(5) over (order by monetary_jpy) as m
+            from rfm
+        )
+        select
+            *,
+            case
+                when r >= 4 and f >= 4 then 'champions'
+                when f >= 4 then 'loyal'
+                when r >= 4 and frequency = 1 then 'new'
+                when r <= 2 and f >= 3 then 'at risk'
+                when r <= 2 then 'lost'
+                else 'needs attention'
+            end as segment
+        from scored
+        order by monetary_jpy desc
+        """,
+        {"channels": _list(channels)},
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def cohorts(snap: Snapshot, *, channels: Sequence[str] | None) -> pl.DataFrame:
+    """Customers by month of first order and how many ordered again n months later."""
+    return _frame(
+        snap,
+        f"""
+        with {_CUSTOMER_ORDERS},
+        firsts as (
+            select customer_id, date_trunc('month', min(business_date))::date as cohort
+            from customer_orders group by customer_id
+        ),
+        activity as (
+            select distinct
+                f.customer_id,
+                f.cohort,
+                date_diff('month', f.cohort, date_trunc('month', c.business_date)::date)
+                    as months_after
+            from customer_orders as c
+            inner join firsts as f using (customer_id)
+        )
+        select
+            cohort,
+            months_after,
+            count(*) as customers,
+            count(*) / first(count(*)) over (
+                partition by cohort order by months_after
+            ) as retention
+        from activity
+        group by cohort, months_after
+        order by cohort, months_after
+        """,
+        {"channels": _list(channels)},
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def customer_identities(snap: Snapshot, customer_id: str) -> pl.DataFrame:
+    """The channel identities merged into one customer, with the rule that joined each."""
+    return _frame(
+        snap,
+        """
+        select
+            m.identity_key, m.channel, m.channel_customer_id, m.rule, m.score,
+            m.linked_identity_key,
+            (select count(*) from fct_orders as o where o.identity_key = m.identity_key) as orders
+        from map_customer_identities as m
+        where m.customer_id = $customer_id
+        order by m.channel, m.identity_key
+        """,
+        {"customer_id": customer_id},
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def customer_profile(snap: Snapshot, customer_id: str) -> pl.DataFrame:
+    """The customer's row in dim_customers (personal data included: the page masks it)."""
+    if "dim_customers" not in tables(snap):
+        return pl.DataFrame()
+    return _frame(
+        snap,
+        "select * from dim_customers where customer_id = $customer_id",
+        {"customer_id": customer_id},
+    )
+
+
+# --- inventory --------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def inventory(
+    snap: Snapshot,
+    *,
+    locations: Sequence[str] | None,
+    categories: Sequence[str] | None,
+    search: str = "",
+) -> pl.DataFrame:
+    return _frame(
+        snap,
+        """
+        select
+            i.sku, p.title, p.category, i.location_id, i.location_kind, i.on_hand, i.reserved,
+            i.available_to_promise, i.backordered, i.in_transit, i.on_order,
+            i.inventory_position, i.next_expected_delivery_date, i.stock_source, i.stock_as_of
+        from fct_inventory as i
+        left join dim_products as p using (sku)
+        where (len($locations) = 0 or list_contains($locations, i.location_id))
+            and (len($categories) = 0 or list_contains($categories, p.category))
+            and ($search = '' or i.sku ilike $pattern or coalesce(p.title, '') ilike $pattern)
+        order by i.sku, i.location_id
+        """,
+        {
+            "locations": _list(locations),
+            "categories": _list(categories),
+            "search": search.strip(),
+            "pattern": f"%{search.strip()}%",
+        },
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def availability(
+    snap: Snapshot,
+    *,
+    channels: Sequence[str] | None,
+    locations: Sequence[str] | None,
+    categories: Sequence[str] | None,
+    only_differing: bool = False,
+) -> pl.DataFrame:
+    """What each channel shows against what it should be told, riskiest first."""
+    return _frame(
+        snap,
+        """
+        select
+            a.channel, a.location_id, a.sku, p.title, p.category, a.on_hand, a.reserved,
+            a.available_to_promise, a.safety_buffer_units, a.quantity_to_tell,
+            a.listed_quantity, a.listing_gap, a.is_overselling, a.is_sold_out_with_stock,
+            a.listed_as_of
+        from fct_channel_availability as a
+        left join dim_products as p using (sku)
+        where (len($channels) = 0 or list_contains($channels, a.channel))
+            and (len($locations) = 0 or list_contains($locations, a.location_id))
+            and (len($categories) = 0 or list_contains($categories, p.category))
+            and (not $only_differing or a.listed_quantity is distinct from a.quantity_to_tell)
+        order by a.is_overselling desc, a.is_sold_out_with_stock desc,
+            abs(coalesce(a.listing_gap, 0)) desc, a.channel, a.sku
+        """,
+        {
+            "channels": _list(channels),
+            "locations": _list(locations),
+            "categories": _list(categories),
+            "only_differing": only_differing,
+        },
+    )
+
+
+# --- demand -----------------------------------------------------------------------------------
+
+_DEMAND_FILTER: Final = """
+    (len($channels) = 0 or list_contains($channels, d.channel))
+    and (len($categories) = 0 or list_contains($categories, p.category))
+    and ($sku = '' or d.sku = $sku)
+    and d.demand_date between $start and $end
+"""
+
+
+def _demand_params(
+    channels: Sequence[str] | None,
+    categories: Sequence[str] | None,
+    sku: str,
+    start: date,
+    end: date,
+) -> dict[str, Any]:
+    return {
+        "channels": _list(channels),
+        "categories": _list(categories),
+        "sku": sku,
+        "start": start,
+        "end": end,
+    }
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def demand_history(
+    snap: Snapshot,
+    *,
+    channels: Sequence[str] | None,
+    categories: Sequence[str] | None,
+    sku: str,
+    start: date,
+    end: date,
+) -> pl.DataFrame:
+    """Units sold and estimated demand (lost sales added back) per day."""
+    return _frame(
+        snap,
+        f"""
+        select
+            d.demand_date as day,
+            sum(d.units_sold) as units_sold,
+            sum(d.demand_units_estimated) as demand_units_estimated,
+            sum(d.lost_units_estimated) as lost_units_estimated
+        from fct_demand_daily as d
+        left join dim_products as p using (sku)
+        where {_DEMAND_FILTER}
+        group by all
+        order by day
+        """,
+        _demand_params(channels, categories, sku, start, end),
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def demand_sellers(
+    snap: Snapshot,
+    *,
+    channels: Sequence[str] | None,
+    categories: Sequence[str] | None,
+    start: date,
+    end: date,
+) -> pl.DataFrame:
+    """Units and days out of stock per SKU in the period, best sellers first."""
+    return _frame(
+        snap,
+        f"""
+        select
+            d.sku, any_value(p.title) as title, any_value(p.category) as category,
+            sum(d.units_sold) as units_sold,
+            sum(d.lost_units_estimated) as lost_units_estimated,
+            count(*) filter (where d.is_stockout_day) as stockout_days
+        from fct_demand_daily as d
+        left join dim_products as p using (sku)
+        where {_DEMAND_FILTER}
+        group by d.sku
+        order by units_sold desc, d.sku
+        """,
+        _demand_params(channels, categories, "", start, end),
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def demand_weekday(
+    snap: Snapshot,
+    *,
+    channels: Sequence[str] | None,
+    categories: Sequence[str] | None,
+    sku: str,
+    start: date,
+    end: date,
+) -> pl.DataFrame:
+    """Average units sold per day of the week (ISO: 1 = Monday)."""
+    return _frame(
+        snap,
+        f"""
+        with daily as (
+            select d.demand_date, sum(d.units_sold) as units_sold
+            from fct_demand_daily as d
+            left join dim_products as p using (sku)
+            where {_DEMAND_FILTER}
+            group by d.demand_date
+        )
+        select
+            isodow(demand_date) as weekday_number,
+            strftime(demand_date, '%a') as weekday,
+            avg(units_sold) as avg_units_sold
+        from daily
+        group by all
+        order by weekday_number
+        """,
+        _demand_params(channels, categories, sku, start, end),
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def demand_forecast(
+    snap: Snapshot,
+    *,
+    channels: Sequence[str] | None,
+    categories: Sequence[str] | None,
+    sku: str,
+) -> pl.DataFrame:
+    """fct_demand_forecast, summed over the filter; empty when the forecasts are not built."""
+    if "fct_demand_forecast" not in tables(snap):
+        return pl.DataFrame()
+    cols = set(columns(snap, "fct_demand_forecast"))
+    date_col = next((c for c in ("forecast_date", "demand_date", "ds", "date") if c in cols), None)
+    value_col = next(
+        (c for c in ("forecast_units", "yhat", "units_forecast", "mean") if c in cols), None
+    )
+    if date_col is None or value_col is None:
+        return pl.DataFrame()
+    bands = [c for c in ("lo_80", "hi_80", "lo_95", "hi_95", "lower", "upper") if c in cols]
+    band_sql = "".join(f", sum(f.{c}) as {c}" for c in bands)
+    channel_sql = "f.channel" if "channel" in cols else "null"
+    return _frame(
+        snap,
+        f"""
+        select f.{date_col} as day, sum(f.{value_col}) as forecast_units{band_sql}
+        from fct_demand_forecast as f
+        left join dim_products as p using (sku)
+        where (len($channels) = 0 or {channel_sql} is null
+                or list_contains($channels, {channel_sql}))
+            and (len($categories) = 0 or list_contains($categories, p.category))
+            and ($sku = '' or f.sku = $sku)
+        group by all
+        order by day
+        """,
+        {"channels": _list(channels), "categories": _list(categories), "sku": sku},
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def forecast_accuracy(snap: Snapshot) -> pl.DataFrame:
+    if "fct_forecast_accuracy" not in tables(snap):
+        return pl.DataFrame()
+    return _frame(snap, "select * from fct_forecast_accuracy limit $limit", {"limit": LIMIT})
+
+
+# --- reorder ----------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def reorder_signals(
+    snap: Snapshot,
+    *,
+    warehouses: Sequence[str] | None,
+    suppliers: Sequence[str] | None,
+    only_needed: bool = True,
+) -> pl.DataFrame:
+    """Reorder suggestions, most urgent first, with every number that produced them."""
+    return _frame(
+        snap,
+        """
+        select r.urgency_rank, r.sku, p.title, p.category, r.warehouse_id, r.supplier_id,
+            p.supplier_name, r.suggested_quantity, r.suggested_value_jpy, r.days_of_cover,
+            r.* exclude (urgency_rank, sku, warehouse_id, supplier_id, suggested_quantity,
+                         suggested_value_jpy, days_of_cover)
+        from fct_reorder_signals as r
+        left join dim_products as p using (sku)
+        where (len($warehouses) = 0 or list_contains($warehouses, r.warehouse_id))
+            and (len($suppliers) = 0 or list_contains($suppliers, r.supplier_id))
+            and (not $only_needed or r.needs_reorder)
+        order by r.urgency_rank nulls last, r.days_of_cover nulls last, r.sku, r.warehouse_id
+        """,
+        {
+            "warehouses": _list(warehouses),
+            "suppliers": _list(suppliers),
+            "only_needed": only_needed,
+        },
+    )
+
+
+# --- returns ----------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def return_rates(
+    snap: Snapshot,
+    *,
+    channels: Sequence[str] | None,
+    categories: Sequence[str] | None,
+    min_units: int = 0,
+) -> pl.DataFrame:
+    """Per SKU and channel over every reason, with an outlier flag.
+
+    An outlier returns clearly more than its category on the same channel: its rate is above
+    the category's mean by more than two standard deviations (and the SKU sold enough to say).
+    """
+    return _frame(
+        snap,
+        """
+        with rates as (
+            select * from fct_return_rates
+            where reason = 'all'
+                and (len($channels) = 0 or list_contains($channels, channel))
+                and (len($categories) = 0 or list_contains($categories, category))
+                and units_sold >= $min_units
+        ),
+        stats as (
+            select
+                *,
+                avg(return_rate) over (partition by category, channel) as category_rate,
+                stddev_pop(return_rate) over (partition by category, channel) as category_sd
+            from rates
+        )
+        select
+            sku, category, channel, units_sold, units_returned, return_rate, refunded_jpy,
+            category_rate,
+            coalesce(return_rate > category_rate + 2 * category_sd and units_returned >= 2, false)
+                as is_outlier
+        from stats
+        order by is_outlier desc, return_rate desc nulls last, units_sold desc
+        """,
+        {"channels": _list(channels), "categories": _list(categories), "min_units": min_units},
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def returns_by_reason(
+    snap: Snapshot, *, channels: Sequence[str] | None, categories: Sequence[str] | None
+) -> pl.DataFrame:
+    return _frame(
+        snap,
+        """
+        select channel, reason, sum(units_returned) as units_returned,
+            sum(refunded_jpy) as refunded_jpy
+        from fct_return_rates
+        where reason <> 'all'
+            and (len($channels) = 0 or list_contains($channels, channel))
+            and (len($categories) = 0 or list_contains($categories, category))
+        group by all
+        order by units_returned desc
+        """,
+        {"channels": _list(channels), "categories": _list(categories)},
+    )
+
+
+# --- data health: files beside the snapshot ---------------------------------------------------
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_manifests(root: str) -> pl.DataFrame:
+    """Every completed load (landing/<channel>/<entity>/_loads/*.json), newest first.
+
+    `root` is the data directory (`data_root()`); it is an argument so that it keys the cache.
+    """
+    base = Path(root)
+    rows: list[dict[str, Any]] = []
+    for path in sorted((base / "landing").glob("*/*/_loads/*.json")):
+        try:
+            manifest = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            continue  # a manifest is renamed into place whole; an unreadable one is skipped
+        checks = manifest.get("checks") or []
+        rows.append(
+            {
+                "channel": manifest.get("channel", path.parts[-4]),
+                "entity": manifest.get("entity", path.parts[-3]),
+                "load_id": manifest.get("load_id", path.stem),
+                "started_at": manifest.get("started_at"),
+                "finished_at": manifest.get("finished_at"),
+                "records": int(manifest.get("records") or 0),
+                "accepted": int(manifest.get("accepted") or 0),
+                "quarantined": int(manifest.get("quarantined") or 0),
+                "checks": len(checks),
+                "checks_failed": sum(1 for c in checks if not c.get("success", True)),
+                "failed_expectations": "; ".join(
+                    str(c.get("expectation")) for c in checks if not c.get("success", True)
+                ),
+                "max_record_updated_at": manifest.get("max_record_updated_at"),
+                "source": manifest.get("source"),
+            }
+        )
+    schema = {
+        "channel": pl.String,
+        "entity": pl.String,
+        "load_id": pl.String,
+        "started_at": pl.String,
+        "finished_at": pl.String,
+        "records": pl.Int64,
+        "accepted": pl.Int64,
+        "quarantined": pl.Int64,
+        "checks": pl.Int64,
+        "checks_failed": pl.Int64,
+        "failed_expectations": pl.String,
+        "max_record_updated_at": pl.String,
+        "source": pl.String,
+    }
+    frame = pl.DataFrame(rows, schema=schema, orient="row")
+    return frame.with_columns(
+        pl.col("started_at", "finished_at").str.to_datetime(time_zone="UTC", strict=False)
+    ).sort("finished_at", descending=True, nulls_last=True)
+
+
+_QUARANTINE_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "channel": pl.String(),
+    "entity": pl.String(),
+    "load_id": pl.String(),
+    "loaded_at": pl.Datetime("us", "UTC"),
+    "record_key": pl.String(),
+    "reasons": pl.String(),
+    "raw": pl.String(),
+}
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def quarantine(root: str, *, limit: int = LIMIT) -> pl.DataFrame:
+    """Quarantined records (quarantine/<channel>/<entity>/*.parquet) with their reasons."""
+    base = Path(root)
+    frames: list[pl.DataFrame] = []
+    for entity_dir in sorted(p for p in (base / "quarantine").glob("*/*") if p.is_dir()):
+        files = sorted(entity_dir.glob("[!.]*.parquet"))
+        if not files:
+            continue
+        try:
+            frame = pl.read_parquet(
+                files, columns=["_load_id", "_loaded_at", "_record_key", "_raw", "_reasons"]
+            )
+        except (OSError, pl.exceptions.PolarsError):
+            continue
+        frames.append(
+            frame.select(
+                pl.lit(entity_dir.parent.name).alias("channel"),
+                pl.lit(entity_dir.name).alias("entity"),
+                pl.col("_load_id").alias("load_id"),
+                pl.col("_loaded_at").cast(pl.Datetime("us", "UTC")).alias("loaded_at"),
+                pl.col("_record_key").alias("record_key"),
+                pl.col("_reasons").list.join("; ").alias("reasons"),
+                pl.col("_raw").alias("raw"),
+            )
+        )
+    if not frames:
+        return pl.DataFrame(schema=_QUARANTINE_SCHEMA)
+    return pl.concat(frames).sort("loaded_at", descending=True).head(limit)
