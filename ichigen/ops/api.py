@@ -45,6 +45,7 @@ __all__ = [
     "approve_purchase_order",
     "cancel_purchase_order",
     "create_purchase_order_draft",
+    "last_accepted_pushes",
     "list_actions",
     "list_purchase_orders",
     "list_stock_pushes",
@@ -822,6 +823,28 @@ def list_stock_pushes(
         f"{where} order by a.created_at desc, p.channel, p.location_id, p.sku limit ?",
         [*params, limit],
         schema=STOCK_PUSH_SCHEMA,
+    )
+
+
+def last_accepted_pushes(store: OpsStore) -> pl.DataFrame:
+    """Per listing, the quantity ichigen last told the channel and when it was accepted.
+
+    What a channel shows when the warehouse cannot read it (Shopify levels have no SKU in the
+    marts yet): the stock sync compares against it so it does not push the same number again.
+    """
+    return store.frame(
+        "select channel, location_id, sku, quantity, updated_at from ("
+        "  select p.channel, p.location_id, p.sku, p.quantity, a.updated_at, row_number() over ("
+        "    partition by p.channel, p.location_id, p.sku order by a.updated_at desc) as n "
+        "  from stock_pushes p join actions a using (action_id) where a.status = 'accepted'"
+        ") where n = 1 order by channel, location_id, sku",
+        schema={
+            "channel": pl.String(),
+            "location_id": pl.String(),
+            "sku": pl.String(),
+            "quantity": pl.Int64(),
+            "updated_at": _TIME,
+        },
     )
 
 

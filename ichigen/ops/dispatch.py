@@ -53,6 +53,7 @@ __all__ = [
     "FollowReport",
     "dispatch",
     "dispatch_with_settings",
+    "due_actions",
     "follow_purchase_orders",
     "follow_with_settings",
 ]
@@ -176,6 +177,26 @@ def _history(con: Any, action_id: str, status: str, at: str, detail: str | None)
     )
 
 
+# Actions a pass sends: new ones, retries that are due, and sends whose dispatcher died.
+_DUE: Final = (
+    "(a.status = 'recorded' "
+    " or (a.status = 'failed_retrying' and a.next_attempt_at <= ?) "
+    " or (a.status = 'sending' and a.claimed_at <= ?) "
+    " or a.status = ?)"
+)
+
+
+def due_actions(store: OpsStore, *, stale_after: timedelta = STALE_AFTER) -> list[str]:
+    """Ids of the actions a `dispatch` pass would send now (for sensors and the pages)."""
+    stale = (store.clock() - stale_after).isoformat(timespec="microseconds")
+    with store.read() as con:
+        rows = con.execute(
+            f"select a.action_id from actions a where {_DUE} order by a.created_at, a.action_id",
+            (store.now(), stale, "-"),
+        ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
 def _connected(connectors: Connectors, kind: str, channel: str) -> bool:
     if kind == "purchase_order":
         return connectors.supplier is not None
@@ -194,19 +215,15 @@ def _claim(
     with store.write() as con:
         now = store.now()
         stale = (store.clock() - stale_after).isoformat(timespec="microseconds")
-        statuses = "('failed')" if retry_failed else "('none')"
         sql = (
             "select a.action_id, a.kind, a.idempotency_key, a.attempts, a.status, a.created_at, "
             "coalesce(p.channel, o.supplier_id) as channel, p.sku, p.location_id, p.quantity, "
             "o.po_id from actions a "
             "left join stock_pushes p using (action_id) "
             "left join purchase_orders o on o.send_action_id = a.action_id "
-            "where (a.status = 'recorded' "
-            "  or (a.status = 'failed_retrying' and a.next_attempt_at <= ?) "
-            "  or (a.status = 'sending' and a.claimed_at <= ?) "
-            f"  or a.status in {statuses})"
+            f"where {_DUE}"
         )
-        params: list[Any] = [now, stale]
+        params: list[Any] = [now, stale, "failed" if retry_failed else "-"]
         if action_ids is not None:
             sql += f" and a.action_id in ({', '.join('?' * len(action_ids))})"
             params += list(action_ids)

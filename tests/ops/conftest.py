@@ -50,16 +50,15 @@ def rakuten_keys(world: World) -> dict[str, InventoryKey]:
 @pytest.fixture
 def connectors(pointed: Settings, world: World) -> Iterator[Connectors]:
     fast = RetryPolicy(max_attempts=3)
-    quick = {"retry": fast}
     targets = ChannelTargets.load(pointed.data_dir, locations_seed=LOCATIONS_SEED)
     targets.rakuten_keys = rakuten_keys(world)
     connectors = Connectors(
-        shopify=ShopifyClient(pointed.shopify, leak_per_s=40.0, burst=40, **quick),
+        shopify=ShopifyClient(pointed.shopify, leak_per_s=40.0, burst=40, retry=fast),
         amazon=AmazonClient(pointed.amazon, retry=fast),
         rakuten=RakutenClient.from_settings(
-            pointed.rakuten, rates=RakutenRates(inventory_upsert=50.0), **quick
+            pointed.rakuten, rates=RakutenRates(inventory_upsert=50.0), retry=fast
         ),
-        supplier=SupplierClient.from_settings(pointed.supplier, **quick),
+        supplier=SupplierClient.from_settings(pointed.supplier, retry=fast),
         targets=targets,
     )
     with connectors:
