@@ -1,0 +1,44 @@
+"""ichigen's app: routes to one page per job, grouped by who does it (DESIGN.md, app/)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import data
+from app.roles import sidebar_user
+
+st.set_page_config(page_title="ichigen", page_icon=":material/storefront:", layout="wide")
+
+pages = {
+    "": [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    ],
+    "Merchandisers": [
+        st.Page("pages/demand.py", title="Demand", icon=":material/trending_up:"),
+        st.Page("pages/returns.py", title="Returns", icon=":material/assignment_return:"),
+    ],
+    "Marketers": [
+        st.Page("pages/customers.py", title="Customers", icon=":material/groups:"),
+    ],
+    "Buyers": [
+        st.Page("pages/reorder.py", title="Reorder", icon=":material/shopping_cart:"),
+        st.Page("pages/inventory.py", title="Inventory", icon=":material/inventory_2:"),
+    ],
+    "Operations": [
+        st.Page("pages/orders.py", title="Orders", icon=":material/receipt_long:"),
+        st.Page("pages/data_health.py", title="Data health", icon=":material/monitor_heart:"),
+    ],
+}
+
+page = st.navigation(pages)
+sidebar_user()
+snap = data.snapshot()
+with st.sidebar:
+    if snap is None:
+        st.caption("No snapshot published yet.")
+    else:
+        from datetime import UTC, datetime
+
+        built = datetime.fromtimestamp(snap.mtime_ns / 1e9, tz=UTC).astimezone()
+        st.caption(f"Snapshot published {built:%Y-%m-%d %H:%M}")
+page.run()
