@@ -13,13 +13,13 @@ channel resources are the ingestion ones (keys ``shopify``, ``amazon``, ``rakute
   every order sent and not yet received.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Dagster compares the context annotation itself.
 import hashlib
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
+from dagster import OpExecutionContext
 
 from ichigen.ops import OpsStore, api
 from ichigen.ops.dispatch import Connectors, dispatch, due_actions, follow_purchase_orders
@@ -70,7 +70,7 @@ def _connectors(
 
 @dg.op(tags={"ichigen/action": "stock_sync"})
 def sync_stock_to_channels(
-    context: dg.OpExecutionContext,
+    context: OpExecutionContext,
     ops: OpsResource,
     shopify: ShopifyResource,
     amazon: AmazonResource,
@@ -106,7 +106,7 @@ def sync_stock_to_channels(
 
 @dg.op(tags={"ichigen/action": "dispatch"})
 def send_outbox(
-    context: dg.OpExecutionContext,
+    context: OpExecutionContext,
     ops: OpsResource,
     shopify: ShopifyResource,
     amazon: AmazonResource,
@@ -133,7 +133,7 @@ def send_outbox(
 
 @dg.op(tags={"ichigen/action": "follow_purchase_orders"})
 def follow_supplier_orders(
-    context: dg.OpExecutionContext, ops: OpsResource, supplier: SupplierResource
+    context: OpExecutionContext, ops: OpsResource, supplier: SupplierResource
 ) -> dg.Output[int]:
     with supplier.client() as client:
         report = follow_purchase_orders(ops.store(), Connectors(supplier=client))
