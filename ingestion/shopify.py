@@ -181,6 +181,13 @@ class ShopifyClient:
             params["updated_at_min"] = _iso(updated_at_min)
         return self._pages("customers", "customers", params)
 
+    def products(self, *, updated_at_min: datetime | None = None) -> Iterator[Page]:
+        """Products with their variants: SKU, barcode (JAN), price and inventory item."""
+        params: dict[str, Any] = {"limit": PAGE_LIMIT}
+        if updated_at_min is not None:
+            params["updated_at_min"] = _iso(updated_at_min)
+        return self._pages("products", "products", params)
+
     def locations(self) -> Iterator[Page]:
         return self._pages("locations", "locations", {})
 

@@ -26,6 +26,7 @@ __all__ = [
     "inventory_levels_contract",
     "locations_contract",
     "orders_contract",
+    "products_contract",
 ]
 
 # Shopify's documented values (Order resource, Admin REST API).
@@ -229,6 +230,45 @@ def locations_contract() -> Contract:
             {"id": pl.String(), "name": pl.String()},
         ),
         expectations=_not_null("id", "name"),
+    )
+
+
+def _variant_rows(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
+    rows: list[dict[str, Any]] = []
+    for index, product in enumerate(records):
+        head = {"_row": index, "id": _text(product.get("id")), "title": product.get("title")}
+        for variant in product.get("variants") or [{}]:  # no variants: the missing SKU fails
+            rows.append(
+                head
+                | {
+                    "variant_id": _text(variant.get("id")),
+                    "sku": variant.get("sku") or None,
+                    "inventory_item_id": _text(variant.get("inventory_item_id")),
+                    "price": _text(variant.get("price")),
+                    "price_jpy": _amount(variant.get("price")),
+                }
+            )
+    schema = {
+        "id": pl.String(),
+        "title": pl.String(),
+        "variant_id": pl.String(),
+        "sku": pl.String(),
+        "inventory_item_id": pl.String(),
+        "price": pl.String(),
+        "price_jpy": pl.Float64(),
+    }
+    return _frame(rows, schema)
+
+
+def products_contract() -> Contract:
+    """A product and each of its variants: ids, a SKU, an inventory item and a price."""
+    return Contract(
+        name="shopify.products",
+        extract=_variant_rows,
+        expectations=[
+            *_not_null("id", "title", "variant_id", "sku", "inventory_item_id"),
+            *_money("price", "price_jpy"),
+        ],
     )
 
 

@@ -28,6 +28,7 @@ from ingestion.shopify_contracts import (
     inventory_levels_contract,
     locations_contract,
     orders_contract,
+    products_contract,
 )
 from ingestion.validation import BatchValidator, Contract
 
@@ -94,6 +95,13 @@ ENTITIES: Final[Mapping[str, _Entity]] = {
         True,
         lambda _: customers_contract(),
         lambda c, since: c.customers(updated_at_min=since),
+    ),
+    # the shop's catalogue: maps inventory items to SKUs, and carries list prices and JANs
+    "products": _Entity(
+        "products",
+        True,
+        lambda _: products_contract(),
+        lambda c, since: c.products(updated_at_min=since),
     ),
     "locations": _Entity(
         "locations", False, lambda _: locations_contract(), lambda c, _: c.locations()

@@ -14,6 +14,7 @@ __all__ = ["ASSETS", "defs"]
 _CADENCE = {
     "orders": "orders",
     "customers": "orders",
+    "products": "daily",
     "locations": "daily",
     "inventory_levels": "stock",
 }

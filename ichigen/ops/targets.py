@@ -163,8 +163,7 @@ def _order_keys(order: Any) -> list[InventoryKey]:
 def shopify_inventory_items(client: ShopifyClient) -> dict[str, int]:
     """SKU -> inventory item id, from every product variant of the shop."""
     items: dict[str, int] = {}
-    # ShopifyClient has no public products() read yet; its pager follows Shopify's Link paging.
-    for page in client._pages("products", "products", {"limit": 250, "fields": "id,variants"}):
+    for page in client.products():
         for product in page:
             for variant in product.get("variants") or []:
                 sku, item = variant.get("sku"), variant.get("inventory_item_id")

@@ -10,6 +10,10 @@ suppliers as (
     select * from {{ ref('stg_supplier__suppliers') }}
 ),
 
+shop_variants as (
+    select * from {{ ref('stg_shopify__product_variants') }}
+),
+
 ranked as (
     select
         catalogue.*,
@@ -26,26 +30,26 @@ ranked as (
 
 final as (
     select
-        sku,
-        product_id,
-        title,
-        -- No landed source carries the category or the list price yet (Shopify products are not
-        -- ingested); the columns stay so that the contract's shape holds.
-        cast(null as varchar) as category,
-        colour,
-        size,
-        jan,
-        cast(null as bigint) as price_jpy,
-        unit_cost_jpy,
-        supplier_id,
-        moq,
-        case_pack,
-        coalesce(lead_time_days, supplier_lead_time_days) as lead_time_days,
-        coalesce(supplier_lead_time_days_sd, 0) as lead_time_days_sd,
-        available_from,
-        supplier_count
+        ranked.sku,
+        ranked.product_id,
+        ranked.title,
+        -- the supplier knows cost and terms; the web shop's catalogue knows category and price
+        shop_variants.product_type as category,
+        ranked.colour,
+        ranked.size,
+        coalesce(ranked.jan, shop_variants.jan) as jan,
+        shop_variants.price_jpy,
+        ranked.unit_cost_jpy,
+        ranked.supplier_id,
+        ranked.moq,
+        ranked.case_pack,
+        coalesce(ranked.lead_time_days, ranked.supplier_lead_time_days) as lead_time_days,
+        coalesce(ranked.supplier_lead_time_days_sd, 0) as lead_time_days_sd,
+        ranked.available_from,
+        ranked.supplier_count
     from ranked
-    where supplier_rank = 1
+    left join shop_variants on ranked.sku = shop_variants.sku
+    where ranked.supplier_rank = 1
 )
 
 select * from final

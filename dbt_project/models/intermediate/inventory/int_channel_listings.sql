@@ -7,6 +7,10 @@ shopify_levels as (
     select * from {{ ref('stg_shopify__inventory_levels') }}
 ),
 
+shop_variants as (
+    select * from {{ ref('stg_shopify__product_variants') }}
+),
+
 locations as (
     select * from {{ ref('inventory_locations') }}
 ),
@@ -26,13 +30,14 @@ channel_locations as (
 shopify as (
     select
         'shopify' as channel,
-        cast(null as varchar) as sku,
+        shop_variants.sku,
         cast(shopify_levels.inventory_item_id as varchar) as channel_item_id,
         locations.location_id,
         shopify_levels.available as listed_quantity,
         shopify_levels.updated_at as as_of
     from shopify_levels
     left join locations on shopify_levels.shopify_location_id = locations.shopify_location_id
+    left join shop_variants on shopify_levels.inventory_item_id = shop_variants.inventory_item_id
 ),
 
 amazon as (
