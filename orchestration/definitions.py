@@ -5,7 +5,17 @@ from __future__ import annotations
 import dagster as dg
 
 from ichigen.settings import load_settings
-from orchestration import amazon, files, rakuten, schedules, shopify, suppliers, warehouse
+from orchestration import (
+    actions,
+    amazon,
+    files,
+    forecasting,
+    rakuten,
+    schedules,
+    shopify,
+    suppliers,
+    warehouse,
+)
 from orchestration.resources import resources_from
 
 __all__ = ["INGEST_ASSETS", "build_definitions", "defs"]
@@ -29,11 +39,14 @@ def build_definitions() -> dg.Definitions:
         files.defs,
         suppliers.defs,
         warehouse.defs,
+        forecasting.defs,
+        actions.defs,
         schedules.defs,
         dg.Definitions(
             resources={
                 **resources_from(settings),
                 **warehouse.warehouse_resources(settings),
+                **actions.ops_resources(settings),
             }
         ),
     )
