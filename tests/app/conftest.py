@@ -1,0 +1,136 @@
+"""The app's fixtures: a small real snapshot built once per session, and empty data dirs.
+
+The snapshot is made the way `oms demo` makes one, as tests/warehouse/conftest.py does: the test
+world served by the simulators, every channel ingested, `oms build` run. Page tests point
+$ICHIGEN_DATA_DIR at a data dir and run the page script with `AppTest`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ichigen.settings import load_settings
+from orchestration.build_run import run_build
+from orchestration.ingest_run import run_ingest
+from sandbox.simulators import http as simulator_http
+from sandbox.simulators.amazon import AmazonApp
+from sandbox.simulators.serve import start_sandbox
+from sandbox.world import World
+
+APP_DIR = Path(__file__).resolve().parents[2] / "app"
+PAGES = (
+    "overview",
+    "orders",
+    "customers",
+    "inventory",
+    "demand",
+    "reorder",
+    "returns",
+    "data_health",
+)
+TIMEOUT_S = 60
+
+RunPage = Callable[..., AppTest]
+
+
+@pytest.fixture(scope="session")
+def built_data_dir(sandbox_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir with the test world landed and a published snapshot (read-only for tests)."""
+    data_dir = tmp_path_factory.mktemp("app_data")
+    world = World.load(sandbox_dir / "world")
+    nagle = simulator_http._Handler.disable_nagle_algorithm
+    simulator_http._Handler.disable_nagle_algorithm = True  # see tests/warehouse/conftest.py
+    running = start_sandbox(world, load_settings({"ICHIGEN_DATA_DIR": str(data_dir)}, dotenv=False))
+    try:
+        amazon = running.servers["amazon"].app
+        if isinstance(amazon, AmazonApp):
+            amazon.set_rate("getOrderItems", rate_per_s=5000, burst=5000)
+        drops = sandbox_dir / "drops"
+        env = {
+            "ICHIGEN_DATA_DIR": str(data_dir),
+            "ICHIGEN_RATE_MULTIPLIER": "10",
+            "ICHIGEN_POS_DROP_DIR": str(drops / "pos"),
+            "ICHIGEN_WHOLESALE_DROP_DIR": str(drops / "wholesale"),
+            "ICHIGEN_STOCK_DROP_DIR": str(drops / "stock"),
+        }
+        env |= {f"ICHIGEN_{name.upper()}_URL": url for name, url in running.urls.items()}
+        settings = load_settings(env, dotenv=False)
+        failed = [o.describe() for o in run_ingest(settings) if not o.success]
+        assert not failed, failed
+    finally:
+        running.stop()
+        simulator_http._Handler.disable_nagle_algorithm = nagle
+    build = run_build(settings)
+    assert build.success, build.error
+    return data_dir
+
+
+@pytest.fixture
+def app_data_dir(built_data_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the built data dir (landing and snapshot, not the warehouse), so a
+    test that acts gets its own ops store."""
+    target = tmp_path / "data"
+    shutil.copytree(built_data_dir, target, ignore=shutil.ignore_patterns("warehouse", "ops"))
+    return target
+
+
+@pytest.fixture
+def empty_data_dir(tmp_path: Path) -> Path:
+    """A first run: nothing landed, nothing built."""
+    path = tmp_path / "empty"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def empty_tables_data_dir(built_data_dir: Path, tmp_path: Path) -> Path:
+    """A snapshot whose marts exist with their columns but hold no rows."""
+    path = tmp_path / "empty_tables"
+    (path / "serving").mkdir(parents=True)
+    source = built_data_dir / "serving" / "current.duckdb"
+    with duckdb.connect(str(path / "serving" / "current.duckdb")) as con:
+        con.execute(f"attach '{source}' as src (read_only)")
+        tables = con.execute(
+            "select table_name from information_schema.tables where table_catalog = 'src'"
+        ).fetchall()
+        for (table,) in tables:
+            con.execute(f'create table main."{table}" as select * from src."{table}" limit 0')
+        con.execute("detach src")
+    return path
+
+
+@pytest.fixture
+def run_page(monkeypatch: pytest.MonkeyPatch) -> RunPage:
+    """Run one page (or the router) against `data_dir` as `role`; returns the AppTest."""
+
+    def run(
+        page: str,
+        data_dir: Path,
+        *,
+        role: str = "viewer",
+        user: str = "yui",
+        state: dict[str, object] | None = None,
+    ) -> AppTest:
+        monkeypatch.setenv("ICHIGEN_DATA_DIR", str(data_dir))
+        script = APP_DIR / ("streamlit_app.py" if page == "app" else f"pages/{page}.py")
+        at = AppTest.from_file(str(script), default_timeout=TIMEOUT_S)
+        at.session_state["role"] = role
+        at.session_state["user"] = user
+        for key, value in (state or {}).items():
+            at.session_state[key] = value
+        return at.run()
+
+    return run
+
+
+@pytest.fixture(autouse=True)
+def _no_dotenv(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # a developer's .env must not point the app elsewhere during tests
+    monkeypatch.setattr("ichigen.settings.load_dotenv", lambda **_: False)
+    yield
