@@ -60,9 +60,16 @@
     case when length({{ d }}) = 7 then {{ d }} end
 {%- endmacro %}
 
-{#- An address line for comparison: half-width, without spaces, dashes unified. -#}
+{#- An address line for comparison: half-width, without spaces, a dash (or a long vowel mark
+    typed as one) after a digit written as "-" (kept: 4-1-22 and 41-2-2 are different blocks). -#}
 {% macro customers_address_key(column) -%}
-    nullif(regexp_replace(lower({{ customers_halfwidth(column) }}), '[\s\-ー－‐−]+', '', 'g'), '')
+    nullif(
+        regexp_replace(
+            regexp_replace(lower({{ customers_halfwidth(column) }}), '\s+', '', 'g'),
+            '([0-9])[ー－‐−–—-]', '\1-', 'g'
+        ),
+        ''
+    )
 {%- endmacro %}
 
 {% macro customers_is_romaji(column) -%}

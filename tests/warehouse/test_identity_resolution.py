@@ -14,10 +14,10 @@ Why the issue's recall target (0.95) is out of reach over all pairs, and what is
 - Amazon identities carry a masked relay e-mail, no phone, no street, and a name with a
   postcode. Name + postcode is unambiguous-but-wrong for about 9% of the Amazon matches (an
   Amazon buyer with no other account meets a namesake in the same postcode: the sandbox has 25
-  postcodes and some 4,000 name combinations), which would take precision from ~0.999 to
+  postcodes and some 4,000 name combinations), which would take precision from 1.000 to
   ~0.94. Those links are therefore kept as suggestions (map_customer_identities.
   suggested_customer_id), not merged (var customers_merge_min_score, default 0.9).
-- Measured on the 365-day small sandbox (/work/landing_small): precision 0.999, recall 0.187
+- Measured on the 365-day small sandbox (/work/landing_small): precision 1.000, recall 0.187
   over all true pairs; 1.000 over the pairs whose identities both carry an e-mail, phone or
   street (Shopify, Rakuten); merging the suggestions too gives precision 0.941, recall 0.500.
   In the test world (60 days, seed 7): precision 1.000, recall 0.205, findable recall 1.000;

@@ -5,7 +5,8 @@
     | rule              | evidence                                             | score |
     | email_exact       | same normalised e-mail (never a masked relay)        | 1.00  |
     | phone_and_name    | same E.164 phone and same family-name reading        | 0.95  |
-    | name_and_address  | same name reading, postcode and street address       | 0.90  |
+    | name_and_address  | same name reading, postcode and street address, and  | 0.90  |
+    |                   | no two different phones                              |       |
     | name_and_postcode | same name reading, postcode and city, where one side | 0.70  |
     |                   | has nothing else to match on (a masked relay, no     |       |
     |                   | phone, no street: Amazon)                            |       |
@@ -70,6 +71,8 @@ address_pairs as (
             and a.family_key = b.family_key
             and a.given_key = b.given_key
             and a.identity_key < b.identity_key
+            -- two different phones are two people sharing a name and an address (a family)
+            and (a.phone_e164 is null or b.phone_e164 is null or a.phone_e164 = b.phone_e164)
 ),
 
 postcode_pairs as (
