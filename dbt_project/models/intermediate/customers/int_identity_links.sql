@@ -8,12 +8,12 @@
     identity is a candidate for that cluster, and that cluster holds no identity of the weak
     one's channel already. So two namesakes in one postcode never link on a name alone.
 
-    `merges_identities` says whether the link joins its two identities into one customer: links scoring at
-    least the var `customers_merge_min_score` (default 0.9: the strong rules) do. Unambiguous
-    name_and_postcode links stay below it by default and are shown as suggestions: measured
-    against the sandbox's truth about 9% of them are wrong (an Amazon buyer with no other
-    account meets a namesake in the same postcode; Amazon shows no street, phone or e-mail),
-    which would take pairwise precision from above 0.99 to about 0.94. -#}
+    `merges_identities` says whether the link joins its two identities into one customer:
+    links scoring at least the var `customers_merge_min_score` (default 0.9: the strong rules)
+    do. Unambiguous name_and_postcode links stay below it by default and are shown as
+    suggestions: measured against the sandbox's truth about 9% of them are wrong (an Amazon
+    buyer with no other account meets a namesake in the same postcode; Amazon shows no street,
+    phone or e-mail), which would take pairwise precision from 1.00 to about 0.94. -#}
 with
 
 pairs as (
