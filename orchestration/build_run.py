@@ -1,4 +1,8 @@
-"""`oms build`: dbt build of the whole project, then the app's snapshot, as Dagster assets."""
+"""`oms build`: dbt build, the demand forecasts, then the app's snapshot, as Dagster assets.
+
+The forecasts sit between dbt models (demand history in, forecast marts out), so Dagster runs
+dbt in two steps around them; it is one run and one lineage either way.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 
 from ichigen.settings import Settings
+from orchestration.forecasting import demand_forecasts
 from orchestration.warehouse import ichigen_dbt_assets, serving_snapshot, warehouse_resources
 
 __all__ = ["BuildOutcome", "run_build"]
@@ -30,7 +35,7 @@ def run_build(settings: Settings) -> BuildOutcome:
     )
     with instance:
         result = dg.materialize(
-            [ichigen_dbt_assets, serving_snapshot],
+            [ichigen_dbt_assets, demand_forecasts, serving_snapshot],
             resources=warehouse_resources(settings),
             instance=instance,
             raise_on_error=False,

@@ -18,9 +18,11 @@ from orchestration.warehouse import (
 
 
 def test_build_arguments_are_built_from_options() -> None:
-    assert dbt_build_args() == ["build"]
+    assert dbt_build_args() == ["build", "--indirect-selection", "buildable"]
     assert dbt_build_args(full_refresh=True, select="marts") == [
         "build",
+        "--indirect-selection",
+        "buildable",
         "--full-refresh",
         "--select",
         "marts",
