@@ -177,7 +177,10 @@ with tab_orders:
             + (f" · supplier: {order['supplier_status']}" if order["supplier_status"] else "")
         )
         b1, b2, b3, b4 = st.columns(4)
-        outcome_box = st.container()
+        # the outcome of the last click survives the rerun that shows the order's new status
+        if (last := st.session_state.pop("reorder_outcome", None)) is not None:
+            ok, message = last
+            (st.success if ok else st.info)(message)
         try:
             if b1.button(
                 "Approve",
@@ -186,6 +189,7 @@ with tab_orders:
                 or not user.may(Permission.APPROVE_PURCHASE_ORDERS),
             ):
                 api.approve_purchase_order(store, po_id, user=user.name, role=user.role)
+                st.session_state["reorder_outcome"] = (True, f"{po_id} approved by {user.name}.")
                 st.rerun()
             if b2.button(
                 "Send to supplier",
@@ -197,7 +201,8 @@ with tab_orders:
                 action_id = api.send_purchase_order(store, po_id, user=user.name, role=user.role)
                 with st.spinner("Sending ..."):
                     outcome = actions.send_now([action_id])
-                (outcome_box.success if outcome.sent else outcome_box.info)(outcome.message)
+                st.session_state["reorder_outcome"] = (outcome.sent, outcome.message)
+                st.rerun()
             if b3.button(
                 "Cancel",
                 key="reorder_cancel",
@@ -205,6 +210,7 @@ with tab_orders:
                 or not user.may(Permission.EDIT_PURCHASE_ORDERS),
             ):
                 api.cancel_purchase_order(store, po_id, user=user.name, role=user.role)
+                st.session_state["reorder_outcome"] = (True, f"{po_id} cancelled.")
                 st.rerun()
             if b4.button(
                 "Follow suppliers",
@@ -213,9 +219,10 @@ with tab_orders:
             ):
                 with st.spinner("Asking suppliers ..."):
                     outcome = actions.follow_now()
-                (outcome_box.success if outcome.sent else outcome_box.info)(outcome.message)
+                st.session_state["reorder_outcome"] = (outcome.sent, outcome.message)
+                st.rerun()
         except OpsError as exc:
-            outcome_box.error(str(exc))
+            st.error(str(exc))
         st.download_button(
             f"Download {po_id}.csv",
             api.purchase_order_csv(store, po_id),
