@@ -3,18 +3,20 @@
 `write_drops` writes, under the drops folder (``$ICHIGEN_DATA_DIR/sandbox/drops``)::
 
     pos/<store>/<store>_<YYYYMMDD>.csv            a store's till export for a JST business day
+    pos_members/members_<YYYYMMDD>[_full].csv    the member master: a day's registrations (or all)
     wholesale/<buyer code>/<sheet per order>      a buyer's purchase order, in its own layout
     stock/<location>/stock_<YYYYMMDD>.csv         a warehouse's or store's stock snapshot
 
 Every file is written atomically (a dot-named ``.tmp`` file renamed over it) and is the same
-bytes for the same tables, window and seed. See `pos`, `wholesale_layouts` and `stock` for
-the formats.
+bytes for the same tables, window and seed. See `pos`, `pos_members`, `wholesale_layouts` and
+`stock` for the formats.
 """
 
 from __future__ import annotations
 
 from sandbox.drops.pos import POS_COLUMNS, STORE_FORMATS, StoreFormat
 from sandbox.drops.pos_faults import FAULT_KINDS
+from sandbox.drops.pos_members import MEMBER_COLUMNS
 from sandbox.drops.stock import STOCK_COLUMNS
 from sandbox.drops.summary import DropsSummary, RowFault
 from sandbox.drops.wholesale_layouts import WHOLESALE_LAYOUTS, WholesaleLayout, buyer_layouts
@@ -22,6 +24,7 @@ from sandbox.drops.write import write_drops
 
 __all__ = [
     "FAULT_KINDS",
+    "MEMBER_COLUMNS",
     "POS_COLUMNS",
     "STOCK_COLUMNS",
     "STORE_FORMATS",

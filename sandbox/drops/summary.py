@@ -31,11 +31,14 @@ class DropsSummary:
     pos_rows: int  # sale and return rows across all POS files
     wholesale_lines: int  # order lines across all wholesale sheets
     stock_rows: int
+    member_rows: int = 0  # member master rows across the full export and the day files
     faults: tuple[RowFault, ...] = ()
 
     @property
     def files_written(self) -> int:
         return len(self.files)
 
-    def files_of(self, kind: Literal["pos", "wholesale", "stock"]) -> tuple[Path, ...]:
+    def files_of(
+        self, kind: Literal["pos", "pos_members", "wholesale", "stock"]
+    ) -> tuple[Path, ...]:
         return tuple(path for path in self.files if path.parts[0] == kind)

@@ -10,6 +10,7 @@ import polars as pl
 
 from sandbox.drops.jst import as_utc
 from sandbox.drops.pos import write_pos
+from sandbox.drops.pos_members import write_members
 from sandbox.drops.stock import write_stock
 from sandbox.drops.summary import DropsSummary
 from sandbox.drops.wholesale import write_wholesale
@@ -26,7 +27,7 @@ def write_drops(
     bad_row_rate: float = 0.0,
     seed: int = 0,
 ) -> DropsSummary:
-    """Write the POS exports, wholesale order sheets and stock snapshots of [start, end).
+    """Write the POS exports, member master, wholesale sheets and stock snapshots of [start, end).
 
     `tables` are the world's tables (`sandbox.schema.TABLES`); `out_dir` is normally
     ``$ICHIGEN_DATA_DIR/sandbox/drops``. Naive datetimes are taken as UTC. The same tables,
@@ -36,12 +37,14 @@ def write_drops(
     if as_utc(end) <= as_utc(start):
         raise ValueError(f"the window must end after it starts: start {start}, end {end}")
     pos = write_pos(tables, out_dir, start=start, end=end, bad_row_rate=bad_row_rate, seed=seed)
+    members = write_members(tables, out_dir, start=start, end=end)
     wholesale = write_wholesale(tables, out_dir, start=start, end=end)
     stock = write_stock(tables, out_dir, end=end)
     return DropsSummary(
         out_dir=out_dir,
-        files=tuple(sorted(pos.files + wholesale.files + stock.files)),
+        files=tuple(sorted(pos.files + members.files + wholesale.files + stock.files)),
         pos_rows=pos.rows,
+        member_rows=members.rows,
         wholesale_lines=wholesale.lines,
         stock_rows=stock.rows,
         faults=pos.faults,

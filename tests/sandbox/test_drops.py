@@ -17,6 +17,7 @@ import pytest
 
 from sandbox.drops import (
     FAULT_KINDS,
+    MEMBER_COLUMNS,
     POS_COLUMNS,
     STOCK_COLUMNS,
     STORE_FORMATS,
@@ -37,6 +38,13 @@ DAYS = [date(2026, 10, 29), date(2026, 10, 30), date(2026, 10, 31)]
 STORES = ["ST-SHIBUYA", "ST-SHINJUKU", "ST-UMEDA"]
 QUIET_DAY = ("ST-UMEDA", date(2026, 10, 31))  # the store sells nothing that day
 BUYERS = ["B001", "B002", "B003", "B004", "B005"]
+# When each POS member registered: before the window, on its first and last day, after it.
+MEMBERS_JOINED = [
+    START - timedelta(days=40),
+    START + timedelta(hours=2),
+    START + timedelta(days=2, hours=5),
+    END + timedelta(hours=1),
+]
 
 
 # --- a small world that follows sandbox.schema ---------------------------------------------
@@ -86,7 +94,26 @@ def build_world(seed: int = 3) -> dict[str, pl.DataFrame]:
     ]
     members = [f"{n:010d}" for n in (1201, 5502, 7303, 9904)]  # cards keep their leading zeros
     identities = [
-        *({"identity_id": f"pos:{m}", "channel": "pos", "channel_customer_id": m} for m in members),
+        *(
+            {
+                "identity_id": f"pos:{m}",
+                "channel": "pos",
+                "channel_customer_id": m,
+                "family_name": "髙橋",  # a kanji CP932 holds only as an IBM extension
+                "given_name": "花子",
+                "family_name_kana": "タカハシ",
+                "given_name_kana": "ハナコ",
+                "phone": "090-1234-5678",
+                "email": None if i % 2 else f"hanako{i}@example.jp",
+                "postal_code": "150-0041",
+                "prefecture": "東京都",
+                "city": "渋谷区",
+                "address1": "神南1-2-3",
+                "accepts_marketing": bool(i % 2),
+                "created_at": joined,
+            }
+            for i, (m, joined) in enumerate(zip(members, MEMBERS_JOINED, strict=True))
+        ),
         *(
             {
                 "identity_id": f"wholesale:{b}",
@@ -337,6 +364,53 @@ def test_member_numbers_keep_leading_zeros_and_walk_ins_have_none(
     numbers = rows["会員番号"].to_list()
     assert None in numbers  # walk-ins: an empty field
     assert {n for n in numbers if n} <= members and any(n and n.startswith("0") for n in numbers)
+
+
+def read_members(path: Path) -> pl.DataFrame:
+    return pl.read_csv(io.StringIO(path.read_bytes().decode("cp932")), infer_schema=False)
+
+
+def test_the_member_master_is_a_full_export_before_the_window_and_a_file_per_day(
+    drops: DropsSummary,
+) -> None:
+    before = DAYS[0] - timedelta(days=1)
+    expected = {Path("pos_members", f"members_{before:%Y%m%d}_full.csv")} | {
+        Path("pos_members", f"members_{day:%Y%m%d}.csv") for day in DAYS
+    }
+    assert set(drops.files_of("pos_members")) == expected
+    full = read_members(drops.out_dir / "pos_members" / f"members_{before:%Y%m%d}_full.csv")
+    assert full["会員番号"].to_list() == ["0000001201"]
+    per_day = {
+        day: read_members(drops.out_dir / "pos_members" / f"members_{day:%Y%m%d}.csv")
+        for day in DAYS
+    }
+    # registered on the first and last day; the member who joins after the window is not yet in
+    assert [frame["会員番号"].to_list() for frame in per_day.values()] == [
+        ["0000005502"],
+        [],
+        ["0000007303"],
+    ]
+    assert drops.member_rows == 3
+
+
+def test_member_files_are_cp932_with_japanese_headers_and_the_form_s_details(
+    drops: DropsSummary,
+) -> None:
+    path = drops.out_dir / "pos_members" / f"members_{DAYS[0]:%Y%m%d}.csv"
+    data = path.read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    assert b"\r\n" in data
+    row = read_members(path).row(0, named=True)
+    assert tuple(row) == MEMBER_COLUMNS
+    assert (row["姓"], row["セイ"], row["電話番号"], row["郵便番号"]) == (
+        "髙橋",
+        "タカハシ",
+        "090-1234-5678",
+        "150-0041",
+    )
+    # quoted throughout: a member without an e-mail has an empty quoted field
+    assert (row["メールアドレス"], row["入会日"], row["DM許可"]) == ("", "2026/10/29", "1")
 
 
 def test_sales_and_refunds_outside_the_window_are_left_out(
