@@ -89,6 +89,12 @@ ENV_VARS: Final = (
         "Folder of POS CSV exports; default `<ICHIGEN_DATA_DIR>/sandbox/drops/pos`.",
     ),
     EnvVar(
+        "ICHIGEN_POS_MEMBERS_DROP_DIR",
+        None,
+        "Folder of the POS member master exports (会員マスタ); default "
+        "`<ICHIGEN_DATA_DIR>/sandbox/drops/pos_members`.",
+    ),
+    EnvVar(
         "ICHIGEN_WHOLESALE_DROP_DIR",
         None,
         "Folder of wholesale order sheets; default `<ICHIGEN_DATA_DIR>/sandbox/drops/wholesale`.",
@@ -169,6 +175,7 @@ class Settings:
     pos_drop_dir: Path
     wholesale_drop_dir: Path
     stock_drop_dir: Path
+    pos_members_drop_dir: Path
     rate_multiplier: float = 1.0
     wholesale_mappings_dir: Path | None = None  # None: the shipped example mappings
     dagster_port: int = 3000
@@ -235,6 +242,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         pos_drop_dir=Path(environ.get("ICHIGEN_POS_DROP_DIR") or drops / "pos"),
         wholesale_drop_dir=Path(environ.get("ICHIGEN_WHOLESALE_DROP_DIR") or drops / "wholesale"),
         stock_drop_dir=Path(environ.get("ICHIGEN_STOCK_DROP_DIR") or drops / "stock"),
+        pos_members_drop_dir=Path(
+            environ.get("ICHIGEN_POS_MEMBERS_DROP_DIR") or drops / "pos_members"
+        ),
         rate_multiplier=_positive(get("ICHIGEN_RATE_MULTIPLIER"), "ICHIGEN_RATE_MULTIPLIER"),
         wholesale_mappings_dir=_optional_path(environ.get("ICHIGEN_WHOLESALE_MAPPINGS_DIR")),
         dagster_port=int(_positive(get("ICHIGEN_DAGSTER_PORT"), "ICHIGEN_DAGSTER_PORT")),

@@ -1,4 +1,4 @@
-"""The file channels' assets and sensors: POS exports, wholesale sheets, stock snapshots.
+"""The file channels' assets and sensors: POS exports and members, wholesale sheets, stock.
 
 Each asset imports its drop folder's new and corrected files as one validated load (see
 `ingestion.files`). A sensor per folder watches the files' names, sizes and modification
@@ -19,7 +19,14 @@ import orjson
 from dagster import AssetExecutionContext
 
 from ichigen.settings import load_settings
-from ingestion.files import Catalogue, ImportResult, import_pos, import_stock, import_wholesale
+from ingestion.files import (
+    Catalogue,
+    ImportResult,
+    import_members,
+    import_pos,
+    import_stock,
+    import_wholesale,
+)
 from ingestion.landing import LandingZone, LoadManifest
 from orchestration.landing_assets import INGEST_RETRY, landing_check_specs, landing_result
 from orchestration.resources import FileDropsResource, LandingResource
@@ -125,11 +132,14 @@ def _wholesale(
 pos_sales = _file_asset(
     "pos_sales", lambda d, zone, cat: import_pos(Path(d.pos_dir), zone, catalogue=cat)
 )
+pos_members = _file_asset(
+    "pos_members", lambda d, zone, _: import_members(Path(d.pos_members_dir), zone)
+)
 wholesale_order_lines = _file_asset("wholesale_order_lines", _wholesale)
 stock_snapshots = _file_asset(
     "stock_snapshots", lambda d, zone, cat: import_stock(Path(d.stock_dir), zone, catalogue=cat)
 )
-ASSETS = [pos_sales, wholesale_order_lines, stock_snapshots]
+ASSETS = [pos_sales, pos_members, wholesale_order_lines, stock_snapshots]
 
 
 def _sensor(asset: dg.AssetsDefinition, folder_of: Callable[[Any], Path]) -> dg.SensorDefinition:
@@ -156,6 +166,7 @@ defs = dg.Definitions(
     assets=ASSETS,
     sensors=[
         _sensor(pos_sales, lambda s: s.pos_drop_dir),
+        _sensor(pos_members, lambda s: s.pos_members_drop_dir),
         _sensor(wholesale_order_lines, lambda s: s.wholesale_drop_dir),
         _sensor(stock_snapshots, lambda s: s.stock_drop_dir),
     ],

@@ -52,6 +52,7 @@ class FileDropsResource(dg.ConfigurableResource):
     pos_dir: str
     wholesale_dir: str
     stock_dir: str
+    pos_members_dir: str
     wholesale_mappings_dir: str | None = None  # None: the shipped example mappings
 
 
@@ -127,6 +128,7 @@ def resources_from(settings: Settings | None = None) -> dict[str, dg.Configurabl
             pos_dir=str(s.pos_drop_dir),
             wholesale_dir=str(s.wholesale_drop_dir),
             stock_dir=str(s.stock_drop_dir),
+            pos_members_dir=str(s.pos_members_drop_dir),
             wholesale_mappings_dir=str(s.wholesale_mappings_dir)
             if s.wholesale_mappings_dir
             else None,

@@ -1,4 +1,4 @@
-"""File importers: the POS exports, wholesale order sheets and stock snapshots dropped in folders.
+"""File importers: POS exports and members, wholesale order sheets, stock snapshots in folders.
 
 Each importer lands a folder's new and corrected files as one validated load (see `folder`):
 a file is imported once per content, a corrected file replaces its earlier version, and every
@@ -6,6 +6,7 @@ row is either accepted or quarantined with its reason. A small state file per fo
 the landing zone, remembers what was imported.
 
     import_pos(settings.pos_drop_dir, zone, catalogue=...)
+    import_members(settings.pos_members_drop_dir, zone)
     import_wholesale(settings.wholesale_drop_dir, zone, mappings=Path("my/mappings"))
     import_stock(settings.stock_drop_dir, zone)
 """
@@ -16,6 +17,7 @@ from ingestion.files.catalogue import Catalogue
 from ingestion.files.decoding import Decoded, decode_text
 from ingestion.files.folder import ImportResult
 from ingestion.files.mapping import WholesaleMapping, load_mapping, load_mappings
+from ingestion.files.members import import_members
 from ingestion.files.pos import import_pos
 from ingestion.files.stock import import_stock
 from ingestion.files.wholesale import EXAMPLE_MAPPINGS, import_wholesale
@@ -27,6 +29,7 @@ __all__ = [
     "ImportResult",
     "WholesaleMapping",
     "decode_text",
+    "import_members",
     "import_pos",
     "import_stock",
     "import_wholesale",

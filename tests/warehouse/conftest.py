@@ -50,7 +50,7 @@ def built_warehouse(
         if isinstance(amazon, AmazonApp):
             amazon.set_rate("getOrderItems", rate_per_s=5000, burst=5000)
         # the session's sandbox is generated without its files (tests/conftest.py): drop them
-        # here, as `oms sandbox generate` does, so that POS, wholesale and stock land too
+        # here, as `oms sandbox generate` does, so that POS (sales and members), wholesale and stock land too
         drops = data_dir / "sandbox" / "drops"
         start = datetime.fromisoformat(str(world.manifest["start"]))
         write_drops(world.tables, drops, start=start, end=world.now)
@@ -58,6 +58,7 @@ def built_warehouse(
             "ICHIGEN_DATA_DIR": str(data_dir),
             "ICHIGEN_RATE_MULTIPLIER": "10",
             "ICHIGEN_POS_DROP_DIR": str(drops / "pos"),
+            "ICHIGEN_POS_MEMBERS_DROP_DIR": str(drops / "pos_members"),
             "ICHIGEN_WHOLESALE_DROP_DIR": str(drops / "wholesale"),
             "ICHIGEN_STOCK_DROP_DIR": str(drops / "stock"),
         }
