@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 __all__ = ["TARGETS", "GenerationFigure", "measure_generation"]
 
@@ -54,14 +55,26 @@ class GenerationFigure:
         return self.seconds <= self.target_seconds and self.peak_rss_mib <= self.target_peak_mib
 
 
-def measure_generation(scale: str, *, seed: int = 42) -> GenerationFigure:
-    """Generate the `scale` preset into a temporary folder; report time and peak memory."""
+def measure_generation(
+    scale: str, *, seed: int = 42, data_dir: Path | None = None
+) -> GenerationFigure:
+    """Generate the `scale` preset; report time and peak memory.
+
+    With `data_dir` the sandbox is kept under ``data_dir/sandbox`` for the benchmarks that run
+    on it; otherwise it goes to a temporary folder that is removed afterwards.
+    """
+    if data_dir is not None:
+        return _measure(scale, seed, data_dir / "sandbox")
     with tempfile.TemporaryDirectory(prefix=f"ichigen-bench-{scale}-") as tmp:
-        done = subprocess.run(
-            [sys.executable, "-c", _CHILD, tmp, scale, str(seed)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
+        return _measure(scale, seed, Path(tmp))
+
+
+def _measure(scale: str, seed: int, root: Path) -> GenerationFigure:
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(root), scale, str(seed)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     return GenerationFigure(scale=scale, **figures)
