@@ -1,8 +1,9 @@
 {#- The demand side of the reorder signals, per SKU and the warehouse whose purchase orders
     stock it (its own shelves plus the stores and FBA it tops up): mean and standard deviation
     of daily demand (sold + estimated lost) over the last inventory_demand_window_days days,
-    counted from the SKU's first sale there when that is later. The forecasting work replaces
-    this model, keeping its columns. -#}
+    counted from the SKU's first sale there when that is later. fct_reorder_signals uses it where
+    the SKU has no forecast yet, and int_reorder_forecast_inputs splits a SKU's forecast across
+    warehouses by these daily means. -#}
 with
 
 demand as (
