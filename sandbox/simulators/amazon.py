@@ -5,6 +5,8 @@ SP-API shapes, so that a connector written against this simulator talks to the r
 sellingpartnerapi-fe.amazon.com by changing its URLs and credentials:
 
 - ``POST /auth/o2/token``: Login with Amazon, refresh token -> access token (`amazon_auth`);
+- ``POST /tokens/2021-03-01/restrictedDataToken``: a Restricted Data Token that opens the
+  orders' buyer and shipping-address data (`amazon_tokens`; refused with `pii_role=False`);
 - ``GET /orders/v0/orders``, ``/orders/v0/orders/{id}``, ``/orders/v0/orders/{id}/orderItems``
   (`amazon_orders`, shapes in `amazon_order_json`);
 - ``GET /finances/v0/financialEvents``: refunds as ``RefundEventList`` (`amazon_finances`);
@@ -12,7 +14,8 @@ sellingpartnerapi-fe.amazon.com by changing its URLs and credentials:
 - ``GET|PATCH /listings/2021-08-01/items/{sellerId}/{sku}``: read a listing, set its MFN
   quantity in the world (`amazon_listings`).
 
-Every API call needs a live access token in ``x-amz-access-token`` (403 otherwise). Each
+Every API call needs a live access token in ``x-amz-access-token`` (403 otherwise), or an RDT
+issued for that call. Each
 operation has its own token bucket, as on Amazon; the sandbox's default rates are far above
 Amazon's (getOrders is 0.0167 requests/s there, which would make a sandbox ingest take hours)
 and are set per operation with the `rates` option or `set_rate`; `REAL_RATES` holds Amazon's.
@@ -36,6 +39,7 @@ from sandbox.simulators.amazon_finances import FinancesApi
 from sandbox.simulators.amazon_inventory import DEFAULT_INVENTORY_PAGE_SIZE, InventoryApi
 from sandbox.simulators.amazon_listings import DEFAULT_MFN_LOCATION, ListingsApi
 from sandbox.simulators.amazon_orders import DEFAULT_ITEMS_PAGE_SIZE, OrdersApi
+from sandbox.simulators.amazon_tokens import RDT_PATH, RestrictedTokens
 from sandbox.simulators.http import HttpError, Request, Response, SimulatorApp, json_response
 from sandbox.simulators.ratelimit import TokenBucket
 from sandbox.world import World
@@ -46,6 +50,7 @@ Rate = tuple[float, int]  # (requests per second, burst)
 
 # Amazon's default usage plans (requests per second, burst), from the SP-API references.
 REAL_RATES: Final[Mapping[str, Rate]] = {
+    "createRestrictedDataToken": (1.0, 10),
     "getOrders": (0.0167, 20),
     "getOrder": (0.5, 30),
     "getOrderItems": (0.5, 30),
@@ -58,6 +63,7 @@ REAL_RATES: Final[Mapping[str, Rate]] = {
 # items call is one per order, so it gets the most room (the real API's 0.5/s is why real
 # integrations of a large shop move to reports; see the connector's notes).
 SANDBOX_RATES: Final[Mapping[str, Rate]] = {
+    "createRestrictedDataToken": (10.0, 10),
     "getOrders": (20.0, 20),
     "getOrder": (30.0, 30),
     "getOrderItems": (400.0, 400),
@@ -96,6 +102,7 @@ class AmazonApp(SimulatorApp):
         items_page_size: int = DEFAULT_ITEMS_PAGE_SIZE,
         inventory_page_size: int = DEFAULT_INVENTORY_PAGE_SIZE,
         mfn_location: str = DEFAULT_MFN_LOCATION,
+        pii_role: bool = True,
     ) -> None:
         super().__init__()
         amazon = settings.amazon
@@ -106,6 +113,7 @@ class AmazonApp(SimulatorApp):
             refresh_token=amazon.refresh_token,
             ttl_s=token_ttl_s,
         )
+        self.restricted = RestrictedTokens(pii_role=pii_role, ttl_s=token_ttl_s)
         self.buckets: dict[str, TokenBucket] = {}
         for operation, (rate, burst) in {**SANDBOX_RATES, **(rates or {})}.items():
             self.set_rate(operation, rate_per_s=rate, burst=burst)
@@ -117,6 +125,12 @@ class AmazonApp(SimulatorApp):
             world, seller_id=amazon.seller_id, marketplace_id=market, mfn_location=mfn_location
         )
         self.route("POST", _TOKEN_PATH, lambda request, _: self.tokens.exchange(request))
+        self._operation(
+            "POST",
+            RDT_PATH,
+            "createRestrictedDataToken",
+            lambda request, _: self.restricted.create(request),
+        )
         self._operation("GET", r"/orders/v0/orders", "getOrders", self._get_orders)
         order = r"/orders/v0/orders/(?P<order>[^/]+)"
         self._operation("GET", order, "getOrder", self._get_order)
@@ -153,7 +167,11 @@ class AmazonApp(SimulatorApp):
     def before(self, request: Request) -> Response | None:
         if request.path == _TOKEN_PATH:
             return None
-        problem = self.tokens.check(request.headers.get("x-amz-access-token"))
+        token = request.headers.get("x-amz-access-token")
+        if token and self.restricted.is_restricted_token(token):
+            problem = self.restricted.check(token, request.method, request.path)
+        else:
+            problem = self.tokens.check(token)
         return None if problem is None else problem.response
 
     def dispatch(self, request: Request) -> Response:
@@ -190,10 +208,12 @@ class AmazonApp(SimulatorApp):
 
     def _get_orders(self, request: Request, match: re.Match[str]) -> Any:
         require_marketplace(request, "MarketplaceIds", self.listings.marketplace_id)
-        return {"payload": self.orders.get_orders(request, self.faults)}
+        pii = self.restricted.elements(request)
+        return {"payload": self.orders.get_orders(request, self.faults, pii=pii)}
 
     def _get_order(self, request: Request, match: re.Match[str]) -> Any:
-        return {"payload": self.orders.get_order(unquote(match["order"]))}
+        pii = self.restricted.elements(request)
+        return {"payload": self.orders.get_order(unquote(match["order"]), pii=pii)}
 
     def _get_order_items(self, request: Request, match: re.Match[str]) -> Any:
         return {"payload": self.orders.get_order_items(request, unquote(match["order"]))}

@@ -10,10 +10,17 @@ What Amazon shows depends on the order's state, and so it does here:
 
 Amounts follow Amazon.co.jp for tax-registered sellers: ``ItemPrice`` is the line's
 tax-inclusive price times quantity and ``ItemTax`` the consumption tax inside it (likewise
-shipping and promotions). Real SP-API hides ``BuyerInfo`` and the street part of the address
-behind a Restricted Data Token; the sandbox returns ``BuyerInfo`` (the masked relay e-mail and
-the name) directly and, like Amazon without an RDT, only the city/prefecture/postcode of
-``ShippingAddress``.
+shipping and promotions).
+
+Personal data follows the Restricted Data Token (`amazon_tokens`) the call carries. Without
+one, ``ShippingAddress`` is only prefecture, postcode, city and country, as on Amazon. With an
+RDT for ``shippingAddress`` (and the order no longer ``Pending``) it adds the recipient's
+``Name``, ``AddressLine1`` (street, block and building) and ``AddressType``, and ``Phone`` for
+merchant-fulfilled (MFN) orders only: Amazon suppresses the phone of every FBA (AFN) order
+(the world's Amazon identities hold no phone, so the sandbox has none to show).
+``BuyerInfo`` (the masked relay e-mail and the buyer's name) is returned with or without an
+RDT: real SP-API hides it without ``buyerInfo``, but the sandbox keys Amazon buyers by the
+relay e-mail and keeps it visible to connectors that have no RDT.
 """
 
 from __future__ import annotations
@@ -86,8 +93,14 @@ def _identities(world: World, ids: Iterable[str | None]) -> dict[str, dict[str, 
     return {row["identity_id"]: row for row in frame.iter_rows(named=True)}
 
 
-def format_orders(world: World, orders: pl.DataFrame, marketplace_id: str) -> list[dict[str, Any]]:
-    """``Order`` objects for rows of `with_status` (in their order)."""
+def format_orders(
+    world: World,
+    orders: pl.DataFrame,
+    marketplace_id: str,
+    *,
+    pii: frozenset[str] = frozenset(),
+) -> list[dict[str, Any]]:
+    """``Order`` objects for rows of `with_status` (in their order), opening `pii` elements."""
     if orders.is_empty():
         return []
     quantities = (
@@ -99,14 +112,22 @@ def format_orders(world: World, orders: pl.DataFrame, marketplace_id: str) -> li
     people = _identities(world, orders["identity_id"])
     return [
         _order(
-            row, int(units.get(row["order_id"], 0)), people.get(row["identity_id"]), marketplace_id
+            row,
+            int(units.get(row["order_id"], 0)),
+            people.get(row["identity_id"]),
+            marketplace_id,
+            pii,
         )
         for row in orders.iter_rows(named=True)
     ]
 
 
 def _order(
-    row: dict[str, Any], units: int, person: dict[str, Any] | None, marketplace_id: str
+    row: dict[str, Any],
+    units: int,
+    person: dict[str, Any] | None,
+    marketplace_id: str,
+    pii: frozenset[str],
 ) -> dict[str, Any]:
     status: str = row["status"]
     created: datetime = row["created_at"]
@@ -148,8 +169,16 @@ def _order(
             "City": person["city"],
             "CountryCode": "JP",
         }
+        name = " ".join(p for p in (person["family_name"], person["given_name"]) if p)
+        if "shippingAddress" in pii and status != "Pending":  # Amazon shows none while pending
+            order["ShippingAddress"] |= {
+                "Name": name,
+                "AddressLine1": person["address1"],
+                "AddressType": "Residential",
+            }
+            if not afn and person["phone"]:
+                order["ShippingAddress"]["Phone"] = person["phone"]
         if status != "Pending":
-            name = " ".join(p for p in (person["family_name"], person["given_name"]) if p)
             order["BuyerInfo"] = {"BuyerEmail": person["email"], "BuyerName": name}
         else:
             order["BuyerInfo"] = {}

@@ -177,13 +177,18 @@ class OrdersApi:
         self._cache = (orders, returns, now, frame)
         return frame
 
-    def get_orders(self, request: Request, faults: FaultInjector) -> dict[str, Any]:
-        """The getOrders payload; `faults` decides the data faults of this page."""
+    def get_orders(
+        self, request: Request, faults: FaultInjector, *, pii: frozenset[str] = frozenset()
+    ) -> dict[str, Any]:
+        """The getOrders payload; `faults` decides the data faults of this page.
+
+        `pii` are the data elements the call's Restricted Data Token opens (none without one).
+        """
         with self.world.lock:
             query = OrdersQuery.parse(request, self.world.now)
             self._maybe_late_update(faults)
             rows, last, more = self._page(query, faults)
-            orders = format_orders(self.world, rows, self.marketplace_id)
+            orders = format_orders(self.world, rows, self.marketplace_id, pii=pii)
         payload: dict[str, Any] = {"Orders": orders}
         if more and last is not None:
             payload["NextToken"] = query.token(last)
@@ -244,9 +249,12 @@ class OrdersApi:
             raise amazon_error(404, "NotFound", f"Order {amazon_order_id} was not found.")
         return hit.head(1)
 
-    def get_order(self, amazon_order_id: str) -> dict[str, Any]:
+    def get_order(
+        self, amazon_order_id: str, *, pii: frozenset[str] = frozenset()
+    ) -> dict[str, Any]:
         with self.world.lock:
-            return format_orders(self.world, self._find(amazon_order_id), self.marketplace_id)[0]
+            found = self._find(amazon_order_id)
+            return format_orders(self.world, found, self.marketplace_id, pii=pii)[0]
 
     def get_order_items(self, request: Request, amazon_order_id: str) -> dict[str, Any]:
         start = 0

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import httpx
 import polars as pl
 import pytest
-from sp_api.api import Finances, Inventories, ListingsItems, Orders
+from sp_api.api import Finances, Inventories, ListingsItems, Orders, Tokens
 from sp_api.auth import AccessTokenClient
 from sp_api.auth import access_token_client as sp_auth
 from sp_api.base import Marketplaces
@@ -497,3 +497,87 @@ def test_listing_and_order_mistakes_answer_as_amazon_does(
     assert world.listing_quantity("amazon", sku, MFN_LOCATION) == listed, "nothing applied"
     url = f"/listings/2021-08-01/items/{seller}/NO-SUCH-SKU"
     assert http.get(url, params={"marketplaceIds": market}).status_code == 404
+
+
+# --- Tokens API: Restricted Data Tokens for the buyers' personal data ------------------------
+
+
+def _rdt(http: httpx.Client, *elements: str, path: str = "/orders/v0/orders") -> httpx.Response:
+    resource = {"method": "GET", "path": path, "dataElements": list(elements)}
+    return http.post(
+        "/tokens/2021-03-01/restrictedDataToken", json={"restrictedResources": [resource]}
+    )
+
+
+def _shipped_orders(http: httpx.Client, settings: Settings, token: str) -> list[dict[str, Any]]:
+    params = {
+        "MarketplaceIds": settings.amazon.marketplace_id,
+        "LastUpdatedAfter": LONG_AGO,
+        "OrderStatuses": "Shipped",
+        "MaxResultsPerPage": "100",
+    }
+    answer = http.get("/orders/v0/orders", params=params, headers={"x-amz-access-token": token})
+    assert answer.status_code == 200, answer.text
+    orders: list[dict[str, Any]] = answer.json()["payload"]["Orders"]
+    assert orders
+    return orders
+
+
+def test_the_library_s_tokens_client_gets_an_rdt_that_opens_the_street_of_each_order(
+    base_url: str, settings: Settings, http: httpx.Client, app: AmazonApp
+) -> None:
+    tokens = _library(Tokens, base_url, settings)
+    answer = tokens.create_restricted_data_token(
+        restrictedResources=[
+            {
+                "method": "GET",
+                "path": "/orders/v0/orders",
+                "dataElements": ["buyerInfo", "shippingAddress"],
+            }
+        ]
+    )
+    rdt = answer.payload["restrictedDataToken"]
+    assert rdt.startswith("Atz.sprdt|") and answer.payload["expiresIn"] > 0
+    plain = _shipped_orders(http, settings, str(http.headers["x-amz-access-token"]))
+    opened = _shipped_orders(http, settings, rdt)
+    assert all("AddressLine1" not in o["ShippingAddress"] for o in plain)
+    assert all(
+        o["ShippingAddress"]["AddressLine1"] and o["ShippingAddress"]["Name"] for o in opened
+    )
+    identities = app.world.tables["identities"]
+    first = opened[0]
+    person = identities.filter(pl.col("email") == first["BuyerInfo"]["BuyerEmail"]).row(
+        0, named=True
+    )
+    assert first["ShippingAddress"]["AddressLine1"] == person["address1"]
+    # Amazon never shows the phone of an FBA order
+    assert all(
+        "Phone" not in o["ShippingAddress"] for o in opened if o["FulfillmentChannel"] == "AFN"
+    )
+
+
+def test_an_rdt_opens_only_the_resources_it_was_issued_for(
+    http: httpx.Client, settings: Settings
+) -> None:
+    one_order = _rdt(http, "shippingAddress", path="/orders/v0/orders/503-0000000-0000000")
+    assert one_order.status_code == 200, one_order.text
+    denied = http.get(
+        "/orders/v0/orders",
+        params={"MarketplaceIds": settings.amazon.marketplace_id, "LastUpdatedAfter": LONG_AGO},
+        headers={"x-amz-access-token": one_order.json()["restrictedDataToken"]},
+    )
+    assert denied.status_code == 403
+    assert _rdt(http, "shippingAddress", path="/fba/inventory/v1/summaries").status_code == 400
+    assert _rdt(http, "creditCard").status_code == 400
+
+
+def test_an_app_without_the_restricted_roles_is_refused_an_rdt(
+    http: httpx.Client, app: AmazonApp
+) -> None:
+    app.restricted.pii_role = False
+    try:
+        answer = _rdt(http, "shippingAddress")
+    finally:
+        app.restricted.pii_role = True
+    assert answer.status_code == 403
+    assert answer.json()["errors"][0]["code"] == "Unauthorized"
