@@ -10,7 +10,11 @@ real seller account is a matter of the ``ICHIGEN_AMAZON_*`` variables:
   announces (`ingestion.amazon_rates`);
 - Amazon's 429 (``QuotaExceeded``) carries no Retry-After: `ResilientClient` backs off
   exponentially with jitter, and the operation's bucket is drained so the pace drops too;
-- lists page with ``NextToken`` (Orders, Finances) or ``pagination.nextToken`` (FBA Inventory).
+- lists page with ``NextToken`` (Orders, Finances) or ``pagination.nextToken`` (FBA Inventory);
+- getOrders asks for the buyers' shipping address and buyer info with a Restricted Data Token
+  (Tokens API, ``POST /tokens/2021-03-01/restrictedDataToken``) sent in ``x-amz-access-token``
+  instead of the LWA token; an application without the restricted roles is refused one, and
+  then the orders come with the plain token and without personal data (`pii_refused` says why).
 
 List methods yield pages of raw records; landing them is `ingestion.amazon_ingest`'s job.
 """
@@ -37,6 +41,11 @@ from ingestion.http import DEFAULT_TIMEOUT, RateLimiter, ResilientClient, RetryP
 __all__ = ["AmazonClient", "OrdersPage", "iso_z"]
 
 CHANNEL: Final = "amazon"
+_RDT_PATH: Final = "/tokens/2021-03-01/restrictedDataToken"
+_ORDERS_PATH: Final = "/orders/v0/orders"
+# The personal data the identity rules use: the recipient's name, street and phone (MFN only).
+_ORDERS_PII: Final = ("buyerInfo", "shippingAddress")
+_RDT_MARGIN_S: Final = 60.0  # renew an RDT this long before Amazon says it expires
 _MAX_RESULTS: Final = 100  # getOrders and listFinancialEvents allow at most 100 per page
 
 
@@ -66,8 +75,13 @@ class AmazonClient:
         sleep: Sleep = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        restricted_data: bool = True,
     ) -> None:
         settings = settings or load_settings().amazon
+        self._clock = clock
+        self._rdt: tuple[str, float] | None = None  # (token, monotonic time to renew it)
+        # None while Restricted Data Tokens are asked for and granted; otherwise why not.
+        self.pii_refused: str | None = None if restricted_data else "not requested"
         self.base_url = settings.url.rstrip("/")
         self.marketplace_id = settings.marketplace_id
         self.seller_id = settings.seller_id
@@ -117,11 +131,13 @@ class AmazonClient:
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        token: Callable[[], str] | None = None,
     ) -> Any:
         client = self._operations[operation]
         url = self.source(path)
         for attempt in range(2):
-            headers = {"x-amz-access-token": self.tokens.token(), "Accept": "application/json"}
+            access = (token or self.tokens.token)()
+            headers = {"x-amz-access-token": access, "Accept": "application/json"}
             try:
                 return client.request_json(method, url, params=params, json=json, headers=headers)
             except AuthenticationError as exc:
@@ -130,6 +146,7 @@ class AmazonClient:
                 if exc.status != 403 or attempt:
                     raise
                 self.tokens.invalidate()
+                self._rdt = None
         raise AssertionError("unreachable")
 
     @staticmethod
@@ -138,6 +155,39 @@ class AmazonClient:
         if not isinstance(payload, dict):
             raise UnexpectedResponseError(CHANNEL, f"{operation} answered without a payload")
         return payload
+
+    # --- Tokens API 2021-03-01 -------------------------------------------------------------
+
+    def _orders_token(self) -> str:
+        """An RDT for getOrders with the buyers' data, or the LWA token if none is granted."""
+        if self.pii_refused is not None:
+            return self.tokens.token()
+        now = self._clock()
+        if self._rdt is None or now >= self._rdt[1]:
+            resource = {"method": "GET", "path": _ORDERS_PATH, "dataElements": list(_ORDERS_PII)}
+            try:
+                body = self._call(
+                    "createRestrictedDataToken",
+                    "POST",
+                    _RDT_PATH,
+                    json={"restrictedResources": [resource]},
+                )
+            except ChannelError as exc:
+                # refused (no restricted role, an unknown resource, no Tokens API at this URL):
+                # go on without personal data; anything else (Amazon unreachable, throttled past
+                # the retries) is an error like any other call's
+                if exc.status not in (400, 401, 403, 404):
+                    raise
+                self.pii_refused = str(exc)
+                return self.tokens.token()
+            token = body.get("restrictedDataToken") if isinstance(body, dict) else None
+            if not isinstance(token, str) or not token:
+                raise UnexpectedResponseError(
+                    CHANNEL, "createRestrictedDataToken answered without a restrictedDataToken"
+                )
+            expires_in = float(body.get("expiresIn") or 3600)
+            self._rdt = (token, now + max(0.0, expires_in - _RDT_MARGIN_S))
+        return self._rdt[0]
 
     # --- Orders API v0 ---------------------------------------------------------------------
 
@@ -149,9 +199,10 @@ class AmazonClient:
             "MaxResultsPerPage": _MAX_RESULTS,
         }
         while True:
-            payload = self._payload(
-                self._call("getOrders", "GET", "/orders/v0/orders", params=params), "getOrders"
+            body = self._call(
+                "getOrders", "GET", _ORDERS_PATH, params=params, token=self._orders_token
             )
+            payload = self._payload(body, "getOrders")
             orders = payload.get("Orders")
             if not isinstance(orders, list):
                 raise UnexpectedResponseError(CHANNEL, "getOrders answered without Orders")

@@ -20,6 +20,7 @@ __all__ = ["PUBLISHED_RATES", "RATE_LIMIT_HEADER", "adopt_announced_rate"]
 RATE_LIMIT_HEADER: Final = "x-amzn-RateLimit-Limit"
 # Amazon's default usage plans, (requests per second, burst), from the SP-API references.
 PUBLISHED_RATES: Final[Mapping[str, tuple[float, int]]] = {
+    "createRestrictedDataToken": (1.0, 10),
     "getOrders": (0.0167, 20),
     "getOrderItems": (0.5, 30),
     "listFinancialEvents": (0.5, 30),

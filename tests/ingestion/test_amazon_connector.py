@@ -216,6 +216,61 @@ class _Ceiling(random.Random):
         return b
 
 
+def _grant_rdt(fake: FakeAmazon) -> Route:
+    def route(request: httpx.Request) -> httpx.Response:
+        fake.issued.append(f"Atz.sprdt|{len(fake.issued)}")
+        return httpx.Response(200, json={"restrictedDataToken": fake.issued[-1], "expiresIn": 3600})
+
+    return route
+
+
+def test_orders_are_read_with_a_restricted_data_token_for_the_buyers_address() -> None:
+    fake = FakeAmazon()
+    fake.routes["/tokens/2021-03-01/restrictedDataToken"] = _grant_rdt(fake)
+    fake.routes["/orders/v0/orders"] = _paged_orders([_order(i) for i in range(5)])
+    client = _client(fake)
+    pages = list(client.orders(last_updated_after=datetime(2026, 10, 1, tzinfo=UTC)))
+    assert len(pages) == 3 and client.pii_refused is None
+    asked = [r for r in fake.requests if r.url.path.startswith("/tokens/")]
+    assert len(asked) == 1  # one RDT serves every page
+    assert json.loads(asked[0].content) == {
+        "restrictedResources": [
+            {
+                "method": "GET",
+                "path": "/orders/v0/orders",
+                "dataElements": ["buyerInfo", "shippingAddress"],
+            }
+        ]
+    }
+    rdt = fake.issued[-1]
+    calls = [r for r in fake.requests if r.url.path == "/orders/v0/orders"]
+    assert {r.headers["x-amz-access-token"] for r in calls} == {rdt}
+    assert asked[0].headers["x-amz-access-token"].startswith("Atza|")
+
+
+def test_a_refused_rdt_falls_back_to_the_plain_token_without_personal_data() -> None:
+    fake = FakeAmazon()
+    fake.routes["/tokens/2021-03-01/restrictedDataToken"] = lambda _: httpx.Response(
+        403, json={"errors": [{"code": "Unauthorized", "message": "no access to data elements"}]}
+    )
+    fake.routes["/orders/v0/orders"] = _paged_orders([_order(i) for i in range(3)])
+    client = _client(fake)
+    pages = list(client.orders(last_updated_after=datetime(2026, 10, 1, tzinfo=UTC)))
+    assert sum(len(p.orders) for p in pages) == 3
+    assert client.pii_refused is not None and "403" in client.pii_refused
+    calls = [r for r in fake.requests if r.url.path == "/orders/v0/orders"]
+    assert all(r.headers["x-amz-access-token"].startswith("Atza|") for r in calls)
+    assert len([r for r in fake.requests if r.url.path.startswith("/tokens/")]) == 2  # not again
+
+
+def test_an_unreachable_tokens_api_is_an_error_not_a_silent_loss_of_personal_data() -> None:
+    fake = FakeAmazon()
+    fake.routes["/tokens/2021-03-01/restrictedDataToken"] = lambda _: httpx.Response(503)
+    fake.routes["/orders/v0/orders"] = _paged_orders([_order(0)])
+    with pytest.raises(ChannelError):
+        list(_client(fake).orders(last_updated_after=datetime(2026, 10, 1, tzinfo=UTC)))
+
+
 def test_a_429_without_retry_after_backs_off_exponentially() -> None:
     fake = FakeAmazon()
     answers = iter([httpx.Response(429, json={"errors": [{"code": "QuotaExceeded"}]})] * 3)
@@ -564,6 +619,19 @@ def test_a_full_ingest_lands_exactly_the_orders_items_and_refunds_amazon_shows(
     assert sim.tokens.exchanges > 1, "the short-lived token should have been refreshed"
     raws = " ".join(zone.scan("amazon", "orders").collect()["_raw"].head(50))
     assert settings.amazon.refresh_token not in raws and settings.amazon.client_secret not in raws
+
+
+def test_the_simulator_grants_an_rdt_and_orders_carry_the_street_and_recipient(
+    sim: AmazonClient, app: AmazonApp
+) -> None:
+    orders = [
+        order
+        for page in sim.orders(last_updated_after=datetime(2000, 1, 1, tzinfo=UTC))
+        for order in page.orders
+    ]
+    assert sim.pii_refused is None and app.restricted.issued == 1
+    shipped = [o for o in orders if o["OrderStatus"] == "Shipped"]
+    assert shipped and all(o["ShippingAddress"].get("AddressLine1") for o in shipped)
 
 
 def test_ingesting_twice_adds_nothing_after_dedupe(
