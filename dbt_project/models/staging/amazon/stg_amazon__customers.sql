@@ -1,8 +1,9 @@
 {#- Amazon buyers as the Orders API shows them: no buyer id, but a relay e-mail
     (...@marketplace.amazon.co.jp) that is stable per buyer, which keys the identity (as in
-    stg_amazon__orders). BuyerName is "family given" in kanji or romaji as typed; the address
-    stops at the city (no street without a Restricted Data Token), and there is no phone.
-    Name and address are taken from the buyer's latest order. -#}
+    stg_amazon__orders). BuyerName is "family given" in kanji or romaji as typed. The street
+    (AddressLine1/2) and the phone (merchant-fulfilled orders only) come only to a connector
+    that holds a Restricted Data Token for the shipping address; without one the address stops
+    at the city. Name and address are taken from the buyer's latest order. -#}
 with
 
 source as (
@@ -20,6 +21,12 @@ renamed as (
         nullif({{ json_text('_raw', '$.ShippingAddress.PostalCode') }}, '') as postal_code,
         nullif({{ json_text('_raw', '$.ShippingAddress.StateOrRegion') }}, '') as prefecture,
         nullif({{ json_text('_raw', '$.ShippingAddress.City') }}, '') as city,
+        nullif(trim(concat_ws(
+            ' ',
+            nullif({{ json_text('_raw', '$.ShippingAddress.AddressLine1') }}, ''),
+            nullif({{ json_text('_raw', '$.ShippingAddress.AddressLine2') }}, '')
+        )), '') as address1,
+        nullif(trim({{ json_text('_raw', '$.ShippingAddress.Phone') }}), '') as phone,
         {{ json_ts('_raw', '$.PurchaseDate') }} as ordered_at,
         {{ json_ts('_raw', '$.LastUpdateDate') }} as updated_at,
         _loaded_at
@@ -36,6 +43,8 @@ per_buyer as (
         postal_code,
         prefecture,
         city,
+        address1,
+        phone,
         min(ordered_at) over (partition by channel_customer_id) as created_at,
         updated_at,
         _loaded_at

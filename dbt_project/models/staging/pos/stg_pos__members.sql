@@ -1,0 +1,39 @@
+{#- The stores' member master (会員マスタ): one row per member number, the newest export of it.
+    Names in kanji with their katakana reading, the phone as written on the form, e-mail only
+    where given (optional on the paper form), the address in parts; registered (入会日) on a JST
+    date. -#}
+with
+
+source as (
+    {{ latest_version(source('pos', 'members')) }}
+),
+
+renamed as (
+    select
+        'pos' as channel,
+        nullif(trim({{ json_text('_raw', '$.会員番号') }}), '') as channel_customer_id,
+        nullif(trim({{ json_text('_raw', '$.姓') }}), '') as family_name,
+        nullif(trim({{ json_text('_raw', '$.名') }}), '') as given_name,
+        nullif(trim({{ json_text('_raw', '$.セイ') }}), '') as family_name_kana,
+        nullif(trim({{ json_text('_raw', '$.メイ') }}), '') as given_name_kana,
+        nullif(trim({{ json_text('_raw', '$.電話番号') }}), '') as phone,
+        nullif(trim({{ json_text('_raw', '$.メールアドレス') }}), '') as email,
+        nullif(trim({{ json_text('_raw', '$.郵便番号') }}), '') as postal_code,
+        nullif(trim({{ json_text('_raw', '$.都道府県') }}), '') as prefecture,
+        nullif(trim({{ json_text('_raw', '$.市区町村') }}), '') as city,
+        nullif(trim({{ json_text('_raw', '$.住所') }}), '') as address1,
+        {{ json_text('_raw', '$.DM許可') }} = '1' as accepts_marketing,
+        -- the registration day starts at JST midnight
+        timezone(
+            'Asia/Tokyo', try_strptime({{ json_text('_raw', '$.入会日') }}, '%Y/%m/%d')
+        ) as registered_at,
+        _loaded_at
+    from source
+),
+
+final as (
+    select * from renamed
+    where channel_customer_id is not null
+)
+
+select * from final
