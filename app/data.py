@@ -1,7 +1,7 @@
 """The app's one way to read data: the published snapshot, the load manifests and the quarantine.
 
-Everything is read-only. The snapshot ($ICHIGEN_DATA_DIR/serving/current.duckdb) is opened with
-``read_only=True`` once per published version (`st.cache_resource`, keyed by the file's inode
+Everything is read-only. The snapshot ($ICHIGEN_DATA_DIR/serving/current.duckdb) is attached
+``read_only`` once per published version (`st.cache_resource`, keyed by the file's inode
 and mtime, so a new build is picked up without restarting and an old reader is never
 disturbed). Each query runs on its own cursor of that connection, so concurrent sessions do not
 share one, and its result is cached with `st.cache_data(ttl=...)` keyed by the version too.
@@ -36,7 +36,9 @@ __all__ = [
     "columns",
     "customer_identities",
     "customer_profile",
+    "customer_segments",
     "customer_summary",
+    "customers_in_segment",
     "data_root",
     "date_bounds",
     "demand_forecast",
@@ -90,13 +92,22 @@ def data_root() -> str:
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _connection(snap: Snapshot) -> duckdb.DuckDBPyConnection:
-    # One read-only connection per published version; the renamed-over file stays readable
-    # through it until the last session lets go.
-    return duckdb.connect(snap.path, read_only=True)
+    # One read-only attachment per published version; the renamed-over file stays readable
+    # through it until the last session lets go. ATTACH to a private in-memory database rather
+    # than duckdb.connect(path): DuckDB caches a process's databases by path, so connecting to
+    # the same path again would hand back the old, renamed-over file.
+    con = duckdb.connect(":memory:")
+    con.execute(f"attach {_sql_string(snap.path)} as snapshot (read_only)")
+    return con
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _frame(snap: Snapshot, sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
     with _connection(snap).cursor() as cur:
+        cur.sql("use snapshot")  # per cursor: each is its own connection
         table = cur.sql(sql, params=dict(params or {})).to_arrow_table()
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
@@ -127,8 +138,8 @@ def tables(snap: Snapshot) -> frozenset[str]:
     """Tables the snapshot holds (its main schema)."""
     frame = _frame(
         snap,
-        "select table_name from information_schema.tables "
-        "where table_schema = 'main' and table_type = 'BASE TABLE'",
+        "select table_name from information_schema.tables where table_catalog = 'snapshot' "
+        "and table_schema = 'main' and table_type = 'BASE TABLE'",
     )
     return frozenset(frame["table_name"].to_list())
 
@@ -137,8 +148,8 @@ def tables(snap: Snapshot) -> frozenset[str]:
 def columns(snap: Snapshot, table: str) -> tuple[str, ...]:
     frame = _frame(
         snap,
-        "select column_name from information_schema.columns "
-        "where table_schema = 'main' and table_name = $table order by ordinal_position",
+        "select column_name from information_schema.columns where table_catalog = 'snapshot' "
+        "and table_schema = 'main' and table_name = $table order by ordinal_position",
         {"table": table},
     )
     return tuple(frame["column_name"].to_list())
@@ -486,6 +497,50 @@ def cohorts(snap: Snapshot, *, channels: Sequence[str] | None) -> pl.DataFrame:
     )
 
 
+_DIM_CUSTOMER_FILTER: Final = """
+    (len($channels) = 0 or list_has_any(string_split(coalesce(channels, ''), ','), $channels))
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def customer_segments(snap: Snapshot, *, channels: Sequence[str] | None) -> pl.DataFrame:
+    """dim_customers' RFM segments: customers, revenue, recency and orders per segment."""
+    return _frame(
+        snap,
+        f"""
+        select
+            rfm_segment as segment,
+            count(*) as customers,
+            sum(revenue_jpy) as monetary_jpy,
+            avg(recency_days) as avg_recency_days,
+            avg(orders) as avg_frequency
+        from dim_customers
+        where {_DIM_CUSTOMER_FILTER}
+        group by rfm_segment
+        order by customers desc
+        """,
+        {"channels": _list(channels)},
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def customers_in_segment(
+    snap: Snapshot, *, channels: Sequence[str] | None, segment: str
+) -> pl.DataFrame:
+    """dim_customers rows of one segment, best customers first (personal data included: the
+    page masks it by role)."""
+    return _frame(
+        snap,
+        f"""
+        select * from dim_customers
+        where {_DIM_CUSTOMER_FILTER} and rfm_segment = $segment
+        order by revenue_jpy desc, customer_id
+        limit $limit
+        """,
+        {"channels": _list(channels), "segment": segment, "limit": LIMIT},
+    )
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def customer_identities(snap: Snapshot, customer_id: str) -> pl.DataFrame:
     """The channel identities merged into one customer, with the rule that joined each."""
@@ -702,49 +757,55 @@ def demand_weekday(
     )
 
 
+FORECAST_QUANTILES: Final = ("demand_p50", "demand_p80", "demand_p90", "demand_p95")
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def demand_forecast(
     snap: Snapshot,
     *,
-    channels: Sequence[str] | None,
     categories: Sequence[str] | None,
     sku: str,
 ) -> pl.DataFrame:
-    """fct_demand_forecast, summed over the filter; empty when the forecasts are not built."""
+    """Daily forecast of demand (sold + lost, every channel) summed over the SKUs chosen: the
+    mean and the per-SKU quantiles added up (for one SKU they are its quantiles; for many, the
+    sum is wider than the total's own quantile would be). Empty when forecasts are not built."""
     if "fct_demand_forecast" not in tables(snap):
         return pl.DataFrame()
-    cols = set(columns(snap, "fct_demand_forecast"))
-    date_col = next((c for c in ("forecast_date", "demand_date", "ds", "date") if c in cols), None)
-    value_col = next(
-        (c for c in ("forecast_units", "yhat", "units_forecast", "mean") if c in cols), None
-    )
-    if date_col is None or value_col is None:
-        return pl.DataFrame()
-    bands = [c for c in ("lo_80", "hi_80", "lo_95", "hi_95", "lower", "upper") if c in cols]
-    band_sql = "".join(f", sum(f.{c}) as {c}" for c in bands)
-    channel_sql = "f.channel" if "channel" in cols else "null"
+    quantiles = "".join(f", sum(f.{q}) as {q}" for q in FORECAST_QUANTILES)
     return _frame(
         snap,
         f"""
-        select f.{date_col} as day, sum(f.{value_col}) as forecast_units{band_sql}
+        select
+            f.forecast_date as day,
+            sum(f.demand_mean) as demand_mean{quantiles},
+            count(distinct f.sku) as skus,
+            string_agg(distinct f.forecast_model, ', ') as models
         from fct_demand_forecast as f
-        left join dim_products as p using (sku)
-        where (len($channels) = 0 or {channel_sql} is null
-                or list_contains($channels, {channel_sql}))
-            and (len($categories) = 0 or list_contains($categories, p.category))
+        where (len($categories) = 0 or list_contains($categories, f.category))
             and ($sku = '' or f.sku = $sku)
-        group by all
+        group by f.forecast_date
         order by day
         """,
-        {"channels": _list(channels), "categories": _list(categories), "sku": sku},
+        {"categories": _list(categories), "sku": sku},
     )
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def forecast_accuracy(snap: Snapshot) -> pl.DataFrame:
+def forecast_accuracy(snap: Snapshot, *, sku: str = "") -> pl.DataFrame:
+    """Backtest accuracy (WAPE, MASE) against seasonal naive: the overall row, then per SKU."""
     if "fct_forecast_accuracy" not in tables(snap):
         return pl.DataFrame()
-    return _frame(snap, "select * from fct_forecast_accuracy limit $limit", {"limit": LIMIT})
+    return _frame(
+        snap,
+        """
+        select * from fct_forecast_accuracy
+        where $sku = '' or sku = $sku or scope = 'overall'
+        order by scope = 'overall' desc, actual_units desc
+        limit $limit
+        """,
+        {"sku": sku, "limit": LIMIT},
+    )
 
 
 # --- reorder ----------------------------------------------------------------------------------

@@ -40,16 +40,20 @@ tab_segments, tab_cohorts, tab_mix, tab_one = st.tabs(
 )
 
 with tab_segments:
-    segments = (
-        rfm.group_by("segment")
-        .agg(
-            customers=pl.len(),
-            monetary_jpy=pl.col("monetary_jpy").sum(),
-            avg_recency_days=pl.col("recency_days").mean(),
-            avg_frequency=pl.col("frequency").mean(),
+    from_mart = "dim_customers" in data.tables(snap)
+    if from_mart:
+        segments = data.customer_segments(snap, channels=channels)
+    else:
+        segments = (
+            rfm.group_by("segment")
+            .agg(
+                customers=pl.len(),
+                monetary_jpy=pl.col("monetary_jpy").sum(),
+                avg_recency_days=pl.col("recency_days").mean(),
+                avg_frequency=pl.col("frequency").mean(),
+            )
+            .sort("customers", descending=True)
         )
-        .sort("customers", descending=True)
-    )
     st.altair_chart(
         alt.Chart(segments)
         .mark_bar()
@@ -61,15 +65,21 @@ with tab_segments:
         width="stretch",
     )
     st.caption(
-        "Recency, frequency and monetary value scored 1-5 by quintile over the customers shown; "
-        "champions and loyal buy often, at risk and lost have not bought for a while."
+        "Recency, frequency and monetary value scored 1-5 by quintile; champions and loyal "
+        "buy often and lately, at risk and lost have not bought for a while."
+        + ("" if from_mart else " (Scored here: dim_customers is not built yet.)")
     )
     segment = st.selectbox(
         "Customers in segment", segments["segment"].to_list(), key="customers_segment"
     )
-    in_segment = rfm.filter(pl.col("segment") == segment)
-    st.dataframe(in_segment.head(data.LIMIT), hide_index=True, key="customers_rfm_table")
-    ui.download_table(in_segment, name=f"customers_{segment}", key="customers_rfm_download")
+    in_segment = (
+        data.customers_in_segment(snap, channels=channels, segment=str(segment))
+        if from_mart
+        else rfm.filter(pl.col("segment") == segment)
+    )
+    shown = mask_personal(in_segment, user)
+    st.dataframe(shown.head(data.LIMIT), hide_index=True, key="customers_rfm_table")
+    ui.download_table(shown, name=f"customers_{segment}", key="customers_rfm_download")
 
 with tab_cohorts:
     cohorts = data.cohorts(snap, channels=channels)

@@ -66,7 +66,7 @@ layers: list[alt.Chart] = [
         tooltip=["week:T", "series:N", alt.Tooltip("units:Q", format=",.0f")],
     )
 ]
-forecast = data.demand_forecast(snap, channels=channels, categories=categories, sku=sku)
+forecast = data.demand_forecast(snap, categories=categories, sku=sku)
 if forecast.is_empty():
     st.info(
         "Forecasts: not built yet (fct_demand_forecast is not in the snapshot); "
@@ -74,38 +74,76 @@ if forecast.is_empty():
     )
 else:
     fweekly = (
-        forecast.with_columns(week=pl.col("day").cast(pl.Date).dt.truncate("1w"))
+        forecast.with_columns(week=pl.col("day").dt.truncate("1w"))
         .group_by("week")
-        .agg(pl.all().exclude("day", "week").sum())
+        .agg(pl.col("demand_mean", *data.FORECAST_QUANTILES).sum())
         .sort("week")
     )
-    lo, hi = next(
-        (
-            (a, b)
-            for a, b in (("lo_80", "hi_80"), ("lo_95", "hi_95"), ("lower", "upper"))
-            if a in fweekly.columns and b in fweekly.columns
-        ),
-        (None, None),
-    )
-    if lo and hi:
-        layers.append(
-            alt.Chart(fweekly)
-            .mark_area(opacity=0.25)
-            .encode(x="week:T", y=alt.Y(f"{lo}:Q"), y2=alt.Y2(f"{hi}:Q"))
-        )
     layers.append(
         alt.Chart(fweekly)
-        .mark_line(strokeDash=[4, 3])
-        .encode(x="week:T", y="forecast_units:Q", tooltip=["week:T", "forecast_units:Q"])
+        .mark_area(opacity=0.25, color="#f58518")
+        .encode(
+            x="week:T",
+            y=alt.Y("demand_p50:Q"),
+            y2=alt.Y2("demand_p95:Q"),
+            tooltip=[
+                "week:T",
+                alt.Tooltip("demand_p50:Q", format=",.0f", title="median"),
+                alt.Tooltip("demand_p95:Q", format=",.0f", title="95% quantile"),
+            ],
+        )
+    )
+    layers.append(
+        alt.Chart(fweekly)
+        .mark_line(strokeDash=[4, 3], color="#f58518")
+        .encode(x="week:T", y="demand_mean:Q", tooltip=["week:T", "demand_mean:Q"])
+    )
+    models = ", ".join(sorted(set(", ".join(forecast["models"].drop_nulls()).split(", "))))
+    st.caption(
+        "Forecast (dashed: mean; band: median to 95% quantile) of demand on every channel, "
+        f"sold plus lost to stock-outs; models: {models}."
+        + ("" if sku else " Summed over SKUs, the band is wider than the total's own.")
     )
 st.altair_chart(alt.layer(*layers), width="stretch")
 ui.download_table(history, name="demand_daily", key="demand_history_download")
+if not forecast.is_empty():
+    ui.download_table(forecast, name="demand_forecast", key="demand_forecast_download")
 
-accuracy = data.forecast_accuracy(snap)
 st.subheader("Forecast accuracy")
+accuracy = data.forecast_accuracy(snap, sku=sku)
 if accuracy.is_empty():
     st.info("Forecast accuracy: not built yet (fct_forecast_accuracy is not in the snapshot).")
 else:
+    overall = accuracy.filter(pl.col("scope") == "overall")
+    if not overall.is_empty():
+        row = overall.row(0, named=True)
+        a1, a2, a3 = st.columns(3)
+        a1.metric(
+            "WAPE",
+            "–" if row["wape"] is None else f"{row['wape']:.1%}",
+            help="Weighted absolute percentage error of the backtest, every SKU.",
+        )
+        a2.metric(
+            "WAPE of seasonal naive",
+            "–" if row["wape_naive"] is None else f"{row['wape_naive']:.1%}",
+        )
+        a3.metric(
+            "Error removed vs naive",
+            "–" if row["wape_improvement"] is None else f"{row['wape_improvement']:.1%}",
+        )
+    per_sku = accuracy.filter(pl.col("scope") == "sku")
+    if not per_sku.is_empty():
+        st.altair_chart(
+            alt.Chart(per_sku.head(1000))
+            .mark_circle()
+            .encode(
+                x=alt.X("wape_naive:Q", title="WAPE, seasonal naive"),
+                y=alt.Y("wape:Q", title="WAPE, forecast"),
+                color=alt.Color("series_kind:N", title="Series"),
+                tooltip=["sku:N", "series_kind:N", "wape:Q", "wape_naive:Q", "actual_units:Q"],
+            ),
+            width="stretch",
+        )
     st.dataframe(accuracy, hide_index=True, key="demand_accuracy")
     ui.download_table(accuracy, name="forecast_accuracy", key="demand_accuracy_download")
 

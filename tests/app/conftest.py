@@ -7,9 +7,11 @@ $ICHIGEN_DATA_DIR at a data dir and run the page script with `AppTest`.
 
 from __future__ import annotations
 
+import gc
 import shutil
 import warnings
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -20,6 +22,7 @@ from ichigen.settings import load_settings
 from orchestration.build_run import run_build
 from orchestration.ingest_run import run_ingest
 from orchestration.serving import publish_snapshot
+from sandbox.drops import write_drops
 from sandbox.simulators import http as simulator_http
 from sandbox.simulators.amazon import AmazonApp
 from sandbox.simulators.serve import start_sandbox
@@ -53,11 +56,16 @@ def built_data_dir(sandbox_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
         amazon = running.servers["amazon"].app
         if isinstance(amazon, AmazonApp):
             amazon.set_rate("getOrderItems", rate_per_s=5000, burst=5000)
-        drops = sandbox_dir / "drops"
+        # the session's sandbox has no files (tests/conftest.py): drop them as `oms sandbox
+        # generate` does, so that POS (sales and members), wholesale and stock land too
+        drops = data_dir / "sandbox" / "drops"
+        start = datetime.fromisoformat(str(world.manifest["start"]))
+        write_drops(world.tables, drops, start=start, end=world.now)
         env = {
             "ICHIGEN_DATA_DIR": str(data_dir),
             "ICHIGEN_RATE_MULTIPLIER": "10",
             "ICHIGEN_POS_DROP_DIR": str(drops / "pos"),
+            "ICHIGEN_POS_MEMBERS_DROP_DIR": str(drops / "pos_members"),
             "ICHIGEN_WHOLESALE_DROP_DIR": str(drops / "wholesale"),
             "ICHIGEN_STOCK_DROP_DIR": str(drops / "stock"),
         }
@@ -74,7 +82,11 @@ def built_data_dir(sandbox_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
         # another area is still writing must not hide every page. Pages whose marts are
         # missing fail their own tests with "No data yet".
         warnings.warn(f"the test build failed, publishing what built: {build.error}", stacklevel=1)
-        publish_snapshot(data_dir / "warehouse" / "ichigen.duckdb", data_dir / "serving")
+        gc.collect()  # a failed step's frames may still hold a warehouse connection
+        try:
+            publish_snapshot(data_dir / "warehouse" / "ichigen.duckdb", data_dir / "serving")
+        except duckdb.Error as exc:
+            pytest.fail(f"the test build failed ({build.error}) and left nothing to publish: {exc}")
     return data_dir
 
 
