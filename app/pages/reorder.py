@@ -111,32 +111,37 @@ with tab_alerts:
             format_func=lambda k: k.replace(":", " · "),
         )
         row = signals.filter(pl.col("reorder_key") == explain_key).row(0, named=True)
+        source = row.get("demand_source") or row.get("demand_basis")
+        source_detail = (
+            f"forecast, {row.get('forecast_model')}"
+            if source == "forecast"
+            else f"history, {row.get('demand_window_days')} days"
+        )
+        explained = [
+            (f"Daily demand d ({source_detail})", row.get("demand_daily_mean")),
+            (f"Lead time L, days ({row.get('lead_time_basis')})", row.get("lead_time_days")),
+            ("Lead time variability sd_LT, days", row.get("lead_time_days_sd")),
+            ("Review period R, days", row.get("review_period_days")),
+            ("Demand over the lead time", row.get("lead_time_demand")),
+            ("Demand over L + R (protection)", row.get("protection_demand")),
+            ("Its standard deviation", row.get("protection_demand_sd")),
+            ("Safety stock = z·√(var over L+R + d²·sd_LT²)", row.get("safety_stock")),
+            ("Reorder point = lead-time demand + safety stock", row.get("reorder_point")),
+            ("Order up to = protection demand + safety stock", row.get("order_up_to")),
+            (
+                "Position = on hand + in transit + on order − reserved",
+                row.get("inventory_position"),
+            ),
+            ("Raw quantity = order up to − position", row.get("raw_quantity")),
+            (
+                f"Suggested: rounded up to cases of {row['case_pack']}, at least MOQ {row['moq']}",
+                row.get("suggested_quantity"),
+            ),
+        ]
         steps = pl.DataFrame(
             {
-                "step": [
-                    f"Daily demand ({row['demand_basis']}, {row['demand_window_days']} days)",
-                    "Demand variability (sd per day)",
-                    f"Lead time ({row['lead_time_basis']}), days",
-                    "Lead time variability (sd, days)",
-                    "Safety stock = z·√(LT·sd_d² + d²·sd_LT²)",
-                    "Reorder point = d·LT + safety stock",
-                    "Order up to = reorder point + d·review period",
-                    "Position = on hand + in transit + on order − reserved",
-                    "Raw quantity = order up to − position",
-                    f"Rounded up to cases of {row['case_pack']}, at least MOQ {row['moq']}",
-                ],
-                "value": [
-                    row["demand_daily_mean"],
-                    row["demand_daily_sd"],
-                    row["lead_time_days"],
-                    row["lead_time_days_sd"],
-                    row["safety_stock"],
-                    row["reorder_point"],
-                    row["order_up_to"],
-                    float(row["inventory_position"]),
-                    row["raw_quantity"],
-                    float(row["suggested_quantity"]),
-                ],
+                "step": [label for label, value in explained if value is not None],
+                "value": [float(value) for _, value in explained if value is not None],
             }
         )
         st.dataframe(
@@ -146,7 +151,7 @@ with tab_alerts:
             column_config={"value": st.column_config.NumberColumn(format="%.2f")},
         )
         st.caption(
-            f"z = {row['service_level_z']}, review period {row['review_period_days']:.0f} days; "
+            f"z = {row['service_level_z']:.3f}; "
             f"on hand {row['on_hand']}, in transit {row['in_transit']}, on order "
             f"{row['on_order']} ({row['open_purchase_orders']} open purchase orders), reserved "
             f"{row['reserved']}; rounding added {row['rounding_added']:.1f}."
