@@ -1,0 +1,127 @@
+"""The real app in headless Chromium: every page opens, and a buyer approves a reorder
+suggestion, sends the purchase order and the supplier simulator receives exactly one order.
+
+Needs Debian's chromium (`apt-get install chromium`); without it the tests skip and say so.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.launch import app_command, app_environment
+from ichigen.settings import load_settings
+from sandbox.simulators.serve import RunningSandbox
+from sandbox.simulators.supplier import SupplierApp
+from tests.app.conftest import PAGES
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)"
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def app_url(app_data_dir: Path, sandbox: RunningSandbox) -> Iterator[str]:
+    """`oms app`'s command on a free port, pointed at the test snapshot and the simulators."""
+    env = {"ICHIGEN_DATA_DIR": str(app_data_dir), "ICHIGEN_RATE_MULTIPLIER": "10"}
+    env |= {f"ICHIGEN_{name.upper()}_URL": url for name, url in sandbox.urls.items()}
+    settings = load_settings(env, dotenv=False)
+    port = _free_port()
+    process = subprocess.Popen(
+        app_command(port=port),
+        env=app_environment(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/_stcore/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        else:
+            pytest.fail(f"the app did not answer on {url}")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_every_page_opens_in_the_browser_without_an_error(app_url: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        for name in PAGES:
+            page.goto(f"{app_url}/{name}")
+            title = name.replace("_", " ").capitalize()
+            page.get_by_role("heading", name=title).first.wait_for(timeout=30_000)
+            assert page.locator("[data-testid='stException']").count() == 0, name
+        browser.close()
+
+
+def test_a_buyer_approves_a_suggestion_and_the_supplier_receives_exactly_one_order(
+    app_url: str, sandbox: RunningSandbox
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1200})
+        page.goto(f"{app_url}/reorder")
+        page.get_by_role("heading", name="Reorder").first.wait_for(timeout=30_000)
+        # the buyer's role, from the sidebar
+        role = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").nth(1)
+        role.click()
+        page.get_by_role("option", name="buyer").click()
+        # tick the first suggestion: the editor's first column, first row (a canvas grid)
+        grid = page.locator("[data-testid='stDataFrame']").first
+        grid.wait_for()
+        box = grid.bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + 30, box["y"] + 55)
+        page.keyboard.press("Space")
+        page.get_by_role("button", name="Create purchase orders from 1 ticked line(s)").click()
+        page.get_by_text("Created draft purchase order").wait_for(timeout=30_000)
+        page.get_by_role("tab", name="Purchase orders").click()
+        page.get_by_role("button", name="Approve").click()
+        page.get_by_text("approved by").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Send to supplier").click()
+        page.get_by_text("Sent: 1 accepted").wait_for(timeout=60_000)
+        browser.close()
+    supplier = sandbox.servers["supplier"].app
+    assert isinstance(supplier, SupplierApp)
+    assert len(supplier._references) == 1
