@@ -7,24 +7,32 @@ Amazon and Rakuten show no buyer id, so the pipeline keys their identities by th
 that each marketplace gives a buyer (`amazon:<relay e-mail>`), the other channels by their own
 customer id.
 
-Why the issue's recall target (0.95) is out of reach over all pairs, and what is asserted:
-- POS identities carry nothing but a member card number (the till export has no name, phone
-  or e-mail), so no pair with a POS identity can be found: about 37% of the true pairs in the
-  365-day small sandbox, about the same share in the test world.
-- Amazon identities carry a masked relay e-mail, no phone, no street, and a name with a
-  postcode. Name + postcode is unambiguous-but-wrong for about 9% of the Amazon matches (an
-  Amazon buyer with no other account meets a namesake in the same postcode: the sandbox has 25
-  postcodes and some 4,000 name combinations), which would take precision from 1.000 to
-  ~0.94. Those links are therefore kept as suggestions (map_customer_identities.
-  suggested_customer_id), not merged (var customers_merge_min_score, default 0.9).
-- Measured on the 365-day small sandbox (/work/landing_small): precision 1.000, recall 0.187
-  over all true pairs; 1.000 over the pairs whose identities both carry an e-mail, phone or
-  street (Shopify, Rakuten); merging the suggestions too gives precision 0.941, recall 0.500.
-  In the test world (60 days, seed 7): precision 1.000, recall 0.205, findable recall 1.000;
-  with the suggestions merged precision 0.952, recall 0.519.
-So the test asserts precision >= 0.99 over everything, recall >= 0.95 over the pairs the
-channels make findable, and over all pairs a recall floor well under what the strong rules
-find, to catch a regression without pretending the 0.95 is met.
+What the channels give to match on:
+- Shopify and Rakuten: e-mail (Rakuten's a masked relay), phone, name and street address.
+- POS: the till export carries only the member card number (会員番号); the member master
+  (会員マスタ, the `pos_members` drop) gives each card its holder's kanji name and reading,
+  phone, optional e-mail and address.
+- Amazon: a masked relay e-mail and the buyer's name; the street (AddressLine1) and recipient
+  name come with a Restricted Data Token for the shipping address, which the connector asks
+  for (the phone too, but only for merchant-fulfilled orders, and the sandbox's Amazon
+  identities hold none).
+
+Measured (precision / recall over all true pairs):
+- before the member master and the RDT: 1.000 / 0.187 on the 365-day small sandbox, 1.000 /
+  0.205 in the test world (60 days, seed 7): no pair with a POS card could be found, and
+  Amazon pairs only as name-and-postcode suggestions (~9% of them wrong, so not merged).
+- with both: 1.000 / 0.897 in the test world; 1.000 / 0.890 on a fresh 90-day sandbox
+  (`oms sandbox generate --days 90`, then `oms demo --no-ui`).
+
+Why the issue's recall target (0.95) is still out of reach over all pairs: every pair still
+missed has an Amazon identity whose shipping address is not the one the person gives the other
+channels (the world moves ~10% of identities: a parcel sent to the office or to family).
+Such an Amazon identity shares only a name with the person's other identities: no e-mail (a
+relay), no phone (none for FBA orders, and none in the sandbox at all), no street. Matching on
+the name alone would merge namesakes; the sandbox has some 4,000 name combinations over 25
+postcodes. So the test asserts precision >= 0.99 over everything, recall >= 0.95 over the pairs
+whose identities share a phone or a postcode and street (measured 1.000), and over all pairs a
+floor under the measured 0.89-0.90 that catches a regression without pretending 0.95 is met.
 """
 
 from __future__ import annotations
@@ -38,11 +46,9 @@ import pytest
 
 from tests.warehouse.conftest import BuiltWarehouse
 
-# Channels whose identities carry an unmasked e-mail, a phone or a street address.
-FINDABLE = ("shopify", "rakuten", "wholesale")
-# Over all true pairs the strong rules find ~0.19 (see the module docstring); POS and Amazon pairs
-# can't be found at a precision of 0.99.
-ALL_PAIRS_RECALL_FLOOR = 0.15
+# Over all true pairs the rules find ~0.90 (see the module docstring): what is missed are Amazon
+# identities shipping elsewhere, with nothing but a name in common with the person's others.
+ALL_PAIRS_RECALL_FLOOR = 0.85
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,11 @@ def _connect(built: BuiltWarehouse) -> duckdb.DuckDBPyConnection:
 
 
 def _resolved(built: BuiltWarehouse) -> pl.DataFrame:
-    """Every landed identity with its predicted customer and its true person."""
+    """Every landed identity with its predicted customer, its true person and what it shows.
+
+    ``phone_digits`` and ``street`` are the world's phone (digits, national form) and postcode
+    with street address, as the channel shows them (null where it shows none).
+    """
     with _connect(built) as con:
         try:
             predicted = con.sql(
@@ -96,7 +106,22 @@ def _resolved(built: BuiltWarehouse) -> pl.DataFrame:
             .otherwise(pl.col("channel_customer_id")),
         ).alias("identity_key"),
     )
-    people = truth.join(bridge, on="identity_id").select("identity_key", "person_id")
+    shown = world.select(
+        "identity_id",
+        pl.col("phone")
+        .str.normalize("NFKC")
+        .str.replace_all(r"\D", "")
+        .str.replace(r"^81", "0")
+        .alias("phone_digits"),
+        pl.concat_str(
+            pl.col("postal_code").str.replace_all(r"\D", ""), pl.lit(" "), pl.col("address1")
+        ).alias("street"),
+    )
+    people = (
+        truth.join(bridge, on="identity_id")
+        .join(shown, on="identity_id")
+        .select("identity_key", "person_id", "phone_digits", "street")
+    )
     return predicted.join(people, on="identity_key", how="left")
 
 
@@ -137,26 +162,46 @@ def test_merged_identities_are_the_same_person_at_least_99_percent_of_the_time(
     assert score.precision >= 0.99
 
 
-def test_identities_with_an_email_phone_or_street_are_found_at_least_95_percent_of_the_time(
+def test_identities_that_share_a_phone_or_a_street_are_found_at_least_95_percent_of_the_time(
     resolved: pl.DataFrame,
 ) -> None:
-    findable = resolved.filter(pl.col("channel").is_in(FINDABLE))
-    score = _score(findable)
-    print(f"\nfindable pairs: {score.true_pairs}, recall {score.recall:.4f}")
-    assert score.true_pairs > 0, "the test world has no cross-channel person to find"
-    assert score.recall >= 0.95
+    true_pairs = _pairs(resolved, "person_id")
+    shown = resolved.select("identity_key", "phone_digits", "street")
+    both = true_pairs.join(shown, on="identity_key").join(
+        shown, left_on="identity_key_b", right_on="identity_key", suffix="_b"
+    )
+    findable = both.filter(
+        (pl.col("phone_digits") == pl.col("phone_digits_b"))
+        | (pl.col("street") == pl.col("street_b"))
+    ).select("identity_key", "identity_key_b")
+    found = findable.join(
+        _pairs(resolved, "customer_id"), on=["identity_key", "identity_key_b"], how="semi"
+    )
+    recall = found.height / findable.height if findable.height else 1.0
+    channel = dict(zip(resolved["identity_key"], resolved["channel"], strict=True))
+    with_pos = sum(1 for a, b in findable.iter_rows() if "pos" in (channel[a], channel[b]))
+    with_amazon = sum(1 for a, b in findable.iter_rows() if "amazon" in (channel[a], channel[b]))
+    print(
+        f"\nfindable pairs: {findable.height} ({with_pos} with a POS member, {with_amazon} with"
+        f" an Amazon buyer), recall {recall:.4f}"
+    )
+    assert with_pos > 0 and with_amazon > 0, "the member master or the RDT's street is missing"
+    assert recall >= 0.95
 
 
-def test_recall_over_all_pairs_stays_above_what_pos_and_amazon_leave_findable(
+def test_recall_over_all_pairs_stays_above_what_amazon_buyers_shipping_elsewhere_leave(
     resolved: pl.DataFrame,
 ) -> None:
     score = _score(resolved)
     true_pairs = _pairs(resolved, "person_id")
+    missed = true_pairs.join(
+        _pairs(resolved, "customer_id"), on=["identity_key", "identity_key_b"], how="anti"
+    )
     channel = dict(zip(resolved["identity_key"], resolved["channel"], strict=True))
-    with_pos = sum(1 for a, b in true_pairs.iter_rows() if "pos" in (channel[a], channel[b]))
+    with_amazon = sum(1 for a, b in missed.iter_rows() if "amazon" in (channel[a], channel[b]))
     print(
-        f"\nall pairs: recall {score.recall:.4f}; {with_pos}/{score.true_pairs} true pairs"
-        " involve a POS member card, which carries nothing to match on"
+        f"\nall pairs: recall {score.recall:.4f}; {with_amazon}/{missed.height} missed pairs"
+        " involve an Amazon buyer"
     )
     assert score.recall >= ALL_PAIRS_RECALL_FLOOR
 
@@ -180,9 +225,11 @@ def _merge_suggestions(resolved: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def test_suggestions_mostly_point_at_the_same_person_but_not_reliably_enough_to_merge(
+def test_merging_the_name_and_postcode_suggestions_too_would_keep_precision_above_80_percent(
     resolved: pl.DataFrame,
 ) -> None:
+    # With the RDT's street Amazon buyers are no longer name-and-postcode only, so suggestions
+    # arise only where a connector was refused the RDT (and measured ~0.94 precision there).
     score = _score(_merge_suggestions(resolved), customer="with_suggestions")
     print(f"\nwith suggestions merged: precision {score.precision:.4f}, recall {score.recall:.4f}")
     assert score.precision >= 0.8
