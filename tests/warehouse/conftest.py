@@ -50,7 +50,8 @@ def built_warehouse(
         if isinstance(amazon, AmazonApp):
             amazon.set_rate("getOrderItems", rate_per_s=5000, burst=5000)
         # the session's sandbox is generated without its files (tests/conftest.py): drop them
-        # here, as `oms sandbox generate` does, so that POS (sales and members), wholesale and stock land too
+        # here, as `oms sandbox generate` does, so that POS (sales and members), wholesale and
+        # stock land too
         drops = data_dir / "sandbox" / "drops"
         start = datetime.fromisoformat(str(world.manifest["start"]))
         write_drops(world.tables, drops, start=start, end=world.now)
