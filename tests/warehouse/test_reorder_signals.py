@@ -39,10 +39,9 @@ def test_every_suggestion_carries_the_numbers_that_produced_it(
             assert row["suggested_quantity"] % row["case_pack"] == 0
             assert row["suggested_quantity"] >= row["moq"]
             assert position <= row["reorder_point"]
-            assert row["suggested_quantity"] >= row["order_up_to"] - position
-            assert row["suggested_quantity"] - row["case_pack"] < max(
-                row["order_up_to"] - position, row["moq"]
-            )
+            raw = row["order_up_to"] - float(position)
+            assert row["suggested_quantity"] >= raw
+            assert row["suggested_quantity"] - row["case_pack"] < max(raw, row["moq"])
         else:
             assert not row["needs_reorder"]
 
