@@ -92,8 +92,22 @@ def run_backtest(panel: Panel, config: ForecastConfig) -> BacktestPoints:
         )
     keyed = panel.series.with_row_index("_row").with_columns(pl.col("_row").cast(pl.Int64))
     if not frames:
+        # too little history for any origin: no points, but the frame keeps its columns so
+        # that what is written (and read by dbt) has the same shape as ever
         empty = np.zeros((panel.values.shape[0], 0))
-        return BacktestPoints(frame=pl.DataFrame(), actual=empty, forecast=empty)
+        schema = {
+            **panel.series.schema,
+            "origin_date": pl.Date(),
+            "date": pl.Date(),
+            "horizon_day": pl.Int64(),
+            "actual": pl.Float64(),
+            "forecast": pl.Float64(),
+            "naive_forecast": pl.Float64(),
+            "mase_scale": pl.Float64(),
+            "series_kind": pl.String(),
+            "model": pl.String(),
+        }
+        return BacktestPoints(frame=pl.DataFrame(schema=schema), actual=empty, forecast=empty)
     frame = (
         pl.concat(frames)
         .with_columns(pl.col("_row").cast(pl.Int64), pl.col("origin_date", "date").cast(pl.Date))

@@ -150,3 +150,17 @@ def test_rows_per_channel_are_summed_to_the_sku() -> None:
 def test_a_frame_without_units_is_refused_with_what_it_needs() -> None:
     with pytest.raises(DemandInputError, match="units"):
         forecast_demand(pl.DataFrame({"sku": ["A"], "date": [START]}), config=FAST)
+
+
+def test_a_history_too_short_to_backtest_still_forecasts_with_an_empty_backtest() -> None:
+    days = 20
+    demand = pl.DataFrame(
+        {
+            "sku": ["A"] * days,
+            "date": [date(2026, 10, 1) + timedelta(days=i) for i in range(days)],
+            "units": [3.0] * days,
+        }
+    )
+    run = forecast_demand(demand)
+    assert run.backtest.is_empty() and "date" in run.backtest.columns
+    assert run.forecasts.height > 0
