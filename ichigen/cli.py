@@ -38,11 +38,6 @@ def _settings() -> Settings:
     return load_settings()
 
 
-def _not_yet(what: str, issue: str) -> None:
-    typer.secho(f"`oms {what}` is not implemented yet ({issue}).", fg=typer.colors.YELLOW, err=True)
-    raise typer.Exit(code=2)
-
-
 @sandbox_app.command("generate")
 def sandbox_generate(scale: Scale = "small", days: Days = None, seed: Seed = 42) -> None:
     """Generate the simulated business under $ICHIGEN_DATA_DIR/sandbox (deterministic)."""
@@ -149,9 +144,16 @@ def build() -> None:
 
 
 @app.command("app")
-def app_command() -> None:
-    """Serve the Streamlit app."""
-    _not_yet("app", "the Streamlit app issue")
+def app_command(
+    port: Annotated[int | None, typer.Option(help="Port (default $ICHIGEN_APP_PORT).")] = None,
+) -> None:
+    """Serve the Streamlit app on 127.0.0.1 (it reads the published snapshot)."""
+    from app.launch import run_app
+
+    settings = _settings()
+    chosen = port or settings.app_port
+    typer.echo(f"app http://127.0.0.1:{chosen}")
+    run_app(settings, port=chosen)
 
 
 @app.command()

@@ -70,19 +70,50 @@ def _serve_ui(settings: Settings, urls: dict[str, str], echo: Echo) -> None:
         "ICHIGEN_RATE_MULTIPLIER": str(settings.rate_multiplier),
         **{f"ICHIGEN_{name.upper()}_URL": url for name, url in urls.items()},
     }
-    process, url = start_dagster_ui(
+    dagster, dagster_url = start_dagster_ui(
         env=env, dagster_home=settings.data_dir / "dagster", port=settings.dagster_port
     )
+    streamlit: subprocess.Popen[bytes] | None = None
     try:
-        echo(f"Dagster UI {url}")
-        echo("simulators and the Dagster UI are serving; press Ctrl-C to stop")
+        streamlit, app_url = _start_app(settings)
+        echo(f"app {app_url}")
+        echo(f"Dagster UI {dagster_url}")
+        echo("the app, the Dagster UI and the simulators are serving; press Ctrl-C to stop")
         wait_for_interrupt()
     finally:
-        process.terminate()
+        for process in (streamlit, dagster):
+            if process is None:
+                continue
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _start_app(settings: Settings) -> tuple[subprocess.Popen[bytes], str]:
+    """Start the Streamlit app and wait until it answers its health check."""
+    from app.launch import app_command, app_environment
+
+    url = f"http://127.0.0.1:{settings.app_port}"
+    process = subprocess.Popen(
+        app_command(port=settings.app_port),
+        env=app_environment(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    for _ in range(120):
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited with {process.returncode} before it answered")
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            if httpx.get(f"{url}/_stcore/health", timeout=2.0).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            pass
+        threading.Event().wait(1.0)
+    process.terminate()
+    raise RuntimeError(f"the app did not answer on {url}")
 
 
 def _pipeline(settings: Settings, echo: Echo) -> None:

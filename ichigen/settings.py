@@ -106,6 +106,7 @@ ENV_VARS: Final = (
         "`ingestion/files/mappings`, one per sandbox buyer layout.",
     ),
     EnvVar("ICHIGEN_DAGSTER_PORT", "3000", "Port of the Dagster UI that `oms demo` starts."),
+    EnvVar("ICHIGEN_APP_PORT", "8501", "Port of the Streamlit app (`oms app`, `oms demo`)."),
     EnvVar(
         "ICHIGEN_RATE_MULTIPLIER",
         "1",
@@ -179,6 +180,7 @@ class Settings:
     rate_multiplier: float = 1.0
     wholesale_mappings_dir: Path | None = None  # None: the shipped example mappings
     dagster_port: int = 3000
+    app_port: int = 8501
 
     @property
     def sandbox_dir(self) -> Path:
@@ -248,6 +250,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         rate_multiplier=_positive(get("ICHIGEN_RATE_MULTIPLIER"), "ICHIGEN_RATE_MULTIPLIER"),
         wholesale_mappings_dir=_optional_path(environ.get("ICHIGEN_WHOLESALE_MAPPINGS_DIR")),
         dagster_port=int(_positive(get("ICHIGEN_DAGSTER_PORT"), "ICHIGEN_DAGSTER_PORT")),
+        app_port=int(_positive(get("ICHIGEN_APP_PORT"), "ICHIGEN_APP_PORT")),
     )
 
 

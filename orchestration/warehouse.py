@@ -60,10 +60,17 @@ def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
     return manifest
 
 
-def dbt_build_args(*, full_refresh: bool = False, select: str | None = None) -> list[str]:
-    # Dagster runs dbt in steps around the forecasts; a test between models of two steps (a
-    # relationship from a forecast to dim_products) runs with the step that can build it.
-    args = ["build", "--indirect-selection", "buildable"]
+def dbt_build_args(
+    *, full_refresh: bool = False, select: str | None = None, after_forecasts: bool = False
+) -> list[str]:
+    """`dbt build` arguments for one step of a run.
+
+    Dagster runs dbt in two steps around the forecasts. The first step runs only the tests it
+    can build (``buildable``): a relationship from a forecast mart to dim_products cannot run
+    before the forecasts exist. The step after the forecasts runs every test that touches its
+    models (``eager``), so such a test runs there, once both sides are built.
+    """
+    args = ["build", "--indirect-selection", "eager" if after_forecasts else "buildable"]
     if full_refresh:
         args.append("--full-refresh")
     if select:
@@ -127,6 +134,7 @@ def ensure_landing_sources(data_dir: Path, manifest_path: Path) -> list[Path]:
 
 
 _MANIFEST = ensure_manifest()
+_DEMAND_HISTORY = dg.AssetKey("fct_demand_daily")
 
 
 @dbt_assets(manifest=_MANIFEST, dagster_dbt_translator=_Translator())
@@ -135,7 +143,9 @@ def ichigen_dbt_assets(
 ) -> Iterator[Any]:
     warehouse.export_for_dbt()
     ensure_landing_sources(Path(warehouse.data_dir), _MANIFEST)
-    yield from dbt.cli(dbt_build_args(), context=context).stream()
+    # the demand history feeds the forecasts: a step without it comes after them
+    after_forecasts = _DEMAND_HISTORY not in context.selected_asset_keys
+    yield from dbt.cli(dbt_build_args(after_forecasts=after_forecasts), context=context).stream()
 
 
 @dg.asset(

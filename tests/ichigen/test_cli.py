@@ -48,12 +48,6 @@ def test_every_subcommand_the_issues_name_exists() -> None:
     assert "generate" in sandbox_help and "serve" in sandbox_help
 
 
-def test_a_command_from_a_later_issue_says_so_and_fails() -> None:
-    result = CliRunner().invoke(app, ["app"])
-    assert result.exit_code == 2
-    assert "not implemented yet" in result.output
-
-
 def test_an_unknown_fault_is_a_clear_usage_error(tmp_path: Path) -> None:
     env = _env_for(tmp_path, _free_ports(4))
     done = subprocess.run(

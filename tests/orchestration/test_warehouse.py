@@ -19,6 +19,7 @@ from orchestration.warehouse import (
 
 def test_build_arguments_are_built_from_options() -> None:
     assert dbt_build_args() == ["build", "--indirect-selection", "buildable"]
+    assert dbt_build_args(after_forecasts=True) == ["build", "--indirect-selection", "eager"]
     assert dbt_build_args(full_refresh=True, select="marts") == [
         "build",
         "--indirect-selection",
