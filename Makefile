@@ -8,7 +8,7 @@ VENV := .venv
 OMS := $(VENV)/bin/oms
 PY := $(VENV)/bin/python
 
-.PHONY: install run test bench lint format clean-data
+.PHONY: install browser run test bench lint format clean-data screenshots
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -20,8 +20,21 @@ install: $(VENV)/.installed
 run: install
 	$(OMS) demo
 
-test: install
+# Debian's chromium (and CJK fonts, for readable screenshots) for the browser tests and
+# `make screenshots`: Playwright's own browser download is unreachable from CI.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	  else echo "chromium is missing and cannot be installed here: the browser tests will skip"; fi; }
+
+test: install browser
 	$(VENV)/bin/pytest
+
+# One PNG per page of the app under screenshots/ (not committed), from $$ICHIGEN_DATA_DIR's
+# snapshot: run `make run` or `.venv/bin/oms demo --no-ui` first.
+screenshots: install browser
+	$(PY) -m app.screenshots screenshots
 
 # The large tier is where the targets are set; `make bench BENCH_TIER=small` for a quick look.
 BENCH_TIER ?= large

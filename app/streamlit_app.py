@@ -1,4 +1,9 @@
-"""ichigen's app: routes to one page per job, grouped by who does it (DESIGN.md, app/)."""
+"""ichigen's app: routes to one page per job, grouped by who does it (DESIGN.md, app/).
+
+The page scripts live in `views/`, not `pages/`: Streamlit turns a `pages/` folder beside the
+entry point into its older automatic navigation, which bypasses this router (and its user
+and role pickers) when a page's URL is opened directly.
+"""
 
 from __future__ import annotations
 
@@ -11,22 +16,22 @@ st.set_page_config(page_title="ichigen", page_icon=":material/storefront:", layo
 
 pages = {
     "": [
-        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("views/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     ],
     "Merchandisers": [
-        st.Page("pages/demand.py", title="Demand", icon=":material/trending_up:"),
-        st.Page("pages/returns.py", title="Returns", icon=":material/assignment_return:"),
+        st.Page("views/demand.py", title="Demand", icon=":material/trending_up:"),
+        st.Page("views/returns.py", title="Returns", icon=":material/assignment_return:"),
     ],
     "Marketers": [
-        st.Page("pages/customers.py", title="Customers", icon=":material/groups:"),
+        st.Page("views/customers.py", title="Customers", icon=":material/groups:"),
     ],
     "Buyers": [
-        st.Page("pages/reorder.py", title="Reorder", icon=":material/shopping_cart:"),
-        st.Page("pages/inventory.py", title="Inventory", icon=":material/inventory_2:"),
+        st.Page("views/reorder.py", title="Reorder", icon=":material/shopping_cart:"),
+        st.Page("views/inventory.py", title="Inventory", icon=":material/inventory_2:"),
     ],
     "Operations": [
-        st.Page("pages/orders.py", title="Orders", icon=":material/receipt_long:"),
-        st.Page("pages/data_health.py", title="Data health", icon=":material/monitor_heart:"),
+        st.Page("views/orders.py", title="Orders", icon=":material/receipt_long:"),
+        st.Page("views/data_health.py", title="Data health", icon=":material/monitor_heart:"),
     ],
 }
 

@@ -137,7 +137,7 @@ def run_page(monkeypatch: pytest.MonkeyPatch) -> RunPage:
         state: dict[str, object] | None = None,
     ) -> AppTest:
         monkeypatch.setenv("ICHIGEN_DATA_DIR", str(data_dir))
-        script = APP_DIR / ("streamlit_app.py" if page == "app" else f"pages/{page}.py")
+        script = APP_DIR / ("streamlit_app.py" if page == "app" else f"views/{page}.py")
         at = AppTest.from_file(str(script), default_timeout=TIMEOUT_S)
         at.session_state["role"] = role
         at.session_state["user"] = user

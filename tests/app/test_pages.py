@@ -50,7 +50,7 @@ def test_the_router_opens_the_overview_and_every_page_by_its_path(
     assert at.title[0].value == "Overview"
     assert any("Snapshot published" in c.value for c in at.sidebar.caption)
     for page in PAGES:
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"views/{page}.py").run()
         assert not at.exception, (page, [e.value for e in at.exception])
         assert at.title[0].value == page.replace("_", " ").capitalize()
 

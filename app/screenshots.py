@@ -1,0 +1,111 @@
+"""`make screenshots`: every page of the app in headless Chromium, saved as PNG.
+
+Serves the app on a free loopback port against $ICHIGEN_DATA_DIR's published snapshot (run
+`oms demo --no-ui` or `oms build` first), opens each page as a buyer and writes
+``screenshots/<page>.png`` (git-ignored). Needs Debian's chromium.
+
+    python -m app.screenshots [out_dir]
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from app.launch import app_command, app_environment
+from ichigen.settings import load_settings
+
+__all__ = ["CHROMIUM_ARGS", "PAGES", "take_screenshots"]
+
+PAGES = (
+    "overview",
+    "demand",
+    "returns",
+    "customers",
+    "reorder",
+    "inventory",
+    "orders",
+    "data_health",
+)
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _path(page: str) -> str:
+    """A page's URL path: the router's default page (Overview) lives at the root."""
+    return "" if page == "overview" else page
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited with {process.returncode}")
+        try:
+            if httpx.get(f"{url}/_stcore/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"the app did not answer on {url}")
+
+
+def take_screenshots(out_dir: Path) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        raise RuntimeError("chromium is not installed: apt-get install chromium")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        app_command(port=port),
+        env=app_environment(load_settings()),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    written: list[Path] = []
+    try:
+        _wait_for(url, process)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            for name in PAGES:
+                page.goto(f"{url}/{_path(name)}")
+                title = name.replace("_", " ").capitalize()
+                page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
+                page.wait_for_timeout(1_500)  # charts render after the heading
+                path = out_dir / f"{name}.png"
+                page.screenshot(path=str(path), full_page=True)
+                written.append(path)
+            browser.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    return written
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("screenshots")
+    for shot in take_screenshots(target):
+        print(shot)
