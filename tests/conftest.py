@@ -1,13 +1,20 @@
-"""Fixtures shared by the whole suite: a small generated world and the simulators serving it."""
+"""Fixtures shared by the whole suite: a small generated world, the simulators serving it, and
+that world ingested and built once per session (the warehouse and app tests share it)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from ichigen.settings import Settings, load_settings
+from orchestration.build_run import BuildOutcome, run_build
+from orchestration.ingest_run import run_ingest
+from sandbox.drops import write_drops
+from sandbox.simulators.amazon import AmazonApp
 from sandbox.simulators.serve import RunningSandbox, start_sandbox
 from sandbox.world import World
 
@@ -45,3 +52,54 @@ def sandbox(world: World, settings: Settings) -> Iterator[RunningSandbox]:
         yield running
     finally:
         running.stop()
+
+
+@dataclass(frozen=True)
+class BuiltWarehouse:
+    settings: Settings
+    sandbox_dir: Path  # world/ and truth/ of the generated sandbox
+    build: BuildOutcome
+
+    @property
+    def path(self) -> Path:
+        return self.settings.data_dir / "warehouse" / "ichigen.duckdb"
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(
+    sandbox_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BuiltWarehouse]:
+    """The test world ingested through every connector and importer, then `oms build`.
+
+    A failed build is kept rather than raised: the models that did build can still be checked,
+    and each test says what it is missing.
+    """
+    data_dir = tmp_path_factory.mktemp("warehouse_data")
+    world = World.load(sandbox_dir / "world")
+    running = start_sandbox(world, load_settings({"ICHIGEN_DATA_DIR": str(data_dir)}, dotenv=False))
+    try:
+        amazon = running.servers["amazon"].app
+        if isinstance(amazon, AmazonApp):
+            amazon.set_rate("getOrderItems", rate_per_s=5000, burst=5000)
+        # the session's sandbox is generated without its files (tests/conftest.py): drop them
+        # here, as `oms sandbox generate` does, so that POS (sales and members), wholesale and
+        # stock land too
+        drops = data_dir / "sandbox" / "drops"
+        start = datetime.fromisoformat(str(world.manifest["start"]))
+        write_drops(world.tables, drops, start=start, end=world.now)
+        env = {
+            "ICHIGEN_DATA_DIR": str(data_dir),
+            "ICHIGEN_RATE_MULTIPLIER": "10",
+            "ICHIGEN_POS_DROP_DIR": str(drops / "pos"),
+            "ICHIGEN_POS_MEMBERS_DROP_DIR": str(drops / "pos_members"),
+            "ICHIGEN_WHOLESALE_DROP_DIR": str(drops / "wholesale"),
+            "ICHIGEN_STOCK_DROP_DIR": str(drops / "stock"),
+        }
+        env |= {f"ICHIGEN_{name.upper()}_URL": url for name, url in running.urls.items()}
+        settings = load_settings(env, dotenv=False)
+        outcomes = run_ingest(settings)
+        failed = [o.describe() for o in outcomes if not o.success]
+        assert not failed, failed
+    finally:
+        running.stop()
+    yield BuiltWarehouse(settings=settings, sandbox_dir=sandbox_dir, build=run_build(settings))

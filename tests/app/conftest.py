@@ -11,22 +11,14 @@ import gc
 import shutil
 import warnings
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ichigen.settings import load_settings
-from orchestration.build_run import run_build
-from orchestration.ingest_run import run_ingest
 from orchestration.serving import publish_snapshot
-from sandbox.drops import write_drops
-from sandbox.simulators import http as simulator_http
-from sandbox.simulators.amazon import AmazonApp
-from sandbox.simulators.serve import start_sandbox
-from sandbox.world import World
+from tests.conftest import BuiltWarehouse
 
 APP_DIR = Path(__file__).resolve().parents[2] / "app"
 PAGES = (
@@ -45,48 +37,24 @@ RunPage = Callable[..., AppTest]
 
 
 @pytest.fixture(scope="session")
-def built_data_dir(sandbox_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data dir with the test world landed and a published snapshot (read-only for tests)."""
-    data_dir = tmp_path_factory.mktemp("app_data")
-    world = World.load(sandbox_dir / "world")
-    nagle = simulator_http._Handler.disable_nagle_algorithm
-    simulator_http._Handler.disable_nagle_algorithm = True  # see tests/warehouse/conftest.py
-    running = start_sandbox(world, load_settings({"ICHIGEN_DATA_DIR": str(data_dir)}, dotenv=False))
-    try:
-        amazon = running.servers["amazon"].app
-        if isinstance(amazon, AmazonApp):
-            amazon.set_rate("getOrderItems", rate_per_s=5000, burst=5000)
-        # the session's sandbox has no files (tests/conftest.py): drop them as `oms sandbox
-        # generate` does, so that POS (sales and members), wholesale and stock land too
-        drops = data_dir / "sandbox" / "drops"
-        start = datetime.fromisoformat(str(world.manifest["start"]))
-        write_drops(world.tables, drops, start=start, end=world.now)
-        env = {
-            "ICHIGEN_DATA_DIR": str(data_dir),
-            "ICHIGEN_RATE_MULTIPLIER": "10",
-            "ICHIGEN_POS_DROP_DIR": str(drops / "pos"),
-            "ICHIGEN_POS_MEMBERS_DROP_DIR": str(drops / "pos_members"),
-            "ICHIGEN_WHOLESALE_DROP_DIR": str(drops / "wholesale"),
-            "ICHIGEN_STOCK_DROP_DIR": str(drops / "stock"),
-        }
-        env |= {f"ICHIGEN_{name.upper()}_URL": url for name, url in running.urls.items()}
-        settings = load_settings(env, dotenv=False)
-        failed = [o.describe() for o in run_ingest(settings) if not o.success]
-        assert not failed, failed
-    finally:
-        running.stop()
-        simulator_http._Handler.disable_nagle_algorithm = nagle
-    build = run_build(settings)
-    if not build.success:
-        # Publish the marts that did build, as tests/warehouse keeps a failed build: a model
-        # another area is still writing must not hide every page. Pages whose marts are
-        # missing fail their own tests with "No data yet".
-        warnings.warn(f"the test build failed, publishing what built: {build.error}", stacklevel=1)
+def built_data_dir(built_warehouse: BuiltWarehouse) -> Path:
+    """A data dir with the test world landed and a published snapshot (read-only for tests).
+
+    The session's warehouse (tests/conftest.py). If its build failed, the marts that did build
+    are published, so that a model another area is still writing does not hide every page;
+    pages whose marts are missing fail their own tests with "No data yet".
+    """
+    data_dir = built_warehouse.settings.data_dir
+    if not built_warehouse.build.success:
+        warnings.warn(
+            f"the test build failed, publishing what built: {built_warehouse.build.error}",
+            stacklevel=1,
+        )
         gc.collect()  # a failed step's frames may still hold a warehouse connection
         try:
-            publish_snapshot(data_dir / "warehouse" / "ichigen.duckdb", data_dir / "serving")
+            publish_snapshot(built_warehouse.path, data_dir / "serving")
         except duckdb.Error as exc:
-            pytest.fail(f"the test build failed ({build.error}) and left nothing to publish: {exc}")
+            pytest.fail(f"the build failed and left nothing to publish: {exc}")
     return data_dir
 
 

@@ -44,7 +44,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from tests.warehouse.conftest import BuiltWarehouse
+from tests.conftest import BuiltWarehouse
 
 # Over all true pairs the rules find ~0.90 (see the module docstring): what is missed are Amazon
 # identities shipping elsewhere, with nothing but a name in common with the person's others.

@@ -12,7 +12,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from tests.warehouse.conftest import BuiltWarehouse
+from tests.conftest import BuiltWarehouse
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 from sandbox.world import World
-from tests.warehouse.conftest import BuiltWarehouse
+from tests.conftest import BuiltWarehouse
 
 CHANNELS = ("shopify", "amazon", "rakuten", "pos", "wholesale")
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from tests.warehouse.conftest import BuiltWarehouse
+from tests.conftest import BuiltWarehouse
 from tests.warehouse.test_inventory_marts import _query
 
 pytestmark = pytest.mark.slow
