@@ -1,12 +1,5 @@
 {#- Generic tests of the orders slice: arithmetic invariants and reconciliations. -#}
 
-{#- Rows for which `expression` is false (nulls pass). -#}
-{% test orders_expression_is_true(model, expression, column_name=none) %}
-    select *
-    from {{ model }}
-    where not coalesce({{ expression }}, true)
-{% endtest %}
-
 {#- Orders whose lines do not add up: sum(unit_price * quantity - discount) + shipping must be
     the order's total (and subtotal - discount + shipping too), wherever the channel shows amounts. -#}
 {% test orders_lines_add_up(model, lines) %}
