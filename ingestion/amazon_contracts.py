@@ -17,6 +17,21 @@ from typing import Any, Final
 
 import polars as pl
 
+from ingestion.contract_parts import (
+    MAX_AMOUNT_JPY,
+    MAX_QUANTITY,
+    MAX_STOCK,
+)
+from ingestion.contract_parts import between as _between
+from ingestion.contract_parts import count as _count
+from ingestion.contract_parts import decimal as _decimal
+from ingestion.contract_parts import frame as _frame
+from ingestion.contract_parts import in_set as _in
+from ingestion.contract_parts import not_null as _not_null
+from ingestion.contract_parts import number as _number
+from ingestion.contract_parts import skus as _skus
+from ingestion.contract_parts import text as _text
+from ingestion.contract_parts import timestamps as _timestamps
 from ingestion.validation import Contract
 
 __all__ = [
@@ -38,74 +53,10 @@ ORDER_STATUSES: Final = (
     "Unfulfillable",
 )
 CURRENCIES: Final = ("JPY",)
-# Non-capturing groups: pandas warns about capturing ones in the regex check.
-ISO_TIMESTAMP: Final = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$"
-DECIMAL: Final = r"^-?\d+(?:\.\d+)?$"
-# Wide enough for any real order or stock level, narrow enough to catch garbage and overflow.
-MAX_AMOUNT_JPY: Final = 100_000_000
-MAX_QUANTITY: Final = 10_000
-MAX_STOCK: Final = 1_000_000
-
-
-def _gx() -> Any:
-    """Great Expectations' expectation classes, imported when the first contract is built."""
-    # Importing them takes seconds, which processes that never validate should not pay.
-    import great_expectations.expectations as expectations
-
-    return expectations
 
 
 def _dict(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None or value == "" else str(value)
-
-
-def _number(value: Any) -> float | None:
-    """An amount as a number; None when it is not one (the decimal check names it)."""
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _frame(rows: list[dict[str, Any]], schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema={"_row": pl.Int64(), **schema}, orient="row")
-
-
-def _not_null(*columns: str) -> list[Any]:
-    return [_gx().ExpectColumnValuesToNotBeNull(column=column) for column in columns]
-
-
-def _in(column: str, values: Collection[str]) -> Any:
-    return _gx().ExpectColumnValuesToBeInSet(column=column, value_set=sorted(values))
-
-
-def _between(column: str, low: float, high: float) -> Any:
-    return _gx().ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high)
-
-
-def _timestamps(*columns: str) -> list[Any]:
-    return [_gx().ExpectColumnValuesToMatchRegex(column=c, regex=ISO_TIMESTAMP) for c in columns]
-
-
-def _decimal(column: str) -> Any:
-    return _gx().ExpectColumnValuesToMatchRegex(column=column, regex=DECIMAL)
-
-
-def _skus(catalogue: Collection[str] | None) -> list[Any]:
-    checks = _not_null("sku")
-    if catalogue is not None:
-        checks.append(_in("sku", catalogue))
-    return checks
 
 
 # --- orders, with their items -----------------------------------------------------------------
