@@ -9,9 +9,7 @@ from __future__ import annotations
 import dagster as dg
 
 from ingestion.supplier_ingest import ingest_supplier
-from orchestration.landing_assets import INGEST_RETRY, landing_check_specs, landing_result
-from orchestration.resources import LandingResource
-from orchestration.supplier_resource import SupplierResource
+from orchestration.api_assets import api_landing_assets
 
 __all__ = ["ASSETS", "defs"]
 
@@ -23,25 +21,5 @@ _CADENCE = {
 }
 
 
-def _asset(entity: str) -> dg.AssetsDefinition:
-    name = f"supplier_{entity}"
-
-    @dg.asset(
-        name=name,
-        group_name="supplier",
-        kinds={"python", "parquet"},
-        tags={"channel": "supplier", "cadence": _CADENCE[entity]},
-        op_tags={"channel": "supplier", "cadence": _CADENCE[entity]},
-        retry_policy=INGEST_RETRY,
-        check_specs=landing_check_specs(name),
-        description=f"Supplier {entity.replace('_', ' ')} landed under data/landing/supplier/.",
-    )
-    def _land(landing: LandingResource, supplier: SupplierResource) -> dg.MaterializeResult:
-        with supplier.client() as client:
-            return landing_result(ingest_supplier(client, landing.zone(), entity))
-
-    return _land
-
-
-ASSETS = [_asset(entity) for entity in _CADENCE]
+ASSETS = api_landing_assets("supplier", _CADENCE, ingest_supplier)
 defs = dg.Definitions(assets=ASSETS)
