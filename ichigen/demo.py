@@ -82,13 +82,21 @@ def _serve_ui(settings: Settings, urls: dict[str, str], echo: Echo) -> None:
         wait_for_interrupt()
     finally:
         for process in (streamlit, dagster):
-            if process is None:
-                continue
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            if process is not None:
+                _stop_group(process)
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    """Stop a process started in its own session and everything it started (dagster dev
+    leaves its code servers behind if only the parent is told)."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
 
 
 def _start_app(settings: Settings) -> tuple[subprocess.Popen[bytes], str]:
