@@ -34,6 +34,7 @@ from ingestion.amazon_contracts import (
     refunds_contract,
 )
 from ingestion.landing import LandingZone, LoadManifest
+from ingestion.record_fields import parse_utc as parse_time
 from ingestion.validation import BatchValidator
 
 __all__ = ["DEFAULT_LOOKBACK", "ENTITIES", "ingest_amazon", "parse_time"]
@@ -47,17 +48,6 @@ DEFAULT_LOOKBACK: Final = timedelta(hours=1)
 _BEGINNING: Final = datetime(2000, 1, 1, tzinfo=UTC)
 
 Record = Mapping[str, Any]
-
-
-def parse_time(raw: Any) -> datetime | None:
-    """An SP-API date-time in UTC; None when missing or unreadable (the contract says why)."""
-    if not isinstance(raw, str) or not raw:
-        return None
-    try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value.astimezone(UTC) if value.tzinfo is not None else None
 
 
 def _text_key(*fields: str) -> Callable[[Record], str]:

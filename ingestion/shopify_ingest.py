@@ -22,6 +22,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from ingestion.landing import LandingZone, LoadManifest
+from ingestion.record_fields import id_key as record_key
+from ingestion.record_fields import updated_at
 from ingestion.shopify import ShopifyClient
 from ingestion.shopify_contracts import (
     customers_contract,
@@ -48,28 +50,9 @@ DEFAULT_LOOKBACK: Final = timedelta(hours=1)
 Pages = Iterator[list[dict[str, Any]]]
 
 
-def record_key(record: Mapping[str, Any]) -> str:
-    """The channel's id for a record ("" when it has none: the contract quarantines it)."""
-    value = record.get("id")
-    return "" if value is None else str(value)
-
-
 def level_key(record: Mapping[str, Any]) -> str:
     """An inventory level has no id of its own: it is a (inventory item, location) pair."""
     return f"{record.get('inventory_item_id')}:{record.get('location_id')}"
-
-
-def updated_at(record: Mapping[str, Any]) -> datetime | None:
-    """The record's last change; None when missing or unreadable (the contract says why)."""
-    raw = record.get("updated_at")
-    if not isinstance(raw, str):
-        return None
-    try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    # In UTC: Shopify writes the shop's offset (+09:00), the landing columns are UTC.
-    return value.astimezone(UTC) if value.tzinfo is not None else None
 
 
 @dataclass(frozen=True)

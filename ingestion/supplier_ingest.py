@@ -23,6 +23,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from ingestion.landing import LandingZone, LoadManifest
+from ingestion.record_fields import id_key as record_key
+from ingestion.record_fields import updated_at
 from ingestion.supplier import SupplierClient
 from ingestion.supplier_contracts import (
     catalogue_contract,
@@ -49,30 +51,9 @@ DEFAULT_LOOKBACK: Final = timedelta(days=1)
 Pages = Iterator[list[dict[str, Any]]]
 
 
-def record_key(record: Mapping[str, Any]) -> str:
-    """The supplier's id for a record ("" when it has none: the contract quarantines it)."""
-    value = record.get("id")
-    return "" if value is None else str(value)
-
-
 def catalogue_key(record: Mapping[str, Any]) -> str:
     """A SKU's terms are the supplier's: the same SKU could come from two suppliers."""
     return f"{record.get('supplier_id')}:{record.get('sku')}"
-
-
-def updated_at(record: Mapping[str, Any]) -> datetime | None:
-    """The record's last change in UTC; None when missing or unreadable (the contract says why).
-
-    The supplier answers in JST (+09:00); the landing columns are UTC.
-    """
-    raw = record.get("updated_at")
-    if not isinstance(raw, str):
-        return None
-    try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value.astimezone(UTC) if value.tzinfo is not None else None
 
 
 def _catalogue(client: SupplierClient, _: datetime | None) -> Pages:
