@@ -6,13 +6,13 @@ dbt in two steps around them; it is one run and one lineage either way.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 
 from ichigen.settings import Settings
+from orchestration.cli_runs import QUIET_RUN_CONFIG, cli_instance, first_failure
 from orchestration.forecasting import demand_forecasts
 from orchestration.warehouse import ichigen_dbt_assets, serving_snapshot, warehouse_resources
 
@@ -28,23 +28,15 @@ class BuildOutcome:
 
 def run_build(settings: Settings) -> BuildOutcome:
     """Build the warehouse; on success publish the snapshot, on failure keep the old one."""
-    instance = (
-        dg.DagsterInstance.get()
-        if os.environ.get("DAGSTER_HOME")
-        else dg.DagsterInstance.ephemeral()
-    )
-    with instance:
+    with cli_instance() as instance:
         result = dg.materialize(
             [ichigen_dbt_assets, demand_forecasts, serving_snapshot],
             resources=warehouse_resources(settings),
             instance=instance,
             raise_on_error=False,
             tags={"ichigen/trigger": "cli"},
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            run_config=QUIET_RUN_CONFIG,
         )
     if result.success:
         return BuildOutcome(True, settings.data_dir / "serving" / "current.duckdb", None)
-    failures = [e for e in result.all_events if e.is_step_failure]
-    data = failures[0].step_failure_data if failures else None
-    error = data.error.message.strip() if data and data.error else "the build failed"
-    return BuildOutcome(False, None, error)
+    return BuildOutcome(False, None, first_failure(result, default="the build failed"))

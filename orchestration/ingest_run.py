@@ -9,7 +9,6 @@ Dagster UI); without it they run in a throwaway one.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 import dagster as dg
 
 from ichigen.settings import Settings
+from orchestration.cli_runs import QUIET_RUN_CONFIG, cli_instance, first_failure
 from orchestration.definitions import INGEST_ASSETS
 from orchestration.resources import resources_from
 
@@ -52,14 +52,6 @@ def _selected(channel: str | None) -> list[dg.AssetsDefinition]:
     return chosen
 
 
-def _instance() -> dg.DagsterInstance:
-    return (
-        dg.DagsterInstance.get()
-        if os.environ.get("DAGSTER_HOME")
-        else dg.DagsterInstance.ephemeral()
-    )
-
-
 def run_ingest(
     settings: Settings,
     *,
@@ -69,7 +61,7 @@ def run_ingest(
     """Materialise every ingestion asset (or one channel's), reporting each as it ends."""
     resources = resources_from(settings)
     outcomes: list[AssetOutcome] = []
-    with _instance() as instance:
+    with cli_instance() as instance:
         for asset in _selected(channel):
             name = asset.key.to_user_string()
             started = time.perf_counter()
@@ -79,8 +71,7 @@ def run_ingest(
                 instance=instance,
                 raise_on_error=False,
                 tags={"channel": asset.group_names_by_key[asset.key], "ichigen/trigger": "cli"},
-                # the terminal shows one line per asset; the run's own log stays in Dagster
-                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+                run_config=QUIET_RUN_CONFIG,
             )
             meta: dict[str, int] = {}
             entry = instance.get_latest_materialization_event(asset.key)
@@ -89,11 +80,7 @@ def run_ingest(
                 for field in ("received", "accepted", "quarantined"):
                     value = materialization.metadata.get(field)
                     meta[field] = int(value.value) if value is not None else 0  # type: ignore[arg-type]
-            error = None
-            if not result.success:
-                failures = [e for e in result.all_events if e.is_step_failure]
-                data = failures[0].step_failure_data if failures else None
-                error = data.error.message.strip() if data and data.error else "the run failed"
+            error = None if result.success else first_failure(result, default="the run failed")
             outcome = AssetOutcome(
                 asset=name,
                 success=result.success,
