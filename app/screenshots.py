@@ -13,15 +13,13 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
-
-import httpx
 
 from app.launch import app_command, app_environment
 from ichigen.settings import load_settings
+from ichigen.wait import wait_until_answering
 
-__all__ = ["CHROMIUM_ARGS", "PAGES", "take_screenshots"]
+__all__ = ["CHROMIUM_ARGS", "PAGES", "free_port", "page_path", "take_screenshots"]
 
 PAGES = (
     "overview",
@@ -44,29 +42,15 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _path(page: str) -> str:
+def page_path(page: str) -> str:
     """A page's URL path: the router's default page (Overview) lives at the root."""
     return "" if page == "overview" else page
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the app exited with {process.returncode}")
-        try:
-            if httpx.get(f"{url}/_stcore/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"the app did not answer on {url}")
 
 
 def take_screenshots(out_dir: Path) -> list[Path]:
@@ -76,7 +60,7 @@ def take_screenshots(out_dir: Path) -> list[Path]:
     if chromium is None:
         raise RuntimeError("chromium is not installed: apt-get install chromium")
     out_dir.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
         app_command(port=port),
@@ -86,12 +70,12 @@ def take_screenshots(out_dir: Path) -> list[Path]:
     )
     written: list[Path] = []
     try:
-        _wait_for(url, process)
+        wait_until_answering(f"{url}/_stcore/health", process, what="the app")
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             for name in PAGES:
-                page.goto(f"{url}/{_path(name)}")
+                page.goto(f"{url}/{page_path(name)}")
                 title = name.replace("_", " ").capitalize()
                 page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
                 page.wait_for_timeout(1_500)  # charts render after the heading

@@ -10,11 +10,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Mapping
 from pathlib import Path
 
-import httpx
+from ichigen.wait import wait_until_answering
 
 __all__ = ["start_dagster_ui"]
 
@@ -44,18 +43,10 @@ def start_dagster_ui(
         stderr=(dagster_home / "dagster-dev.log").open("ab"),
         start_new_session=True,  # Ctrl-C in the terminal reaches us; we stop it ourselves
     )
-    deadline = time.monotonic() + _READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"the Dagster UI exited with {process.returncode}; "
-                f"see {dagster_home / 'dagster-dev.log'}"
-            )
-        try:
-            if httpx.get(f"{url}/server_info", timeout=2.0).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(1.0)
-    process.terminate()
-    raise RuntimeError(f"the Dagster UI did not answer on {url} within {_READY_TIMEOUT_S:.0f} s")
+    wait_until_answering(
+        f"{url}/server_info",
+        process,
+        what=f"the Dagster UI (see {dagster_home / 'dagster-dev.log'})",
+        timeout_s=_READY_TIMEOUT_S,
+    )
+    return process, url

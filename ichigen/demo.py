@@ -18,6 +18,7 @@ from collections.abc import Callable
 import httpx
 
 from ichigen.settings import Settings
+from ichigen.wait import wait_until_answering
 
 __all__ = ["run_demo", "wait_for_interrupt"]
 
@@ -111,17 +112,8 @@ def _start_app(settings: Settings) -> tuple[subprocess.Popen[bytes], str]:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    for _ in range(120):
-        if process.poll() is not None:
-            raise RuntimeError(f"the app exited with {process.returncode} before it answered")
-        try:
-            if httpx.get(f"{url}/_stcore/health", timeout=2.0).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            pass
-        threading.Event().wait(1.0)
-    process.terminate()
-    raise RuntimeError(f"the app did not answer on {url}")
+    wait_until_answering(f"{url}/_stcore/health", process, what="the app")
+    return process, url
 
 
 def _pipeline(settings: Settings, echo: Echo) -> None:

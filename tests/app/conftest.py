@@ -21,16 +21,6 @@ from orchestration.serving import publish_snapshot
 from tests.conftest import BuiltWarehouse
 
 APP_DIR = Path(__file__).resolve().parents[2] / "app"
-PAGES = (
-    "overview",
-    "orders",
-    "customers",
-    "inventory",
-    "demand",
-    "reorder",
-    "returns",
-    "data_health",
-)
 TIMEOUT_S = 60
 
 RunPage = Callable[..., AppTest]

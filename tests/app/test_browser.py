@@ -7,31 +7,20 @@ Needs Debian's chromium (`apt-get install chromium`); without it the tests skip 
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from app.launch import app_command, app_environment
+from app.screenshots import CHROMIUM_ARGS, PAGES, free_port, page_path
 from ichigen.settings import load_settings
+from ichigen.wait import wait_until_answering
 from sandbox.simulators.serve import RunningSandbox
 from sandbox.simulators.supplier import SupplierApp
-from tests.app.conftest import PAGES
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 pytestmark = [
     pytest.mark.browser,
@@ -42,24 +31,13 @@ pytestmark = [
 ]
 
 
-def _path(page: str) -> str:
-    """A page's URL path: the router's default page (Overview) lives at the root."""
-    return "" if page == "overview" else page
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def app_url(app_data_dir: Path, sandbox: RunningSandbox) -> Iterator[str]:
     """`oms app`'s command on a free port, pointed at the test snapshot and the simulators."""
     env = {"ICHIGEN_DATA_DIR": str(app_data_dir), "ICHIGEN_RATE_MULTIPLIER": "10"}
     env |= {f"ICHIGEN_{name.upper()}_URL": url for name, url in sandbox.urls.items()}
     settings = load_settings(env, dotenv=False)
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         app_command(port=port),
         env=app_environment(settings),
@@ -68,16 +46,7 @@ def app_url(app_data_dir: Path, sandbox: RunningSandbox) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/_stcore/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        else:
-            pytest.fail(f"the app did not answer on {url}")
+        wait_until_answering(f"{url}/_stcore/health", process, what="the app", timeout_s=60)
         yield url
     finally:
         process.terminate()
@@ -91,7 +60,7 @@ def test_every_page_opens_in_the_browser_without_an_error(app_url: str) -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         for name in PAGES:
-            page.goto(f"{app_url}/{_path(name)}")
+            page.goto(f"{app_url}/{page_path(name)}")
             title = name.replace("_", " ").capitalize()
             page.get_by_role("heading", name=title).first.wait_for(timeout=30_000)
             assert page.locator("[data-testid='stException']").count() == 0, name

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.conftest import PAGES, RunPage
+from app.screenshots import PAGES
+from tests.app.conftest import RunPage
 
 
 @pytest.mark.parametrize("page", PAGES)

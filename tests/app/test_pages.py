@@ -11,7 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.data import OPEN_STATUSES
-from tests.app.conftest import PAGES, RunPage
+from app.screenshots import PAGES
+from tests.app.conftest import RunPage
 
 pytestmark = pytest.mark.slow
 
