@@ -20,7 +20,9 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-__all__ = ["TARGETS", "ForecastFigure", "measure_forecasting"]
+from benchmarks.report import BenchContext, Figure
+
+__all__ = ["TARGETS", "ForecastFigure", "forecasting_section", "measure_forecasting"]
 
 TARGETS = {"series_per_second": 100.0, "wape_improvement": 0.15}
 
@@ -124,6 +126,38 @@ def measure_forecasting(data_dir: Path) -> ForecastFigure:
         text=True,
     )
     return ForecastFigure(**json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def forecasting_section(context: BenchContext) -> list[Figure]:
+    """Speed and accuracy on the tier's sandbox, input built from its truth (see above)."""
+    figure = measure_forecasting(context.data_dir)
+    command = f"oms bench --tier {context.tier}"
+    return [
+        Figure(
+            benchmark="forecasting (series/s)",
+            value=figure.series_per_second,
+            reference=None,
+            target=f">= {TARGETS['series_per_second']:.0f} series/s (large tier)",
+            # the target is set on the large tier; the small one is all fixed costs
+            met=figure.series_per_second >= TARGETS["series_per_second"]
+            if context.tier == "large"
+            else None,
+            command=command,
+            details=figure.as_row(),
+        ),
+        Figure(
+            benchmark="forecast backtest WAPE vs seasonal naive",
+            value=figure.wape,
+            reference=figure.wape_naive,
+            target=f">= {TARGETS['wape_improvement']:.0%} better",
+            met=figure.wape_improvement >= TARGETS["wape_improvement"],
+            command=command,
+            details={
+                "vs_true_demand": figure.truth_wape,
+                "naive_vs_true_demand": figure.truth_wape_naive,
+            },
+        ),
+    ]
 
 
 if __name__ == "__main__":

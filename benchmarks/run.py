@@ -1,4 +1,9 @@
-"""Run the benchmarks of a tier, print a table and write it as JSON under data/bench/."""
+"""Run the benchmarks of a tier, print a table and write it as JSON under data/bench/.
+
+The sections run in order on one data dir per tier (``data/bench/<tier>/``): the generation
+section writes its sandbox there, and the sections after it (ingest, build, orchestration, app,
+forecasting) use what the ones before them left.
+"""
 
 from __future__ import annotations
 
@@ -9,61 +14,54 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.forecasting import TARGETS as FORECAST_TARGETS
-from benchmarks.forecasting import measure_forecasting
-from benchmarks.sandbox_generation import measure_generation
+from benchmarks.forecasting import forecasting_section
+from benchmarks.report import BenchContext, Figure, Section, format_row, header
+from benchmarks.sandbox_generation import generation_section
 
-__all__ = ["run_benchmarks"]
+__all__ = ["SECTIONS", "run_benchmarks"]
 
-TIER_SCALES = {"small": ("small",), "large": ("small", "large")}
+# In the order they run: each may rely on what the ones before it left in the data dir.
+SECTIONS: dict[str, Section] = {
+    "generate": generation_section,
+    "forecasting": forecasting_section,
+}
 
 
-def run_benchmarks(tier: str, *, out_dir: Path, echo: Callable[[str], None]) -> Path:
-    if tier not in TIER_SCALES:
+def run_benchmarks(
+    tier: str,
+    *,
+    out_dir: Path,
+    echo: Callable[[str], None],
+    only: tuple[str, ...] = (),
+) -> Path:
+    """Run every section, or those named in `only` (their inputs left by an earlier run)."""
+    if tier not in ("small", "large"):
         raise ValueError(f"unknown tier {tier!r}: choose small or large")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    rows = []
-    echo(f"{'benchmark':<28}{'seconds':>10}{'target':>10}{'peak MiB':>10}{'target':>10}  met")
-    kept = out_dir / f"sandbox-{tier}"  # the largest scale's sandbox, for the benchmarks after
-    for scale in TIER_SCALES[tier]:
-        last = scale == TIER_SCALES[tier][-1]
-        figure = measure_generation(scale, data_dir=kept if last else None)
-        name = f"sandbox generate {scale}"
-        echo(
-            f"{name:<28}{figure.seconds:>10.1f}{figure.target_seconds:>10.0f}"
-            f"{figure.peak_rss_mib:>10.0f}{figure.target_peak_mib:>10.0f}  "
-            f"{'yes' if figure.met else 'NO'}"
+    unknown = sorted(set(only) - set(SECTIONS))
+    if unknown:
+        raise ValueError(
+            f"unknown section(s) {', '.join(unknown)}: choose from {', '.join(SECTIONS)}"
         )
-        rows.append(
-            {
-                **asdict(figure),
-                "target_seconds": figure.target_seconds,
-                "target_peak_mib": figure.target_peak_mib,
-                "met": figure.met,
-            }
-        )
-    forecast = measure_forecasting(kept)
-    echo(
-        f"{'forecasting (series/s)':<28}{forecast.series_per_second:>10.0f}"
-        f"{FORECAST_TARGETS['series_per_second']:>10.0f}{forecast.peak_rss_mib:>10.0f}"
-        f"{'':>10}  {'yes' if forecast.met else 'NO'}"
-    )
-    echo(
-        f"{'  WAPE vs seasonal naive':<28}{forecast.wape:>10.3f}{forecast.wape_naive:>10.3f}"
-        f"  improvement {forecast.wape_improvement:.1%} "
-        f"(target {FORECAST_TARGETS['wape_improvement']:.0%}); "
-        f"vs true demand {forecast.truth_wape:.3f} (naive {forecast.truth_wape_naive:.3f})"
-    )
     out_dir.mkdir(parents=True, exist_ok=True)
+    context = BenchContext(tier=tier, data_dir=out_dir / tier, out_dir=out_dir, echo=echo)
+    context.data_dir.mkdir(parents=True, exist_ok=True)
+    echo(header())
+    figures: list[Figure] = []
+    for name, section in SECTIONS.items():
+        if only and name not in only:
+            continue
+        for figure in section(context):
+            echo(format_row(figure))
+            figures.append(figure)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = out_dir / f"bench-{tier}-{stamp}.json"
     report = {
         "tier": tier,
+        "sections": list(only) or list(SECTIONS),
         "measured_at": stamp,
         "machine": {"python": platform.python_version(), "machine": platform.machine()},
-        "sandbox_generation": rows,
-        "forecasting": forecast.as_row(),
+        "figures": [{**asdict(f), "ratio": f.ratio} for f in figures],
     }
-    path.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    path.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     echo(f"written to {path}")
     return path

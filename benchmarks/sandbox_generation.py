@@ -13,7 +13,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["TARGETS", "GenerationFigure", "measure_generation"]
+from benchmarks.report import BenchContext, Figure
+
+__all__ = ["TARGETS", "GenerationFigure", "generation_section", "measure_generation"]
 
 # Targets from the sandbox issue: the demo preset in seconds, the large one in a few minutes,
 # both in bounded memory (well inside the 24 GiB machine, next to a running pipeline).
@@ -78,3 +80,37 @@ def _measure(scale: str, seed: int, root: Path) -> GenerationFigure:
     )
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     return GenerationFigure(scale=scale, **figures)
+
+
+TIER_SCALES = {"small": ("small",), "large": ("small", "large")}
+
+
+def generation_section(context: BenchContext) -> list[Figure]:
+    """Each scale of the tier; the tier's own scale is kept in the data dir for what follows."""
+    figures = []
+    for scale in TIER_SCALES[context.tier]:
+        kept = scale == context.tier
+        figure = measure_generation(scale, data_dir=context.data_dir if kept else None)
+        details = {"peak_rss_mib": figure.peak_rss_mib, "orders": figure.orders}
+        figures.append(
+            Figure(
+                benchmark=f"sandbox generate {scale} (s)",
+                value=figure.seconds,
+                reference=None,
+                target=f"<= {figure.target_seconds:.0f} s",
+                met=figure.seconds <= figure.target_seconds,
+                command=f"oms sandbox generate --scale {scale}",
+                details={**details, "description": figure.description},
+            )
+        )
+        figures.append(
+            Figure(
+                benchmark=f"sandbox generate {scale} (peak MiB)",
+                value=figure.peak_rss_mib,
+                reference=None,
+                target=f"<= {figure.target_peak_mib:.0f} MiB",
+                met=figure.peak_rss_mib <= figure.target_peak_mib,
+                command=f"oms sandbox generate --scale {scale}",
+            )
+        )
+    return figures

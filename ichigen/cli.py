@@ -157,16 +157,27 @@ def app_command(
 
 
 @app.command()
-def bench(tier: Annotated[str, typer.Option(help="small or large")] = "small") -> None:
+def bench(
+    tier: Annotated[str, typer.Option(help="small or large")] = "small",
+    only: Annotated[
+        list[str] | None,
+        typer.Option(help="Only this section (repeatable); its inputs must exist from a run."),
+    ] = None,
+) -> None:
     """Run the benchmarks of a tier, print a table and write it to data/bench/*.json.
 
-    Today: sandbox generation time and peak memory; the benchmark issue adds the pipeline.
+    Sections, in order: generate, ingest, build, orchestration, app, end_to_end, forecasting.
     """
     from benchmarks.run import run_benchmarks
 
     if tier not in ("small", "large"):
         raise typer.BadParameter("choose small or large", param_hint="--tier")
-    run_benchmarks(tier, out_dir=_settings().data_dir / "bench", echo=typer.echo)
+    try:
+        run_benchmarks(
+            tier, out_dir=_settings().data_dir / "bench", echo=typer.echo, only=tuple(only or ())
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--only") from exc
 
 
 def main() -> None:  # pragma: no cover - console-script convenience
