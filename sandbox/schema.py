@@ -201,7 +201,8 @@ LISTINGS: Final = pl.Schema(
     {
         "channel": pl.String(),  # shopify | amazon | rakuten
         "sku": pl.String(),
-        "location_id": pl.String(),  # Shopify: per location; Amazon: FBA-JP; Rakuten: WH-TOKYO
+        # Shopify: per location; Amazon: FBA-JP and WH-TOKYO (MFN); Rakuten: WH-TOKYO
+        "location_id": pl.String(),
         "quantity": pl.Int64(),
         "updated_at": UTC_TS,
     }

@@ -13,6 +13,7 @@ import numpy as np
 from sandbox.schema import CHANNELS, RETURN_REASONS
 
 __all__ = [
+    "AMAZON_MFN_SHARE",
     "CANCEL_REASONS",
     "EXTRA_LINES",
     "HOURS",
@@ -34,14 +35,21 @@ SHOPIFY, AMAZON, RAKUTEN, POS, WHOLESALE = range(len(CHANNELS))
 ONLINE: Final = (SHOPIFY, AMAZON, RAKUTEN)
 
 # Channel-side listings: (channel, location, share of that location's stock listed by hand).
-# Shopify and Rakuten share the Tokyo warehouse and were each given a slice of it.
+# Shopify, Rakuten and Amazon's merchant-fulfilled (MFN) offer share the Tokyo warehouse and
+# were each given a slice of it; Amazon's FBA offer is whatever sits at FBA.
 LISTED: Final = (
     (SHOPIFY, "WH-TOKYO", 0.5),
     (SHOPIFY, "WH-OSAKA", 0.9),
     (AMAZON, "FBA-JP", 1.0),
+    (AMAZON, "WH-TOKYO", 0.3),
     (RAKUTEN, "WH-TOKYO", 0.35),
 )
 SHOPIFY_EAST_SHARE: Final = 0.7  # Shopify orders fulfilled from Tokyo rather than Osaka
+# Amazon orders the retailer ships itself from Tokyo (MFN) rather than through FBA. A Japanese
+# retailer that runs its own warehouse beside FBA keeps FBA for its fast movers (Prime, the buy
+# box) and ships the rest of its Amazon range itself, which buyers reach as well: about a third
+# of its Amazon orders are merchant-fulfilled.
+AMAZON_MFN_SHARE: Final = 1 / 3
 
 # basket: lines beyond the first ~ Poisson(EXTRA_LINES), capped at MAX_LINES
 EXTRA_LINES: Final = np.array([0.55, 0.15, 0.6, 0.7, 0.0])

@@ -3,7 +3,8 @@
 A person is one human being (truth); an identity is what one channel knows (world). The same
 person shows up on several channels, and the channels disagree about them as real ones do:
 e-mail case, gmail dots and +tags, Amazon's and Rakuten's masked relay addresses, phone
-numbers typed in half a dozen formats, names in kanji, kana or romaji, another address.
+numbers typed in half a dozen formats (Amazon shows its buyer's only on orders the seller
+ships itself), names in kanji, kana or romaji, another address.
 
 Everything here is a pure function of (seed, preset) plus the person and channel in question,
 so live trading finds the same identity for the same person without storing the persons
@@ -263,7 +264,11 @@ def identity_rows(
             else f"{rng.integers(1, 9)}-{rng.integers(1, 30)}-{rng.integers(1, 20)}"
         )
         if c == AMAZON:
-            email, phone = _masked_email(seed, p, c), None
+            # the address form asks for a phone; Amazon shows it only on orders the seller
+            # ships itself (MFN), never on FBA ones (sandbox.simulators.amazon_order_json)
+            email = _masked_email(seed, p, c)
+            style = int(rng.choice(_PHONE_STYLE_P.size, p=_PHONE_STYLE_P))
+            phone = _phone_as_typed(persons.phone[p], style)
         elif c == RAKUTEN:
             email = _masked_email(seed, p, c)
             phone = _phone_as_typed(persons.phone[p], 0)

@@ -1,7 +1,8 @@
 """The static side of the simulation: catalogue plus how channels map onto locations.
 
 A *stream* is one way demand arrives: a channel at the location that fulfils it (Shopify from
-Tokyo, Shopify from Osaka, Amazon from FBA, a store's till, a wholesale buyer's warehouse).
+Tokyo, Shopify from Osaka, Amazon from FBA, Amazon merchant-fulfilled from Tokyo, a store's
+till, a wholesale buyer's warehouse).
 A *pair* is a channel-side listing, the quantity a channel believes it may sell.
 """
 
@@ -14,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sandbox.generator.catalogue import Catalogue, build_catalogue
-from sandbox.generator.channels import LISTED, SHOPIFY_EAST_SHARE
+from sandbox.generator.channels import AMAZON_MFN_SHARE, LISTED, SHOPIFY_EAST_SHARE
 from sandbox.generator.names import PLACES, WHOLESALE_BUYERS
 from sandbox.generator.presets import Preset
 from sandbox.schema import CHANNELS
@@ -77,12 +78,17 @@ def build_model(seed: int, plan: Preset, start: date, end: date) -> Model:
     pair_carry = cat.carried[pair_channel]
 
     shopify, amazon, rakuten, pos, wholesale = (CHANNELS.index(c) for c in CHANNELS)
+
+    def listed(channel: int, loc: int) -> int:
+        return [(c, ids.index(site)) for c, site, _ in LISTED].index((channel, loc))
+
     store_weight = np.array([cat.sites[s].pos_weight for s in stores])
     streams: list[tuple[int, int, float, int]] = [
-        (shopify, tokyo, SHOPIFY_EAST_SHARE, 0),
-        (shopify, osaka, 1.0 - SHOPIFY_EAST_SHARE, 1),
-        (amazon, fba, 1.0, 2),
-        (rakuten, tokyo, 1.0, 3),
+        (shopify, tokyo, SHOPIFY_EAST_SHARE, listed(shopify, tokyo)),
+        (shopify, osaka, 1.0 - SHOPIFY_EAST_SHARE, listed(shopify, osaka)),
+        (amazon, fba, 1.0 - AMAZON_MFN_SHARE, listed(amazon, fba)),
+        (amazon, tokyo, AMAZON_MFN_SHARE, listed(amazon, tokyo)),
+        (rakuten, tokyo, 1.0, listed(rakuten, tokyo)),
         *(
             (pos, int(s), float(w / store_weight.sum()), -1)
             for s, w in zip(stores, store_weight, strict=True)

@@ -16,8 +16,9 @@ Personal data follows the Restricted Data Token (`amazon_tokens`) the call carri
 one, ``ShippingAddress`` is only prefecture, postcode, city and country, as on Amazon. With an
 RDT for ``shippingAddress`` (and the order no longer ``Pending``) it adds the recipient's
 ``Name``, ``AddressLine1`` (street, block and building) and ``AddressType``, and ``Phone`` for
-merchant-fulfilled (MFN) orders only: Amazon suppresses the phone of every FBA (AFN) order
-(the world's Amazon identities hold no phone, so the sandbox has none to show).
+merchant-fulfilled (MFN) orders only: Amazon suppresses the phone of every FBA (AFN) order,
+so a buyer's phone (held on the world's Amazon identity) shows only on its orders that the
+seller ships from its own warehouse.
 ``BuyerInfo`` (the masked relay e-mail and the buyer's name) is returned with or without an
 RDT: real SP-API hides it without ``buyerInfo``, but the sandbox keys Amazon buyers by the
 relay e-mail and keeps it visible to connectors that have no RDT.

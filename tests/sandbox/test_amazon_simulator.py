@@ -554,10 +554,14 @@ def test_the_library_s_tokens_client_gets_an_rdt_that_opens_the_street_of_each_o
         0, named=True
     )
     assert first["ShippingAddress"]["AddressLine1"] == person["address1"]
-    # Amazon never shows the phone of an FBA order
+    # Amazon never shows the phone of an FBA order, and always the one on a seller-shipped order
     assert all(
         "Phone" not in o["ShippingAddress"] for o in opened if o["FulfillmentChannel"] == "AFN"
     )
+    phones = dict(zip(identities["email"], identities["phone"], strict=True))
+    mfn = [o for o in opened if o["FulfillmentChannel"] == "MFN"]
+    assert mfn, "the retailer ships part of its Amazon orders itself"
+    assert all(o["ShippingAddress"]["Phone"] == phones[o["BuyerInfo"]["BuyerEmail"]] for o in mfn)
 
 
 def test_an_rdt_opens_only_the_resources_it_was_issued_for(

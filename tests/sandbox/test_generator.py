@@ -128,6 +128,31 @@ def test_one_person_buys_on_several_channels_under_different_identities(
     assert linked.filter(pl.col("channel") == "wholesale")["company"].null_count() == 0
 
 
+def test_amazon_sells_through_fba_and_about_a_third_merchant_fulfilled_from_tokyo(
+    tables: dict[str, pl.DataFrame], truth: dict[str, pl.DataFrame]
+) -> None:
+    amazon = tables["orders"].filter(pl.col("channel") == "amazon")
+    assert set(amazon["location_id"]) == {"FBA-JP", "WH-TOKYO"}
+    assert 0.2 < (amazon["location_id"] == "WH-TOKYO").mean() < 0.45  # type: ignore[operator]
+    listed = tables["listings"].filter(
+        (pl.col("channel") == "amazon") & (pl.col("location_id") == "WH-TOKYO")
+    )
+    mfn_skus = tables["order_lines"].join(
+        amazon.filter(pl.col("location_id") == "WH-TOKYO"), on="order_id"
+    )["sku"]
+    assert mfn_skus.is_in(listed["sku"].implode()).all(), "MFN sells only what Amazon lists"
+    # the address form's phone, as the buyer typed it, is the person's own
+    buyers = (
+        tables["identities"]
+        .filter(pl.col("channel") == "amazon")
+        .join(truth["identities"], on="identity_id")
+        .join(truth["persons"], on="person_id")
+    )
+    digits = buyers["phone"].str.normalize("NFKC").str.replace_all(r"\D", "")
+    national = buyers["phone_e164"].str.replace(r"^\+81", "0")
+    assert ((digits == national) | ("+81" + digits.str.slice(2) == buyers["phone_e164"])).all()
+
+
 def test_true_demand_covers_every_sale_and_stockouts_lose_some(
     tables: dict[str, pl.DataFrame], truth: dict[str, pl.DataFrame]
 ) -> None:
