@@ -1,9 +1,11 @@
 {#- Amazon buyers as the Orders API shows them: no buyer id, but a relay e-mail
     (...@marketplace.amazon.co.jp) that is stable per buyer, which keys the identity (as in
     stg_amazon__orders). BuyerName is "family given" in kanji or romaji as typed. The street
-    (AddressLine1/2) and the phone (merchant-fulfilled orders only) come only to a connector
-    that holds a Restricted Data Token for the shipping address; without one the address stops
-    at the city. Name and address are taken from the buyer's latest order. -#}
+    (AddressLine1/2) and the phone come only to a connector that holds a Restricted Data Token
+    for the shipping address; without one the address stops at the city. Name and address are
+    taken from the buyer's latest order; the phone from the latest order that shows one, since
+    Amazon shows it on merchant-fulfilled (MFN) orders only and a buyer's latest order is often
+    an FBA one. -#}
 with
 
 source as (
@@ -44,7 +46,11 @@ per_buyer as (
         prefecture,
         city,
         address1,
-        phone,
+        last_value(phone ignore nulls) over (
+            partition by channel_customer_id
+            order by ordered_at, updated_at, _loaded_at
+            rows between unbounded preceding and unbounded following
+        ) as phone,
         min(ordered_at) over (partition by channel_customer_id) as created_at,
         updated_at,
         _loaded_at
