@@ -12,8 +12,8 @@
     links scoring at least the var `customers_merge_min_score` (default 0.9: the strong rules)
     do. Unambiguous name_and_postcode links stay below it by default and are shown as
     suggestions: measured against the sandbox's truth about 9% of them are wrong (an Amazon
-    buyer with no other account meets a namesake in the same postcode; Amazon shows no street,
-    phone or e-mail), which would take pairwise precision from 1.00 to about 0.94. -#}
+    buyer with no other account meets a namesake in the same postcode; without the RDT Amazon
+    shows no street, phone or e-mail), which would take pairwise precision from 1.00 to about 0.94. -#}
 with
 
 pairs as (

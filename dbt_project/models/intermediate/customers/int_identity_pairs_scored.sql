@@ -9,7 +9,7 @@
     |                   | no two different phones                              |       |
     | name_and_postcode | same name reading, postcode and city, where one side | 0.70  |
     |                   | has nothing else to match on (a masked relay, no     |       |
-    |                   | phone, no street: Amazon)                            |       |
+    |                   | phone, no street: Amazon without the RDT)            |       |
 
     name_and_postcode is weak (namesakes live in one postcode): int_identity_links accepts it
     only where it is unambiguous. Its identity_key_a is the side with nothing else to match on;
