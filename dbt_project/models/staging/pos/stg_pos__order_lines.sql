@@ -1,7 +1,16 @@
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="delete+insert",
+        unique_key="pos_row_key",
+        on_schema_change="append_new_columns",
+    )
+}}
+
 with
 
 source as (
-    {{ latest_version(source('pos', 'sales')) }}
+    {{ latest_version(landed_since_built('pos', 'sales')) }}
 ),
 
 renamed as (
@@ -25,7 +34,10 @@ renamed as (
         {{ json_int('_raw', '$.金額') }} as amount_jpy,
         nullif({{ json_text('_raw', '$.会員番号') }}, '') as channel_customer_id,
         {{ json_text('_raw', '$._file') }} as source_file,
-        _loaded_at
+        _record_updated_at,
+        _loaded_at,
+        _load_id,
+        {{ landed_through() }} as _landed_through
     from source
 ),
 
@@ -47,9 +59,14 @@ final as (
         amount_jpy * 10 // 110 as tax_jpy,
         channel_customer_id,
         source_file,
-        _loaded_at
+        pos_row_key,
+        _record_updated_at,
+        _loaded_at,
+        _load_id,
+        _landed_through
     from renamed
     where transaction_type = '売上'
 )
 
 select * from final
+{{ where_newer_than_built('final', key='pos_row_key') }}

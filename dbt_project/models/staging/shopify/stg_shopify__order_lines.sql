@@ -1,14 +1,25 @@
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="delete+insert",
+        unique_key="channel_order_id",
+        on_schema_change="append_new_columns",
+    )
+}}
+
 with
 
 source as (
-    {{ latest_version(source('shopify', 'orders')) }}
+    {{ latest_version(landed_since_built('shopify', 'orders')) }}
 ),
 
 items as (
     select
         _record_key as channel_order_id,
         {{ json_each('_raw', '$.line_items') }} as item,
-        _loaded_at
+        _record_updated_at,
+        _loaded_at,
+        _load_id
     from source
 ),
 
@@ -25,7 +36,10 @@ renamed as (
         coalesce({{ json_money('item', '$.discount_allocations[0].amount') }}, 0)
         + coalesce({{ json_money('item', '$.total_discount') }}, 0) as discount_jpy,
         {{ json_money('item', '$.tax_lines[0].price') }} as tax_jpy,
-        _loaded_at
+        _record_updated_at,
+        _loaded_at,
+        _load_id,
+        {{ landed_through() }} as _landed_through
     from items
 ),
 
@@ -40,3 +54,4 @@ final as (
 )
 
 select * from final
+{{ where_newer_than_built('final', key='channel_order_id') }}

@@ -4,10 +4,19 @@
 {%- set sandbox_locations = {'61023485123': 'WH-TOKYO', '61023485187': 'WH-OSAKA'} -%}
 {%- set shopify_locations = var('orders_shopify_locations', sandbox_locations) -%}
 {%- if shopify_locations is not mapping %}{% set shopify_locations = sandbox_locations %}{% endif -%}
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="delete+insert",
+        unique_key="channel_order_id",
+        on_schema_change="append_new_columns",
+    )
+}}
+
 with
 
 source as (
-    {{ latest_version(source('shopify', 'orders')) }}
+    {{ latest_version(landed_since_built('shopify', 'orders')) }}
 ),
 
 renamed as (
@@ -45,8 +54,10 @@ renamed as (
         {{ json_money('_raw', '$.total_outstanding') }} as outstanding_jpy,
         {{ json_text('_raw', '$.discount_codes[0].code') }} as promo_code,
         _raw,
+        _record_updated_at,
         _loaded_at,
-        _load_id
+        _load_id,
+        {{ landed_through() }} as _landed_through
     from source
 ),
 
@@ -66,3 +77,4 @@ final as (
 )
 
 select * from final
+{{ where_newer_than_built('final', key='channel_order_id') }}

@@ -1,14 +1,25 @@
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="delete+insert",
+        unique_key="channel_order_id",
+        on_schema_change="append_new_columns",
+    )
+}}
+
 with
 
 source as (
-    {{ latest_version(source('shopify', 'orders')) }}
+    {{ latest_version(landed_since_built('shopify', 'orders')) }}
 ),
 
 refunds as (
     select
         _record_key as channel_order_id,
         {{ json_each('_raw', '$.refunds') }} as refund,
-        _loaded_at
+        _record_updated_at,
+        _loaded_at,
+        _load_id
     from source
 ),
 
@@ -21,7 +32,9 @@ refund_lines as (
         {{ json_ts('refund', '$.processed_at') }} as processed_at,
         {{ json_money('refund', '$.transactions[0].amount') }} as refund_transaction_jpy,
         {{ json_each('refund', '$.refund_line_items') }} as refund_line,
-        _loaded_at
+        _record_updated_at,
+        _loaded_at,
+        _load_id
     from refunds
 ),
 
@@ -40,7 +53,10 @@ renamed as (
         note,
         created_at,
         processed_at,
-        _loaded_at
+        _record_updated_at,
+        _loaded_at,
+        _load_id,
+        {{ landed_through() }} as _landed_through
     from refund_lines
 ),
 
@@ -60,3 +76,4 @@ final as (
 )
 
 select * from final
+{{ where_newer_than_built('final', key='channel_order_id') }}

@@ -1,7 +1,16 @@
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="delete+insert",
+        unique_key="sheet_row_key",
+        on_schema_change="append_new_columns",
+    )
+}}
+
 with
 
 source as (
-    {{ latest_version(source('wholesale', 'order_lines')) }}
+    {{ latest_version(landed_since_built('wholesale', 'order_lines')) }}
 ),
 
 renamed as (
@@ -22,7 +31,10 @@ renamed as (
         {{ json_text('_raw', '$._file') }} as source_file,
         {{ json_int('_raw', '$._file_version') }} as file_version,
         {{ json_text('_raw', '$._mapping') }} as mapping_file,
-        _loaded_at
+        _record_updated_at,
+        _loaded_at,
+        _load_id,
+        {{ landed_through() }} as _landed_through
     from source
 ),
 
@@ -36,3 +48,4 @@ final as (
 )
 
 select * from final
+{{ where_newer_than_built('final', key='sheet_row_key') }}
