@@ -61,7 +61,11 @@ def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
 
 
 def dbt_build_args(
-    *, full_refresh: bool = False, select: str | None = None, after_forecasts: bool = False
+    *,
+    full_refresh: bool = False,
+    select: str | None = None,
+    after_forecasts: bool = False,
+    threads: int | None = None,
 ) -> list[str]:
     """`dbt build` arguments for one step of a run.
 
@@ -69,12 +73,18 @@ def dbt_build_args(
     can build (``buildable``): a relationship from a forecast mart to dim_products cannot run
     before the forecasts exist. The step after the forecasts runs every test that touches its
     models (``eager``), so such a test runs there, once both sides are built.
+
+    The order-shaped staging models are incremental (dbt_project/macros/landing.sql): a build
+    reads only what landed since the last one; ``full_refresh`` rebuilds them from every part.
+    `threads` overrides the profile's (2: on two cores, see benchmarks/build.py).
     """
     args = ["build", "--indirect-selection", "eager" if after_forecasts else "buildable"]
     if full_refresh:
         args.append("--full-refresh")
     if select:
         args += ["--select", select]
+    if threads is not None:
+        args += ["--threads", str(threads)]
     return args
 
 
@@ -94,6 +104,8 @@ class WarehouseResource(dg.ConfigurableResource):
     """Where the warehouse and the published snapshot live, under the data directory."""
 
     data_dir: str
+    # rebuild the incremental models from every landed part instead of what landed since
+    full_refresh: bool = False
 
     @property
     def warehouse_path(self) -> Path:
@@ -145,7 +157,8 @@ def ichigen_dbt_assets(
     ensure_landing_sources(Path(warehouse.data_dir), _MANIFEST)
     # the demand history feeds the forecasts: a step without it comes after them
     after_forecasts = _DEMAND_HISTORY not in context.selected_asset_keys
-    yield from dbt.cli(dbt_build_args(after_forecasts=after_forecasts), context=context).stream()
+    args = dbt_build_args(after_forecasts=after_forecasts, full_refresh=warehouse.full_refresh)
+    yield from dbt.cli(args, context=context).stream()
 
 
 @dg.asset(
