@@ -1,0 +1,280 @@
+"""The warehouse build (issue 7 item 2): dbt's overhead, its threads, and incremental builds.
+
+On the tier's landing zone (left by the ingest section), each build writes its own warehouse
+under ``<data dir>/bench_build/`` so that no two measurements share a file:
+
+- ``dbt build`` of the whole project against the same compiled SQL executed directly in DuckDB,
+  node by node in dependency order (seeds loaded, models created as dbt materialises them,
+  tests' and unit tests' compiled queries run). Target: dbt within 1.5x of direct.
+- ``dbt build`` with 1, 2 (the profile's setting) and 4 threads, reported without a target.
+- an incremental build after about 1% new orders (the sandbox advanced by that many days and
+  ingested again) against a full build of the same landing. Target: under 15% of the full build.
+
+    python -m benchmarks.build /path/to/data_dir [small|large]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from graphlib import TopologicalSorter
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from benchmarks.report import BenchContext, Figure
+
+__all__ = ["DbtRun", "build_section", "dbt_build", "direct_build", "land_more_orders"]
+
+_DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
+_DBT = Path(sys.executable).with_name("dbt")
+_THREADS = (1, 2, 4)
+_INCREMENTAL_SHARE = 0.01  # "1% new orders"
+_DBT_TARGET = 1.5
+_INCREMENTAL_TARGET = 0.15
+
+
+@dataclass(frozen=True)
+class DbtRun:
+    seconds: float
+    warehouse: Path
+    target_dir: Path
+    nodes: dict[str, float]  # unique id -> execution seconds (run_results.json)
+
+
+def dbt_build(
+    data_dir: Path,
+    warehouse_dir: Path,
+    *,
+    threads: int | None = None,
+    full_refresh: bool = False,
+    keep: bool = False,
+) -> DbtRun:
+    """`dbt build` of the whole project into ``warehouse_dir/ichigen.duckdb`` (fresh unless
+    `keep`), timed as a user runs it: process start, parse, every node."""
+    from orchestration.warehouse import dbt_build_args, ensure_landing_sources, ensure_manifest
+
+    ensure_landing_sources(data_dir, ensure_manifest())
+    if not keep and warehouse_dir.exists():
+        shutil.rmtree(warehouse_dir)
+    warehouse_dir.mkdir(parents=True, exist_ok=True)
+    target_dir = warehouse_dir / "target"
+    args = dbt_build_args(full_refresh=full_refresh, threads=threads)
+    command = [str(_DBT), *args, "--quiet", "--project-dir", str(_DBT_PROJECT)]
+    command += ["--profiles-dir", str(_DBT_PROJECT), "--target-path", str(target_dir)]
+    command += ["--log-path", str(warehouse_dir / "logs")]
+    env = {
+        **os.environ,
+        "ICHIGEN_DATA_DIR": str(data_dir.resolve()),
+        "ICHIGEN_WAREHOUSE_PATH": str((warehouse_dir / "ichigen.duckdb").resolve()),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"dbt build failed in {warehouse_dir}:\n{done.stdout[-4000:]}")
+    results = json.loads((target_dir / "run_results.json").read_text("utf-8"))
+    nodes = {r["unique_id"]: float(r["execution_time"]) for r in results["results"]}
+    return DbtRun(seconds, warehouse_dir / "ichigen.duckdb", target_dir, nodes)
+
+
+def _executed_nodes(run: DbtRun) -> list[dict[str, Any]]:
+    """The nodes dbt ran, with their compiled SQL, in an order that respects dependencies."""
+    manifest = json.loads((run.target_dir / "manifest.json").read_text("utf-8"))
+    known = {**manifest["nodes"], **manifest.get("unit_tests", {})}
+    results = json.loads((run.target_dir / "run_results.json").read_text("utf-8"))
+    compiled = {r["unique_id"]: r.get("compiled_code") for r in results["results"]}
+    nodes = {uid: {**known[uid], "compiled_code": code} for uid, code in compiled.items()}
+    graph = {
+        uid: [d for d in node.get("depends_on", {}).get("nodes", []) if d in nodes]
+        for uid, node in nodes.items()
+    }
+    return [nodes[uid] for uid in TopologicalSorter(graph).static_order()]
+
+
+def _seed_sql(node: dict[str, Any]) -> str:
+    path = _DBT_PROJECT / node["original_file_path"]
+    types = node["config"].get("column_types") or {}
+    replace = ", ".join(f'cast("{c}" as {t}) as "{c}"' for c, t in types.items())
+    select = f"* replace ({replace})" if replace else "*"
+    return (
+        f"create table {node['relation_name']} as "
+        f"select {select} from read_csv('{path}', header = true, auto_detect = true)"
+    )
+
+
+def direct_build(run: DbtRun, warehouse_dir: Path) -> tuple[float, dict[str, int]]:
+    """Execute what `run` executed, from its compiled SQL, straight in DuckDB; seconds, counts."""
+    if warehouse_dir.exists():
+        shutil.rmtree(warehouse_dir)
+    warehouse_dir.mkdir(parents=True)
+    nodes = _executed_nodes(run)
+    counts: dict[str, int] = {}
+    started = time.perf_counter()
+    with duckdb.connect(str(warehouse_dir / "ichigen.duckdb")) as con:
+        con.execute("set timezone = 'UTC'")
+        con.execute("set enable_progress_bar = false")
+        for node in nodes:
+            kind, sql = node["resource_type"], node.get("compiled_code")
+            if kind == "seed":
+                con.execute(f"create schema if not exists {node['schema']}")
+                con.execute(_seed_sql(node))
+            elif kind == "model":
+                materialized = node["config"]["materialized"]
+                if materialized == "ephemeral":
+                    continue
+                con.execute(f"create schema if not exists {node['schema']}")
+                relation = "view" if materialized == "view" else "table"
+                # on lines of their own: compiled SQL may end in a comment
+                con.execute(f"create {relation} {node['relation_name']} as (\n{sql}\n)")
+            elif kind in ("test", "unit_test") and sql:
+                con.execute(f"select count(*) from (\n{sql}\n) as t").fetchall()
+            else:
+                kind = f"{kind} (not run)"
+            counts[kind] = counts.get(kind, 0) + 1
+    return time.perf_counter() - started, counts
+
+
+@contextmanager
+def _sandbox(data_dir: Path) -> Iterator[tuple[Any, dict[str, str]]]:
+    """The tier's world served on free ports; advancing it drops the files of the days traded."""
+    from ichigen.settings import load_settings
+    from sandbox.simulators.serve import start_sandbox
+    from sandbox.world import World
+
+    world = World.load(data_dir / "sandbox" / "world")
+    drops = data_dir / "sandbox" / "drops"
+    base = load_settings({"ICHIGEN_DATA_DIR": str(data_dir)}, dotenv=False)
+    running = start_sandbox(world, base, drops_dir=drops, unthrottled=True)
+    env = {
+        "ICHIGEN_DATA_DIR": str(data_dir),
+        "ICHIGEN_POS_DROP_DIR": str(drops / "pos"),
+        "ICHIGEN_POS_MEMBERS_DROP_DIR": str(drops / "pos_members"),
+        "ICHIGEN_WHOLESALE_DROP_DIR": str(drops / "wholesale"),
+        "ICHIGEN_STOCK_DROP_DIR": str(drops / "stock"),
+    }
+    env |= {f"ICHIGEN_{name.upper()}_URL": url for name, url in running.urls.items()}
+    try:
+        yield running, env
+    finally:
+        running.stop()
+
+
+def land_more_orders(data_dir: Path, *, share: float, echo: Callable[[str], None]) -> int:
+    """Advance the sandbox by the days that bring about `share` of its orders, ingest again."""
+    import httpx
+
+    from ichigen.settings import load_settings
+    from orchestration.ingest_run import run_ingest
+
+    manifest = json.loads((data_dir / "sandbox" / "world" / "manifest.json").read_text("utf-8"))
+    days = max(1, round(int(manifest["days"]) * share))
+    with _sandbox(data_dir) as (running, env):
+        url = running.urls["shopify"]
+        answer = httpx.post(f"{url}/_sandbox/advance", json={"days": days}, timeout=600.0)
+        answer.raise_for_status()
+        orders = int(answer.json().get("orders_created", 0))
+        echo(f"  build: sandbox advanced {days} days ({orders:,} new orders), ingesting")
+        outcomes = run_ingest(load_settings(env, dotenv=False))
+    failed = [o.describe() for o in outcomes if not o.success]
+    if failed:
+        raise RuntimeError(f"ingest after the advance failed: {failed}")
+    return orders
+
+
+def build_section(context: BenchContext) -> list[Figure]:
+    data_dir = context.data_dir
+    if not (data_dir / "landing").is_dir():
+        raise RuntimeError(f"no landing zone in {data_dir}: run the ingest section first")
+    scratch = data_dir / "bench_build"
+    tier = context.tier
+    command = f"oms bench --tier {tier} --only build"
+    echo = context.echo
+
+    echo("  build: dbt build (profile threads)")
+    full = dbt_build(data_dir, scratch / "dbt")
+    echo(f"  build: dbt {full.seconds:.1f} s; the same compiled SQL directly in DuckDB")
+    direct_seconds, counts = direct_build(full, scratch / "direct")
+    figures = [
+        Figure(
+            benchmark="dbt build vs direct DuckDB (s)",
+            value=full.seconds,
+            reference=direct_seconds,
+            target=f"<= {_DBT_TARGET}x direct",
+            met=full.seconds <= _DBT_TARGET * direct_seconds,
+            command=command,
+            details={"nodes": counts, "slowest": _slowest(full.nodes)},
+        )
+    ]
+    by_threads: dict[int, float] = {}
+    for threads in _THREADS:
+        echo(f"  build: dbt build --threads {threads}")
+        by_threads[threads] = dbt_build(
+            data_dir, scratch / f"threads{threads}", threads=threads
+        ).seconds
+    best = min(by_threads, key=lambda t: by_threads[t])
+    figures.append(
+        Figure(
+            benchmark=f"dbt build, best threads={best} (s)",
+            value=by_threads[best],
+            reference=by_threads[2],
+            target="reported (profile: 2)",
+            met=None,
+            command=command,
+            details={"seconds_by_threads": by_threads},
+        )
+    )
+    if not (data_dir / "sandbox" / "world").is_dir():
+        echo("  build: no sandbox world to advance, incremental build skipped")
+        return figures
+    orders = land_more_orders(data_dir, share=_INCREMENTAL_SHARE, echo=echo)
+    echo("  build: incremental build on the first build's warehouse")
+    incremental = dbt_build(data_dir, scratch / "dbt", keep=True)
+    echo("  build: full build of the same landing")
+    rebuilt = dbt_build(data_dir, scratch / "full")
+    figures.append(
+        Figure(
+            benchmark="incremental build vs full build (s)",
+            value=incremental.seconds,
+            reference=rebuilt.seconds,
+            target=f"< {_INCREMENTAL_TARGET:.0%} of full",
+            met=incremental.seconds < _INCREMENTAL_TARGET * rebuilt.seconds,
+            command=command,
+            details={
+                "new_orders": orders,
+                "slowest_incremental": _slowest(incremental.nodes),
+                "slowest_full": _slowest(rebuilt.nodes),
+            },
+        )
+    )
+    return figures
+
+
+def _slowest(nodes: dict[str, float], count: int = 12) -> dict[str, float]:
+    ranked = sorted(nodes.items(), key=lambda item: item[1], reverse=True)[:count]
+    return {uid: round(seconds, 2) for uid, seconds in ranked}
+
+
+if __name__ == "__main__":
+    from benchmarks.report import format_row, header
+
+    directory = Path(sys.argv[1])
+    bench = BenchContext(
+        tier=sys.argv[2] if len(sys.argv) > 2 else "small",
+        data_dir=directory,
+        out_dir=directory,
+        echo=print,
+    )
+    print(header())
+    for figure in build_section(bench):
+        print(format_row(figure))
+        print(json.dumps(figure.details, indent=1, default=str))
