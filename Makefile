@@ -38,8 +38,11 @@ screenshots: install browser
 	$(PY) -m app.screenshots screenshots
 
 # The large tier is where the targets are set; `make bench BENCH_TIER=small` for a quick look.
+# The bench group adds the references (dlt) and the profiler (py-spy); `make install` (and so
+# `make test`) syncs without it again.
 BENCH_TIER ?= large
 bench: install
+	$(UV) sync --locked --group bench
 	$(OMS) bench --tier $(BENCH_TIER)
 
 lint: install

@@ -14,7 +14,9 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks.build import build_section
 from benchmarks.forecasting import forecasting_section
+from benchmarks.ingest import ingest_section
 from benchmarks.report import BenchContext, Figure, Section, format_row, header
 from benchmarks.sandbox_generation import generation_section
 
@@ -23,6 +25,8 @@ __all__ = ["SECTIONS", "run_benchmarks"]
 # In the order they run: each may rely on what the ones before it left in the data dir.
 SECTIONS: dict[str, Section] = {
     "generate": generation_section,
+    "ingest": ingest_section,
+    "build": build_section,
     "forecasting": forecasting_section,
 }
 

@@ -10,7 +10,9 @@ so pointing it at a real shop is a matter of `ICHIGEN_SHOPIFY_URL`, `..._ACCESS_
 - the shop's leaky bucket (40 calls, leaking 2 per second on standard plans) is reported in
   ``X-Shopify-Shop-Api-Call-Limit: used/capacity``; when it is nearly full the client drops to
   the leak rate, so a long pull meets few 429s, and a 429's ``Retry-After`` is honoured by
-  `ResilientClient`, which also retries 5xx, resets and truncated bodies;
+  `ResilientClient`, which also retries 5xx, resets and truncated bodies. Every plan's bucket
+  drains in 20 seconds (40 at 2/s, Plus's 400 at 20/s), so a larger capacity in the header
+  raises the pace to capacity / 20;
 - stock is pushed with ``POST inventory_levels/set.json``: an absolute quantity, safe to repeat.
 
 Each list method yields pages (lists of raw records) so callers can stream them to disk.
@@ -33,11 +35,12 @@ from ichigen.settings import ShopifySettings, load_settings
 from ingestion.errors import ConfigurationError, UnexpectedResponseError
 from ingestion.http import DEFAULT_TIMEOUT, RateLimiter, ResilientClient, RetryPolicy, Sleep
 
-__all__ = ["CALL_LIMIT_HEADER", "PAGE_LIMIT", "CallLimitPacer", "ShopifyClient"]
+__all__ = ["CALL_LIMIT_HEADER", "DRAIN_S", "PAGE_LIMIT", "CallLimitPacer", "ShopifyClient"]
 
 CHANNEL: Final = "shopify"
 PAGE_LIMIT: Final = 250  # Shopify's maximum page size
 CALL_LIMIT_HEADER: Final = "X-Shopify-Shop-Api-Call-Limit"
+DRAIN_S: Final = 20.0  # a full bucket leaks empty in this long, whatever the plan
 # Shopify refuses more than 50 ids in one location_ids filter.
 _MAX_IDS_PER_REQUEST: Final = 50
 
@@ -50,7 +53,9 @@ class CallLimitPacer:
     Below `threshold` (a share of the bucket) requests go out as fast as the limiter's burst
     allows; at or above it the limiter is drained, so the next request waits one leak interval
     and the bucket stops growing. Other processes of ours (parallel assets) share the shop's
-    bucket, which is why the header, not our own count, decides.
+    bucket, which is why the header, not our own count, decides. The capacity tells the plan:
+    its leak rate is capacity / `DRAIN_S`, which the limiter adopts when it is faster than the
+    rate it was given (never slower: a caller may know better).
     """
 
     def __init__(self, limiter: RateLimiter, *, threshold: float = 0.8) -> None:
@@ -69,6 +74,8 @@ class CallLimitPacer:
             self.used, self.capacity = int(used), int(capacity)
         except ValueError:
             return  # a malformed header only costs us the pacing hint
+        if self.capacity / DRAIN_S > self.limiter.rate_per_s:
+            self.limiter.set_rate(self.capacity / DRAIN_S)
         if self.capacity > 0 and self.used >= self.threshold * self.capacity:
             self.slowdowns += 1
             self.limiter.drain()

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ichigen.settings import SANDBOX_PORTS, Settings
 from sandbox.simulators.faults import FaultPlan
@@ -22,7 +23,7 @@ from sandbox.world import World
 
 __all__ = ["SIMULATORS", "RunningSandbox", "start_sandbox"]
 
-AppFactory = Callable[[World, Settings], SimulatorApp]
+AppFactory = Callable[..., SimulatorApp]
 
 
 def _factories() -> dict[str, AppFactory]:
@@ -41,6 +42,25 @@ def _factories() -> dict[str, AppFactory]:
 
 
 SIMULATORS = tuple(SANDBOX_PORTS)
+# A rate no client reaches: requests per second (and burst) when the sandbox is unthrottled.
+_UNTHROTTLED_RATE = 1_000_000
+
+
+def _unthrottled_options(name: str) -> dict[str, Any]:
+    """Each simulator's own buckets, so large that only the server's speed limits a client."""
+    from sandbox.simulators.amazon import SANDBOX_RATES
+    from sandbox.simulators.rakuten import rate_limits
+    from sandbox.simulators.ratelimit import LeakyBucket
+
+    rate = _UNTHROTTLED_RATE
+    if name == "shopify":
+        # Shopify's bucket drains in 20 s on every plan; the client paces at capacity / 20.
+        return {"bucket": LeakyBucket(capacity=20 * rate, leak_per_s=rate)}
+    if name == "amazon":
+        return {"rates": {operation: (float(rate), rate) for operation in SANDBOX_RATES}}
+    if name == "rakuten":
+        return {"buckets": rate_limits(rate_per_s=rate, burst=rate)}
+    return {}  # the supplier API limits nothing
 
 
 @dataclass
@@ -93,11 +113,13 @@ def start_sandbox(
     ports: dict[str, int] | None = None,
     only: tuple[str, ...] = SIMULATORS,
     drops_dir: Path | None = None,
+    unthrottled: bool = False,
 ) -> RunningSandbox:
     """Start the simulators named in `only`; `ports` maps names to ports (0: any free port).
 
     With `drops_dir`, advancing the clock also writes the POS, wholesale and stock files of the
-    days traded, as the stores and buyers would.
+    days traded, as the stores and buyers would. `unthrottled` lifts every rate limit (the
+    benchmarks measure clients, not the channels' allowances).
     """
     factories = _factories()
     chosen = {name: (ports or {}).get(name, 0) for name in only}
@@ -105,7 +127,8 @@ def start_sandbox(
     control = _world_control(world, drops_dir)
     try:
         for name, port in chosen.items():
-            app = factories[name](world, settings)
+            options = _unthrottled_options(name) if unthrottled else {}
+            app = factories[name](world, settings, **options)
             server = SimulatorServer(app, port=port, faults=faults, control=control)
             running.servers[name] = server.start()
     except BaseException:

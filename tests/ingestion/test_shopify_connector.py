@@ -190,6 +190,22 @@ def test_a_nearly_full_call_bucket_slows_requests_to_the_leak_rate() -> None:
     assert client.pacer.slowdowns == 3
 
 
+def test_a_plus_plans_larger_bucket_raises_the_pace_and_a_standard_one_keeps_it() -> None:
+    capacities = iter([40, 400, 40])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        headers = {"X-Shopify-Shop-Api-Call-Limit": f"1/{next(capacities)}"}
+        return httpx.Response(200, json={"locations": []}, headers=headers)
+
+    client = _client(handler, FakeTime())
+    list(client.locations())
+    assert client.limiter.rate_per_s == 2.0
+    list(client.locations())
+    assert client.limiter.rate_per_s == 20.0  # 400 drains in 20 s at 20/s
+    list(client.locations())
+    assert client.limiter.rate_per_s == 20.0  # never slower than a pace already known
+
+
 def test_an_empty_bucket_costs_no_waiting() -> None:
     time = FakeTime()
     client = _client(lambda _: _ok({"locations": [{"id": 1, "name": "渋谷店"}]}), time)
