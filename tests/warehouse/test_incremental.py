@@ -18,7 +18,7 @@ import duckdb
 import httpx
 import pytest
 
-from ichigen.settings import load_settings
+from ichigen.settings import Settings, load_settings
 from orchestration.ingest_run import run_ingest
 from orchestration.warehouse import (
     DBT_PROJECT_DIR,
@@ -60,6 +60,11 @@ def _dbt_run(data_dir: Path, warehouse: Path, *, full_refresh: bool = False) -> 
     assert done.returncode == 0, done.stdout[-4000:]
 
 
+def _ingest(settings: Settings) -> None:
+    failed = [o.describe() for o in run_ingest(settings) if not o.success]
+    assert not failed, failed
+
+
 def _rows(warehouse: Path, model: str) -> list[tuple[object, ...]]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         query = f"select * exclude (_landed_through) from staging.{model} order by all"
@@ -90,7 +95,7 @@ def test_an_incremental_build_after_more_landed_equals_a_full_refresh(
         }
         env |= {f"ICHIGEN_{name.upper()}_URL": url for name, url in running.urls.items()}
         settings = load_settings(env, dotenv=False)
-        assert all(o.success for o in run_ingest(settings))
+        _ingest(settings)
         incremental = data_dir / "warehouse" / "ichigen.duckdb"
         _dbt_run(data_dir, incremental)
         before = {model: len(_rows(incremental, model)) for model in _INCREMENTAL}
@@ -100,7 +105,7 @@ def test_an_incremental_build_after_more_landed_equals_a_full_refresh(
         )
         advanced.raise_for_status()
         assert advanced.json()["orders_created"] > 0
-        assert all(o.success for o in run_ingest(settings))
+        _ingest(settings)
     finally:
         running.stop()
 
