@@ -349,15 +349,23 @@ class SupplierApp(SimulatorApp):
     def _rows(self, po_id: str) -> pl.DataFrame:
         return self._visible().filter(pl.col("po_id") == po_id)
 
-    def _render(self, rows: pl.DataFrame) -> dict[str, Any]:
+    def _terms(self) -> tuple[dict[str, float], dict[str, Any]]:
+        """Each supplier's mean lead time and each SKU's cost: looked up once per answer."""
+        suppliers = self.world.tables["suppliers"].select("supplier_id", "lead_time_days_mean")
+        means = {key: float(mean) for key, mean in suppliers.iter_rows()}
+        costs = dict(self.world.tables["skus"].select("sku", "cost_jpy").iter_rows())
+        return means, costs
+
+    def _render(
+        self,
+        rows: pl.DataFrame,
+        terms: tuple[dict[str, float], dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
         rows = rows.sort("sku")
         first = rows.row(0, named=True)
         po_id = first["po_id"]
-        supplier = self.world.tables["suppliers"].filter(
-            pl.col("supplier_id") == first["supplier_id"]
-        )
-        mean = float(supplier["lead_time_days_mean"][0]) if supplier.height else 0.0
-        costs = dict(self.world.tables["skus"].select("sku", "cost_jpy").iter_rows())
+        means, costs = terms or self._terms()
+        mean = means.get(first["supplier_id"], 0.0)
         lines = []
         for line_no, row in enumerate(rows.iter_rows(named=True), start=1):
             unit = int(costs.get(row["sku"], 0))
@@ -447,8 +455,11 @@ class SupplierApp(SimulatorApp):
                     | ((pl.col("_k") == after[0]) & (pl.col("po_id") > after[1]))
                 )
             status = request.arg("status")
+            if status is None:  # a page needs no more orders than its limit (and one to peek)
+                heads = heads.head(limit + 1)
             wanted = rows.filter(pl.col("po_id").is_in(heads["po_id"].implode()))
             by_id = {po_id: group for (po_id,), group in wanted.group_by("po_id")}
+            terms = self._terms()
             data: list[dict[str, Any]] = []
             last: tuple[int, str] | None = None
             has_more = False
@@ -457,7 +468,7 @@ class SupplierApp(SimulatorApp):
                     has_more = True
                     break
                 last = (int(head["_k"]), str(head["po_id"]))
-                order = self._render(by_id[head["po_id"]])
+                order = self._render(by_id[head["po_id"]], terms)
                 if status is None or order["status"] == status:
                     data.append(order)
         next_cursor = _encode_cursor(last) if has_more and last is not None else None
