@@ -30,7 +30,8 @@ from sandbox.drops import write_drops
 from sandbox.simulators.serve import start_sandbox
 from sandbox.world import World
 
-pytestmark = pytest.mark.slow
+# two ingests of the test world and three dbt builds: minutes, more on a loaded machine
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 _INCREMENTAL = (
     "stg_shopify__orders",
