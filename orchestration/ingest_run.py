@@ -1,15 +1,19 @@
-"""`oms ingest`: materialise the ingestion assets from the command line, one at a time.
+"""`oms ingest`: materialise the ingestion assets from the command line, channels side by side.
 
-The same asset definitions as the Dagster schedules, run in dependency order with the
-resources configured from the environment, so a command-line pull and a scheduled one land
-exactly the same way. Each asset reports as it finishes, which is the progress a person at a
-terminal wants. With $DAGSTER_HOME set the runs are recorded in that instance (and show in the
-Dagster UI); without it they run in a throwaway one.
+The same asset definitions as the Dagster schedules, with the resources configured from the
+environment, so a command-line pull and a scheduled one land exactly the same way. Each channel
+(asset group) is one in-process Dagster run; the supplier's goes first, because the file
+importers check items against its catalogue, then every other channel's run at the same time,
+each in its own thread. The pulls mostly wait on the channels' rate limits, so running them side
+by side costs little CPU, and in-process runs need no extra interpreter per step (the
+multiprocess executor's cost on two cores: see benchmarks/orchestration.py). Each asset reports
+when its channel's run ends. With $DAGSTER_HOME set the runs are recorded in that instance (and
+show in the Dagster UI); without it they run in a throwaway one.
 """
 
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -20,7 +24,10 @@ from orchestration.cli_runs import QUIET_RUN_CONFIG, cli_instance, first_failure
 from orchestration.definitions import INGEST_ASSETS
 from orchestration.resources import resources_from
 
-__all__ = ["AssetOutcome", "run_ingest"]
+__all__ = ["FIRST_GROUPS", "AssetOutcome", "channel_groups", "run_ingest"]
+
+# Groups whose runs end before the others start: the file importers read the supplier catalogue.
+FIRST_GROUPS = ("supplier",)
 
 
 @dataclass(frozen=True)
@@ -42,14 +49,71 @@ class AssetOutcome:
         )
 
 
-def _selected(channel: str | None) -> list[dg.AssetsDefinition]:
+def channel_groups(channel: str | None = None) -> dict[str, list[dg.AssetsDefinition]]:
+    """The ingestion assets by group (channel), in the order `INGEST_ASSETS` lists them."""
+    groups: dict[str, list[dg.AssetsDefinition]] = {}
+    for asset in INGEST_ASSETS:
+        groups.setdefault(asset.group_names_by_key[asset.key], []).append(asset)
     if channel is None:
-        return list(INGEST_ASSETS)
-    chosen = [a for a in INGEST_ASSETS if a.group_names_by_key[a.key] == channel]
-    if not chosen:
-        groups = sorted({a.group_names_by_key[a.key] for a in INGEST_ASSETS})
-        raise ValueError(f"unknown channel {channel!r}: choose one of {', '.join(groups)}")
-    return chosen
+        return groups
+    if channel not in groups:
+        raise ValueError(f"unknown channel {channel!r}: choose one of {', '.join(sorted(groups))}")
+    return {channel: groups[channel]}
+
+
+def _outcomes(
+    result: dg.ExecuteInProcessResult,
+    assets: Sequence[dg.AssetsDefinition],
+    instance: dg.DagsterInstance,
+) -> list[AssetOutcome]:
+    """One outcome per asset of a run, from its step events and materialisations."""
+    started: dict[str, float] = {}
+    ended: dict[str, float] = {}
+    failed: dict[str, str] = {}
+    for entry in instance.all_logs(result.run_id):
+        event = entry.dagster_event
+        step = entry.step_key
+        if event is None or step is None:
+            continue
+        if event.is_step_start:
+            started[step] = entry.timestamp
+        elif event.is_step_success or event.is_step_failure or event.is_step_skipped:
+            ended[step] = entry.timestamp
+        if event.is_step_failure:
+            data = event.step_failure_data
+            failed[step] = data.error.message.strip() if data and data.error else "it failed"
+    metadata = {
+        event.asset_key: event.materialization.metadata
+        for event in result.get_asset_materialization_events()
+        if event.asset_key is not None
+    }
+    outcomes = []
+    for asset in assets:
+        name = asset.key.to_user_string()
+        step = asset.op.name
+        meta = metadata.get(asset.key)
+        counts = {
+            field: int(meta[field].value) if meta and field in meta else 0  # type: ignore[arg-type]
+            for field in ("received", "accepted", "quarantined")
+        }
+        success = meta is not None and step not in failed
+        error = None
+        if not success:
+            error = failed.get(step) or (
+                "not run: a step before it failed"
+                if step not in started
+                else first_failure(result, default="the run failed")
+            )
+        outcomes.append(
+            AssetOutcome(
+                asset=name,
+                success=success,
+                seconds=ended.get(step, 0.0) - started[step] if step in started else 0.0,
+                error=error,
+                **counts,
+            )
+        )
+    return outcomes
 
 
 def run_ingest(
@@ -58,38 +122,52 @@ def run_ingest(
     channel: str | None = None,
     on_progress: Callable[[AssetOutcome], None] = lambda _: None,
 ) -> Sequence[AssetOutcome]:
-    """Materialise every ingestion asset (or one channel's), reporting each as it ends."""
+    """Materialise every ingestion asset (or one channel's); each reports as its run ends.
+
+    Outcomes come back in `INGEST_ASSETS` order whatever order the runs ended in.
+    """
+    groups = channel_groups(channel)
     resources = resources_from(settings)
-    outcomes: list[AssetOutcome] = []
+    reported = threading.Lock()
+    by_asset: dict[str, AssetOutcome] = {}
+
     with cli_instance() as instance:
-        for asset in _selected(channel):
-            name = asset.key.to_user_string()
-            started = time.perf_counter()
-            result = dg.materialize(
-                [asset],
-                resources=resources,
-                instance=instance,
-                raise_on_error=False,
-                tags={"channel": asset.group_names_by_key[asset.key], "ichigen/trigger": "cli"},
-                run_config=QUIET_RUN_CONFIG,
-            )
-            meta: dict[str, int] = {}
-            entry = instance.get_latest_materialization_event(asset.key)
-            materialization = entry.asset_materialization if entry else None
-            if result.success and materialization is not None:
-                for field in ("received", "accepted", "quarantined"):
-                    value = materialization.metadata.get(field)
-                    meta[field] = int(value.value) if value is not None else 0  # type: ignore[arg-type]
-            error = None if result.success else first_failure(result, default="the run failed")
-            outcome = AssetOutcome(
-                asset=name,
-                success=result.success,
-                seconds=time.perf_counter() - started,
-                received=meta.get("received", 0),
-                accepted=meta.get("accepted", 0),
-                quarantined=meta.get("quarantined", 0),
-                error=error,
-            )
-            on_progress(outcome)
-            outcomes.append(outcome)
-    return outcomes
+
+        def run_group(group: str) -> None:
+            assets = groups[group]
+            try:
+                result = dg.materialize(
+                    assets,
+                    resources=resources,
+                    instance=instance,
+                    raise_on_error=False,
+                    tags={"channel": group, "ichigen/trigger": "cli"},
+                    run_config=QUIET_RUN_CONFIG,
+                )
+                outcomes = _outcomes(result, assets, instance)
+            except Exception as exc:  # a thread must not die with its channel unreported
+                outcomes = [
+                    AssetOutcome(a.key.to_user_string(), False, 0.0, 0, 0, 0, str(exc))
+                    for a in assets
+                ]
+            for outcome in outcomes:
+                with reported:
+                    by_asset[outcome.asset] = outcome
+                    on_progress(outcome)
+
+        first = [g for g in groups if g in FIRST_GROUPS]
+        rest = [g for g in groups if g not in FIRST_GROUPS]
+        for group in first:
+            run_group(group)
+        threads = [threading.Thread(target=run_group, args=(g,), name=f"ingest-{g}") for g in rest]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    return [
+        by_asset[a.key.to_user_string()]
+        for assets in groups.values()
+        for a in assets
+        if a.key.to_user_string() in by_asset
+    ]
