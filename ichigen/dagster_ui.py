@@ -13,7 +13,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from ichigen.wait import wait_until_answering
+from ichigen.wait import stop_group, wait_until_answering
 
 __all__ = ["start_dagster_ui"]
 
@@ -43,10 +43,15 @@ def start_dagster_ui(
         stderr=(dagster_home / "dagster-dev.log").open("ab"),
         start_new_session=True,  # Ctrl-C in the terminal reaches us; we stop it ourselves
     )
-    wait_until_answering(
-        f"{url}/server_info",
-        process,
-        what=f"the Dagster UI (see {dagster_home / 'dagster-dev.log'})",
-        timeout_s=_READY_TIMEOUT_S,
-    )
+    try:
+        wait_until_answering(
+            f"{url}/server_info",
+            process,
+            what=f"the Dagster UI (see {dagster_home / 'dagster-dev.log'})",
+            timeout_s=_READY_TIMEOUT_S,
+        )
+    except BaseException:
+        # Ctrl-C or SIGTERM while it starts: the caller never gets the process to stop it
+        stop_group(process)
+        raise
     return process, url

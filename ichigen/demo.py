@@ -2,8 +2,14 @@
 
 The simulated business and its channel simulators, then one pass of the pipeline: every
 channel ingested into the landing zone, the warehouse built and its snapshot published.
-With `keep_running` the simulators stay up afterwards; the app issue adds the app and the
-Dagster UI here, so that `make run` always shows everything that exists.
+With `keep_running` the app and the Dagster UI are served as well, so that `make run` always
+shows everything that exists.
+
+The app starts before the pipeline: its start-up overlaps the pulls (which mostly wait on the
+channels' rate limits), it shows "no data yet" until the first snapshot is published and the
+newest snapshot from then on (DESIGN.md decision 5). The Dagster UI starts once the snapshot
+is out, so that its code location loads while nobody is waiting for it. Each phase says how
+long it took (benchmarks/end_to_end.py reads those lines).
 """
 
 from __future__ import annotations
@@ -13,12 +19,14 @@ import os
 import signal
 import subprocess
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import httpx
 
 from ichigen.settings import Settings
-from ichigen.wait import wait_until_answering
+from ichigen.wait import stop_group, wait_until_answering
 
 __all__ = ["run_demo", "wait_for_interrupt"]
 
@@ -29,13 +37,16 @@ _SANDBOX_RATE_MULTIPLIER = 10.0
 def run_demo(
     settings: Settings, *, scale: str, keep_running: bool, echo: Echo, days: int | None = None
 ) -> None:
-    """Generate the sandbox if needed, serve it, check every simulator answers, then wait."""
+    """Generate the sandbox if needed, serve it, run the pipeline once, then (with
+    `keep_running`) serve the app and the Dagster UI until interrupted."""
     from sandbox.build import build_sandbox, ensure_sandbox
     from sandbox.simulators.serve import start_sandbox
 
+    _terminate_as_interrupt()  # so that SIGTERM still stops what was started, at any point
     if not (settings.sandbox_dir / "world" / "manifest.json").exists():
         echo(f"generating the {scale} sandbox under {settings.sandbox_dir} ...")
-        echo(build_sandbox(settings.sandbox_dir, scale=scale, days=days).describe())
+        with _phase("generated", echo):
+            echo(build_sandbox(settings.sandbox_dir, scale=scale, days=days).describe())
     if "ICHIGEN_RATE_MULTIPLIER" not in os.environ:
         # the simulators allow ten times the channels' published rates
         settings = dataclasses.replace(settings, rate_multiplier=_SANDBOX_RATE_MULTIPLIER)
@@ -43,6 +54,7 @@ def run_demo(
     running = start_sandbox(
         world, settings, ports=settings.sandbox_ports(), drops_dir=settings.sandbox_dir / "drops"
     )
+    streamlit: subprocess.Popen[bytes] | None = None
     try:
         for name, url in running.urls.items():
             health = httpx.get(f"{url}/_sandbox/health", timeout=5.0)
@@ -56,64 +68,78 @@ def run_demo(
         dagster_home = settings.data_dir / "dagster"
         dagster_home.mkdir(parents=True, exist_ok=True)
         os.environ.setdefault("DAGSTER_HOME", str(dagster_home))
+        if keep_running:
+            streamlit = _launch_app(settings)
         _pipeline(settings, echo)
         if keep_running:
-            _serve_ui(settings, running.urls, echo)
+            assert streamlit is not None
+            _serve_ui(settings, streamlit, running.urls, echo)
     finally:
+        if streamlit is not None:
+            stop_group(streamlit)
         running.stop()
 
 
-def _serve_ui(settings: Settings, urls: dict[str, str], echo: Echo) -> None:
+@contextmanager
+def _phase(done: str, echo: Echo) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    echo(f"{done} in {time.perf_counter() - started:.1f} s")
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: whatever was started is stopped on the way out."""
+
+
+def _raise_terminated(*_: object) -> None:
+    raise _Terminated
+
+
+def _terminate_as_interrupt() -> None:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_terminated)
+
+
+def _serve_ui(
+    settings: Settings,
+    streamlit: subprocess.Popen[bytes],
+    urls: dict[str, str],
+    echo: Echo,
+) -> None:
     from ichigen.dagster_ui import start_dagster_ui
 
+    app_url = f"http://127.0.0.1:{settings.app_port}"
+    wait_until_answering(f"{app_url}/_stcore/health", streamlit, what="the app")
+    echo(f"app {app_url}")
     env = {
         "ICHIGEN_DATA_DIR": str(settings.data_dir),
         "ICHIGEN_RATE_MULTIPLIER": str(settings.rate_multiplier),
         **{f"ICHIGEN_{name.upper()}_URL": url for name, url in urls.items()},
     }
-    dagster, dagster_url = start_dagster_ui(
-        env=env, dagster_home=settings.data_dir / "dagster", port=settings.dagster_port
-    )
-    streamlit: subprocess.Popen[bytes] | None = None
+    dagster: subprocess.Popen[bytes] | None = None
     try:
-        streamlit, app_url = _start_app(settings)
-        echo(f"app {app_url}")
+        dagster, dagster_url = start_dagster_ui(
+            env=env, dagster_home=settings.data_dir / "dagster", port=settings.dagster_port
+        )
         echo(f"Dagster UI {dagster_url}")
         echo("the app, the Dagster UI and the simulators are serving; press Ctrl-C to stop")
         wait_for_interrupt()
     finally:
-        for process in (streamlit, dagster):
-            if process is not None:
-                _stop_group(process)
+        if dagster is not None:
+            stop_group(dagster)
 
 
-def _stop_group(process: subprocess.Popen[bytes]) -> None:
-    """Stop a process started in its own session and everything it started (dagster dev
-    leaves its code servers behind if only the parent is told)."""
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
-    except ProcessLookupError:
-        return
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
-
-
-def _start_app(settings: Settings) -> tuple[subprocess.Popen[bytes], str]:
-    """Start the Streamlit app and wait until it answers its health check."""
+def _launch_app(settings: Settings) -> subprocess.Popen[bytes]:
+    """Start the Streamlit app in its own session (`_serve_ui` waits until it answers)."""
     from app.launch import app_command, app_environment
 
-    url = f"http://127.0.0.1:{settings.app_port}"
-    process = subprocess.Popen(
+    return subprocess.Popen(
         app_command(port=settings.app_port),
         env=app_environment(settings),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    wait_until_answering(f"{url}/_stcore/health", process, what="the app")
-    return process, url
 
 
 def _pipeline(settings: Settings, echo: Echo) -> None:
@@ -121,12 +147,14 @@ def _pipeline(settings: Settings, echo: Echo) -> None:
     from orchestration.ingest_run import run_ingest
 
     echo("ingesting every channel ...")
-    outcomes = run_ingest(settings, on_progress=lambda o: echo(f"  {o.describe()}"))
+    with _phase("ingested", echo):
+        outcomes = run_ingest(settings, on_progress=lambda o: echo(f"  {o.describe()}"))
     failed = [o.asset for o in outcomes if not o.success]
     if failed:
         raise RuntimeError(f"ingestion failed for {', '.join(failed)}")
     echo("building the warehouse ...")
-    build = run_build(settings)
+    with _phase("built", echo):
+        build = run_build(settings)
     if not build.success:
         raise RuntimeError(f"the warehouse build failed: {build.error}")
     echo(f"snapshot published at {build.snapshot}")

@@ -1,13 +1,17 @@
-"""Waiting for a server this process started: until it answers, exits, or takes too long."""
+"""Servers this process started: waiting until one answers (or exits, or takes too long), and
+stopping one with everything it started."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import time
+from typing import Any
 
 import httpx
 
-__all__ = ["wait_until_answering"]
+__all__ = ["stop_group", "wait_until_answering"]
 
 
 def wait_until_answering(
@@ -29,3 +33,16 @@ def wait_until_answering(
         time.sleep(0.5)
     process.terminate()
     raise RuntimeError(f"{what} did not answer on {url} within {timeout_s:.0f} s")
+
+
+def stop_group(process: subprocess.Popen[Any], *, timeout_s: float = 20.0) -> None:
+    """Stop a process started in its own session and everything it started (dagster dev
+    leaves its code servers behind if only the parent is told): SIGTERM, then SIGKILL."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=timeout_s)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
