@@ -14,6 +14,7 @@ long it took (benchmarks/end_to_end.py reads those lines).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import signal
@@ -143,21 +144,33 @@ def _launch_app(settings: Settings) -> subprocess.Popen[bytes]:
 
 
 def _pipeline(settings: Settings, echo: Echo) -> None:
-    from orchestration.build_run import run_build
     from orchestration.ingest_run import run_ingest
 
+    # The build's modules (dagster-dbt; a `dbt parse` on a fresh checkout; the forecasting
+    # engine) load while the channels are pulled: the pulls mostly wait on rate limits.
+    loading = threading.Thread(target=_load_build, name="load-build", daemon=True)
+    loading.start()
     echo("ingesting every channel ...")
     with _phase("ingested", echo):
         outcomes = run_ingest(settings, on_progress=lambda o: echo(f"  {o.describe()}"))
     failed = [o.asset for o in outcomes if not o.success]
     if failed:
         raise RuntimeError(f"ingestion failed for {', '.join(failed)}")
+    loading.join()
+    from orchestration.build_run import run_build  # loaded by now (or it fails here, loudly)
+
     echo("building the warehouse ...")
     with _phase("built", echo):
         build = run_build(settings)
     if not build.success:
         raise RuntimeError(f"the warehouse build failed: {build.error}")
     echo(f"snapshot published at {build.snapshot}")
+
+
+def _load_build() -> None:
+    # a failure here is raised again by the import in _pipeline, in the main thread
+    with contextlib.suppress(Exception):
+        import orchestration.build_run  # noqa: F401
 
 
 def wait_for_interrupt() -> None:

@@ -16,18 +16,10 @@ from orchestration import (
     suppliers,
     warehouse,
 )
+from orchestration.ingest_assets import INGEST_ASSETS
 from orchestration.resources import resources_from
 
 __all__ = ["INGEST_ASSETS", "build_definitions", "defs"]
-
-# Every landing asset, in an order that respects their dependencies (`oms ingest` runs them so).
-INGEST_ASSETS: list[dg.AssetsDefinition] = [
-    *suppliers.ASSETS,  # first: the file importers check items against its catalogue
-    *shopify.ASSETS,
-    *amazon.ASSETS,
-    *rakuten.ASSETS,
-    *files.ASSETS,
-]
 
 
 def build_definitions() -> dg.Definitions:

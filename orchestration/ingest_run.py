@@ -21,7 +21,7 @@ import dagster as dg
 
 from ichigen.settings import Settings
 from orchestration.cli_runs import QUIET_RUN_CONFIG, cli_instance, first_failure
-from orchestration.definitions import INGEST_ASSETS
+from orchestration.ingest_assets import INGEST_ASSETS
 from orchestration.resources import resources_from
 
 __all__ = ["FIRST_GROUPS", "AssetOutcome", "channel_groups", "run_ingest"]
@@ -131,11 +131,12 @@ def run_ingest(
     reported = threading.Lock()
     by_asset: dict[str, AssetOutcome] = {}
 
-    with cli_instance() as instance:
-
-        def run_group(group: str) -> None:
-            assets = groups[group]
-            try:
+    def run_group(group: str) -> None:
+        assets = groups[group]
+        try:
+            # an instance per run: the throwaway one is an in-memory database that two
+            # threads cannot write at once ("database table is locked")
+            with cli_instance() as instance:
                 result = dg.materialize(
                     assets,
                     resources=resources,
@@ -145,25 +146,26 @@ def run_ingest(
                     run_config=QUIET_RUN_CONFIG,
                 )
                 outcomes = _outcomes(result, assets, instance)
-            except Exception as exc:  # a thread must not die with its channel unreported
-                outcomes = [
-                    AssetOutcome(a.key.to_user_string(), False, 0.0, 0, 0, 0, str(exc))
-                    for a in assets
-                ]
-            for outcome in outcomes:
-                with reported:
-                    by_asset[outcome.asset] = outcome
-                    on_progress(outcome)
+        except Exception as exc:  # a thread must not die with its channel unreported
+            outcomes = [
+                AssetOutcome(a.key.to_user_string(), False, 0.0, 0, 0, 0, str(exc)) for a in assets
+            ]
+        for outcome in outcomes:
+            with reported:
+                by_asset[outcome.asset] = outcome
+                on_progress(outcome)
 
-        first = [g for g in groups if g in FIRST_GROUPS]
-        rest = [g for g in groups if g not in FIRST_GROUPS]
-        for group in first:
-            run_group(group)
-        threads = [threading.Thread(target=run_group, args=(g,), name=f"ingest-{g}") for g in rest]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+    for group in (g for g in groups if g in FIRST_GROUPS):
+        run_group(group)
+    threads = [
+        threading.Thread(target=run_group, args=(g,), name=f"ingest-{g}")
+        for g in groups
+        if g not in FIRST_GROUPS
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
     return [
         by_asset[a.key.to_user_string()]
