@@ -14,9 +14,12 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks.app_queries import app_section
 from benchmarks.build import build_section
+from benchmarks.end_to_end import end_to_end_section
 from benchmarks.forecasting import forecasting_section
 from benchmarks.ingest import ingest_section
+from benchmarks.orchestration import orchestration_section
 from benchmarks.report import BenchContext, Figure, Section, format_row, header
 from benchmarks.sandbox_generation import generation_section
 
@@ -27,6 +30,9 @@ SECTIONS: dict[str, Section] = {
     "generate": generation_section,
     "ingest": ingest_section,
     "build": build_section,
+    "orchestration": orchestration_section,
+    "app": app_section,
+    "end_to_end": end_to_end_section,
     "forecasting": forecasting_section,
 }
 
