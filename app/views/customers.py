@@ -19,9 +19,11 @@ if not user.may(Permission.SEE_PERSONAL_DATA):
 
 channels = ui.multiselect_filter("Channels", data.channels(snap), key="customers_channels")
 
+from_mart = "dim_customers" in data.tables(snap)
 with st.spinner("Scoring customers ..."):
     mix = data.customer_summary(snap, channels=channels)
-    rfm = data.rfm_segments(snap, channels=channels)
+    # scored here only while dim_customers (which holds the scores) is not built
+    rfm = None if from_mart else data.rfm_segments(snap, channels=channels)
 if mix.is_empty():
     st.info("No customers with orders in this channel selection yet.")
     st.stop()
@@ -40,8 +42,7 @@ tab_segments, tab_cohorts, tab_mix, tab_one = st.tabs(
 )
 
 with tab_segments:
-    from_mart = "dim_customers" in data.tables(snap)
-    if from_mart:
+    if rfm is None:
         segments = data.customer_segments(snap, channels=channels)
     else:
         segments = (
@@ -74,7 +75,7 @@ with tab_segments:
     )
     in_segment = (
         data.customers_in_segment(snap, channels=channels, segment=str(segment))
-        if from_mart
+        if rfm is None
         else rfm.filter(pl.col("segment") == segment)
     )
     shown = mask_personal(in_segment, user)
@@ -115,10 +116,14 @@ with tab_mix:
     st.dataframe(mix, hide_index=True, key="customers_mix_table")
 
 with tab_one:
-    default = rfm.filter(pl.col("channel_mix").str.contains(r"\+"))["customer_id"].head(1)
+    if rfm is None:
+        default = data.customer_on_several_channels(snap, channels=channels)
+    else:
+        several = rfm.filter(pl.col("channel_mix").str.contains(r"\+"))["customer_id"]
+        default = str(several[0]) if several.len() else None
     customer_id = st.text_input(
         "Customer id",
-        value=default[0] if default.len() else "",
+        value=default or "",
         key="customers_customer_id",
         help="A customer id (cus_...) from the tables above.",
     ).strip()

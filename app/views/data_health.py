@@ -123,7 +123,7 @@ if snap is not None:
             pl.DataFrame(
                 {
                     "table": sorted(data.tables(snap)),
-                    "rows": [data.row_count(snap, t) for t in sorted(data.tables(snap))],
+                    "rows": [data.row_counts(snap)[t] for t in sorted(data.tables(snap))],
                 }
             ),
             hide_index=True,

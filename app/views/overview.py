@@ -31,7 +31,7 @@ stockouts = (
     else pl.DataFrame(schema={"channel": pl.String, "stockout_days": pl.Int64})
 )
 rates = (
-    data.return_rates(snap, channels=channels, categories=[], min_units=0)
+    data.return_totals(snap, channels=channels)
     if "fct_return_rates" in data.tables(snap)
     else pl.DataFrame(schema={"units_sold": pl.Int64, "units_returned": pl.Int64})
 )

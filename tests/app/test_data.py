@@ -42,6 +42,14 @@ def test_a_new_snapshot_is_read_at_once_while_the_old_one_still_answers(tmp_path
     assert data.row_count(first, "fct_orders") == 3
 
 
+def test_every_table_is_counted_in_one_go(tmp_path: Path) -> None:
+    _publish(tmp_path, 4)
+    snap = current_snapshot(tmp_path)
+    assert snap is not None
+    assert data.row_counts(snap) == {"fct_orders": 4}
+    assert data.tables(snap) == frozenset({"fct_orders"})
+
+
 def test_the_snapshot_is_opened_read_only(tmp_path: Path) -> None:
     _publish(tmp_path, 1)
     snap = current_snapshot(tmp_path)
