@@ -11,7 +11,8 @@ the quarantine with the expectations they failed, the rest land; the manifest co
 accepted + quarantined = received can be checked per load.
 
 Parts are flushed every `part_rows` records, so memory stays bounded however much a pull
-returns, and each load writes only files named after its own id, so parallel loads never
+returns; a part waits as JSON text and its validation rows, never as decoded records (see
+`LoadWriter.add`), and each load writes only files named after its own id, so parallel loads never
 touch the same file. A load that crashes leaves its parts (their records are real and staging
 deduplicates them) but no manifest, so the next cursor ignores it and the window is pulled
 again: at-least-once in, exactly-once after staging (DESIGN.md decision 3).
@@ -19,7 +20,10 @@ again: at-least-once in, exactly-once after staging (DESIGN.md decision 3).
 
 from __future__ import annotations
 
+import gc
+import itertools
 import json
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -84,6 +88,38 @@ class LoadManifest:
     checks: list[dict[str, Any]]  # per expectation: checked, unexpected, success
 
 
+class _FrozenHeap:
+    """Keeps the heap that exists when a load opens out of the collector's full passes.
+
+    A pull decodes pages of many small objects; each page that lives long enough brings on a
+    full collection, which walks every object in the process: in `oms ingest` that is
+    Dagster's and Great Expectations' few hundred thousand, 0.3-1 s a pass on a loaded
+    machine, and 6-8 s of a 20 s Shopify orders pull went there. `gc.freeze` moves what
+    exists now (mostly modules and their objects, which live as long as the process) out of
+    those passes; reference counting still frees anything that dies. The last load to close
+    unfreezes, so a long-lived process gets its cycles collected again. Counted, because loads
+    may run side by side in threads.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open = 0
+
+    def enter(self) -> None:
+        with self._lock:
+            self._open += 1
+            gc.freeze()
+
+    def exit(self) -> None:
+        with self._lock:
+            self._open -= 1
+            if self._open == 0:
+                gc.unfreeze()
+
+
+_FROZEN_HEAP = _FrozenHeap()
+
+
 def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
     """Write beside the target, then rename: a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -127,7 +163,11 @@ class LoadWriter:
         self.load_id = load_id or new_load_id()
         self.started_at = datetime.now(UTC)
         self._part_rows = part_rows
-        self._buffer: list[tuple[str, datetime | None, Mapping[str, Any]]] = []
+        # The part being filled, column by column; _rows holds its validation rows.
+        self._keys: list[str] = []
+        self._changed: list[datetime | None] = []
+        self._raw: list[str] = []
+        self._rows: list[pl.DataFrame] = []
         self._parts = 0
         self._records = 0
         self._quarantined = 0
@@ -137,7 +177,7 @@ class LoadWriter:
 
     @property
     def records(self) -> int:
-        return self._records + len(self._buffer)
+        return self._records + len(self._keys)
 
     def add(
         self,
@@ -146,19 +186,35 @@ class LoadWriter:
         key: Callable[[Mapping[str, Any]], str],
         updated_at: Callable[[Mapping[str, Any]], datetime | None] | None = None,
     ) -> None:
-        """Buffer records (raw, as received); flush a part whenever the buffer is full."""
-        for record in records:
-            changed = updated_at(record) if updated_at else None
-            if changed is not None and (self._max_updated is None or changed > self._max_updated):
-                self._max_updated = changed
-            self._buffer.append((key(record), changed, record))
-            if len(self._buffer) >= self._part_rows:
+        """Buffer records (raw, as received); flush a part whenever the buffer is full.
+
+        Each record is kept as its JSON text, and with a validator the contract's rows are
+        extracted as records arrive: the decoded records are let go at once. Held until the
+        part is full, a part of large orders as Python objects took several times its JSON
+        size, and every full garbage collection walked all of it (most of a Shopify orders
+        pull's time went there).
+        """
+        pending = iter(records)
+        while chunk := list(itertools.islice(pending, self._part_rows - len(self._keys))):
+            first = len(self._keys)
+            for record in chunk:
+                changed = updated_at(record) if updated_at else None
+                if changed is not None and (
+                    self._max_updated is None or changed > self._max_updated
+                ):
+                    self._max_updated = changed
+                self._keys.append(key(record))
+                self._changed.append(changed)
+                self._raw.append(orjson.dumps(record).decode())
+            if self.validator is not None:
+                self._rows.append(self.validator.rows(chunk, first=first))
+            if len(self._keys) >= self._part_rows:
                 self.flush()
 
     def flush(self) -> None:
-        if not self._buffer:
+        if not self._keys:
             return
-        keys, changed, records = zip(*self._buffer, strict=True)
+        received = len(self._keys)
         frame = pl.DataFrame(
             {
                 "_load_id": self.load_id,
@@ -166,17 +222,18 @@ class LoadWriter:
                 "_source": self.source,
                 "_cursor_start": self.cursor_start,
                 "_cursor_end": self.cursor_end,
-                "_record_key": list(keys),
-                "_record_updated_at": list(changed),
-                "_raw": [orjson.dumps(record).decode() for record in records],
+                "_record_key": self._keys,
+                "_record_updated_at": self._changed,
+                "_raw": self._raw,
             },
             schema=LANDING_SCHEMA,
         )
         name = f"{self.load_id}-{self._parts:05d}.parquet"
         if self.validator is not None:
-            verdict = self.validator.validate(records)
+            rows = pl.concat(self._rows, how="vertical_relaxed")
+            verdict = self.validator.check(rows, received=received)
             self._record_outcomes(verdict.outcomes)
-            reasons = [verdict.reasons.get(i) for i in range(len(records))]
+            reasons = [verdict.reasons.get(i) for i in range(received)]
             rejected = pl.Series("_reasons", reasons, dtype=pl.List(pl.String()))
             bad = rejected.is_not_null()
             if bad.any():
@@ -185,8 +242,8 @@ class LoadWriter:
             frame = frame.filter(~bad)
         _write_parquet(frame, self.directory / name)
         self._parts += 1
-        self._records += len(keys)
-        self._buffer.clear()
+        self._records += received
+        self._keys, self._changed, self._raw, self._rows = [], [], [], []
 
     def _record_outcomes(self, outcomes: list[ExpectationOutcome]) -> None:
         for outcome in outcomes:
@@ -227,6 +284,7 @@ class LoadWriter:
         return manifest
 
     def __enter__(self) -> LoadWriter:
+        _FROZEN_HEAP.enter()
         return self
 
     def __exit__(
@@ -235,9 +293,12 @@ class LoadWriter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        # On failure keep what was received (flushed parts are real records) but no manifest.
-        if exc_type is not None:
-            self.flush()
+        try:
+            # On failure keep what was received (flushed parts are real records), no manifest.
+            if exc_type is not None:
+                self.flush()
+        finally:
+            _FROZEN_HEAP.exit()
 
 
 class LandingZone:
