@@ -316,6 +316,51 @@ def test_bad_purchase_orders_are_quarantined_whole_with_their_reasons(
     assert any("column=id" in r for r in reasons[""])
 
 
+# Times at the edges of what `datetime.fromisoformat` (the cheap parse) and dateutil accept.
+_EDGE_TIMES = [
+    "2026-10-01T18:00:00+09:00",
+    "2024-02-29T00:00:00+09:00",  # a leap day
+    "2026-02-29T00:00:00+09:00",  # not one
+    "2026-01-01T24:00:00Z",
+    "2026-01-01T23:59:60Z",  # a leap second
+    "0000-01-01T00:00:00Z",
+    "9999-12-31T23:59:59Z",
+    "2026-01-01T00:00:00.1234567+09:00",  # more digits than microseconds hold
+    "2026-01-01T00:00:00+23:59",
+    "2026-01-01T00:00:00+24:00",
+    "2026-01-01T00:00:00-00:00",
+    "2026-13-45T00:00:00Z",
+]
+
+
+def test_real_dates_are_judged_as_dateutil_judges_every_value(
+    validators: dict[str, BatchValidator],
+) -> None:
+    from dateutil.parser import parse  # type: ignore[import-untyped]
+
+    def parses(value: str) -> bool:
+        try:
+            parse(value)
+        except (ValueError, OverflowError):
+            return False
+        return True
+
+    orders = [_po(f"SPO-{i}", created_at=value) for i, value in enumerate(_EDGE_TIMES)]
+    verdict = validators["purchase_orders"].validate(orders)
+    flagged = {
+        _EDGE_TIMES[row]
+        for row, reasons in verdict.reasons.items()
+        for reason in reasons
+        if reason.startswith("expect_column_values_to_be_dateutil_parseable(column=created_at)")
+    }
+    assert flagged == {value for value in _EDGE_TIMES if not parses(value)}
+    assert (
+        "expect_column_values_to_be_dateutil_parseable(column=created_at): got "
+        + repr("2026-13-45T00:00:00Z")
+        in verdict.reasons[len(_EDGE_TIMES) - 1]
+    )
+
+
 def test_an_moq_that_is_not_whole_cases_is_quarantined(
     tmp_path: Path, validators: dict[str, BatchValidator]
 ) -> None:
