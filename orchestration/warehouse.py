@@ -66,6 +66,7 @@ def dbt_build_args(
     select: str | None = None,
     after_forecasts: bool = False,
     threads: int | None = None,
+    unit_tests: bool = False,
 ) -> list[str]:
     """`dbt build` arguments for one step of a run.
 
@@ -77,8 +78,14 @@ def dbt_build_args(
     The order-shaped staging models are incremental (dbt_project/macros/landing.sql): a build
     reads only what landed since the last one; ``full_refresh`` rebuilds them from every part.
     `threads` overrides the profile's (2: on two cores, see benchmarks/build.py).
+
+    Unit tests check the models' logic on fixed inputs, not the data, so a build leaves them out
+    unless `unit_tests` (tests/orchestration/test_warehouse.py runs them): in a build they took
+    about a second each, a tenth of dbt's own cost on the small sandbox (benchmarks/build.py).
     """
     args = ["build", "--indirect-selection", "eager" if after_forecasts else "buildable"]
+    if not unit_tests:
+        args += ["--exclude-resource-type", "unit_test"]
     if full_refresh:
         args.append("--full-refresh")
     if select:
@@ -110,6 +117,15 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def warehouse_path(self) -> Path:
         return Path(self.data_dir) / "warehouse" / "ichigen.duckdb"
+
+    @property
+    def dbt_target_path(self) -> Path:
+        """dbt's target folder for this warehouse, kept from build to build.
+
+        Its partial-parse file lets the next build skip the full parse (dbt parses everything
+        again when the profile's warehouse path differs from the file's, so the project's own
+        target/, parsed without this warehouse's path, does not serve)."""
+        return Path(self.data_dir) / "warehouse" / "dbt_target"
 
     @property
     def serving_dir(self) -> Path:
@@ -158,7 +174,7 @@ def ichigen_dbt_assets(
     # the demand history feeds the forecasts: a step without it comes after them
     after_forecasts = _DEMAND_HISTORY not in context.selected_asset_keys
     args = dbt_build_args(after_forecasts=after_forecasts, full_refresh=warehouse.full_refresh)
-    yield from dbt.cli(args, context=context).stream()
+    yield from dbt.cli(args, context=context, target_path=warehouse.dbt_target_path).stream()
 
 
 @dg.asset(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
 import polars as pl
+import pytest
 
 from ingestion.landing import LANDING_SCHEMA
 from orchestration.serving import publish_snapshot
@@ -13,14 +17,21 @@ from orchestration.warehouse import (
     DBT_PROJECT_DIR,
     dbt_build_args,
     ensure_landing_sources,
+    ensure_manifest,
     ichigen_dbt_assets,
 )
 
 
 def test_build_arguments_are_built_from_options() -> None:
-    assert dbt_build_args() == ["build", "--indirect-selection", "buildable"]
-    assert dbt_build_args(after_forecasts=True) == ["build", "--indirect-selection", "eager"]
-    assert dbt_build_args(full_refresh=True, select="marts") == [
+    no_unit_tests = ["--exclude-resource-type", "unit_test"]
+    assert dbt_build_args() == ["build", "--indirect-selection", "buildable", *no_unit_tests]
+    assert dbt_build_args(after_forecasts=True) == [
+        "build",
+        "--indirect-selection",
+        "eager",
+        *no_unit_tests,
+    ]
+    assert dbt_build_args(full_refresh=True, select="marts", unit_tests=True) == [
         "build",
         "--indirect-selection",
         "buildable",
@@ -28,6 +39,33 @@ def test_build_arguments_are_built_from_options() -> None:
         "--select",
         "marts",
     ]
+
+
+@pytest.mark.slow
+def test_the_models_pass_their_unit_tests(tmp_path: Path) -> None:
+    """Builds leave the unit tests out: they run here, on models built empty (dbt reads the
+    column types of a unit test's inputs from the warehouse)."""
+    data_dir = tmp_path / "data"
+    ensure_landing_sources(data_dir, ensure_manifest())
+    env = {
+        **os.environ,
+        "ICHIGEN_DATA_DIR": str(data_dir),
+        "ICHIGEN_WAREHOUSE_PATH": str(tmp_path / "ichigen.duckdb"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    where = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    where += ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    steps = [
+        ["build", "--empty", "--exclude-resource-type", "test", "--exclude-resource-type",
+         "unit_test"],
+        ["test", "--select", "test_type:unit"],
+    ]  # fmt: skip
+    for step in steps:
+        done = subprocess.run(
+            [dbt, *step, "--quiet", *where], env=env, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stdout[-4000:]
 
 
 def test_dbt_sources_are_the_landing_assets_so_the_graph_is_one_lineage() -> None:
