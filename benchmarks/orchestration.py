@@ -239,7 +239,9 @@ def _multiprocess_ingest(settings: Settings) -> None:
     groups = channel_groups()
     first = [a.key for g in FIRST_GROUPS for a in groups[g]]
     rest = [a.key for g, assets in groups.items() if g not in FIRST_GROUPS for a in assets]
-    with dg.DagsterInstance.local_temp(str(settings.data_dir / "dagster")) as instance:
+    home = settings.data_dir / "dagster"
+    home.mkdir(parents=True, exist_ok=True)
+    with dg.DagsterInstance.local_temp(str(home)) as instance:
         for selection in (first, rest):
             result = dg.execute_job(
                 dg.reconstructable(ingest_job),
@@ -278,9 +280,17 @@ def orchestration_section(context: BenchContext) -> list[Figure]:
         for way, (ingest, build) in ways.items():
             settings = _settings_for(_fresh(context, way), urls)
             context.echo(f"  orchestration: {way} ...")
-            seconds[way] = {"ingest": _timed(lambda s=settings, f=ingest: f(s))}  # type: ignore[misc]
-            if build is not None:
-                seconds[way]["build"] = _timed(lambda s=settings, f=build: f(s))  # type: ignore[misc]
+            try:
+                seconds[way] = {"ingest": _timed(functools.partial(ingest, settings))}
+                if build is not None:
+                    seconds[way]["build"] = _timed(functools.partial(build, settings))
+            except Exception as exc:
+                if way != "multiprocess":
+                    raise
+                # the comparison is reported as failed; the figures above it still stand
+                context.echo(f"  orchestration: multiprocess failed: {exc}")
+                continue
+            context.echo(f"  orchestration: {way}: {seconds[way]}")
     dagster = seconds["dagster"]["ingest"] + seconds["dagster"]["build"]
     direct = seconds["direct"]["ingest"] + seconds["direct"]["build"]
     target = f"<= +{TARGET_SECONDS:.0f} s or {TARGET_RATIO}x"
