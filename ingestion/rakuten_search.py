@@ -8,6 +8,7 @@ so a long pull is cut into windows here and a crowded window is halved (see `hal
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from enum import IntEnum
 from typing import Final
@@ -26,6 +27,9 @@ JST: Final = timezone(timedelta(hours=9), "JST")
 MAX_WINDOW: Final = timedelta(days=63)
 _SECOND: Final = timedelta(seconds=1)
 _RMS_TIME: Final = "%Y-%m-%dT%H:%M:%S%z"
+# RMS's own form, on which fromisoformat (C, ~20x faster) and strptime agree, valid or not;
+# offset minutes over 59 are left to strptime, which refuses them where fromisoformat wraps.
+_RMS_FORM: Final = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}[0-5]\d")
 
 
 class DateType(IntEnum):
@@ -48,6 +52,8 @@ def rms_time(moment: datetime) -> str:
 
 def parse_rms_time(raw: str) -> datetime:
     """An order API datetime as UTC (ValueError if it is not in RMS's form)."""
+    if _RMS_FORM.fullmatch(raw):
+        return datetime.fromisoformat(raw).astimezone(UTC)
     return datetime.strptime(raw, _RMS_TIME).astimezone(UTC)
 
 

@@ -205,6 +205,36 @@ def test_search_bounds_are_written_in_jst_as_rms_wants_them() -> None:
     assert parse_rms_time("2026-11-01T00:30:05+0900") == moment.replace(microsecond=0)
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2026-11-01T00:30:05+0900",
+        "2026-11-01T00:30:05-0000",
+        "2026-11-01T00:30:05+2359",
+        "2026-11-01T00:30:05+0960",  # fromisoformat would read 10:00
+        "2026-11-01T00:30:05+2400",
+        "2026-11-01T24:00:00+0900",
+        "2026-11-01T23:59:60+0900",
+        "2026-02-29T00:00:00+0900",
+        "0000-11-01T00:30:05+0900",
+        "2026-11-01T00:30:05+09:00",
+        "2026-11-01T00:30:05Z",
+        "2026-11-01 00:30:05+0900",
+        "2026-11-01",
+    ],
+)
+def test_rms_times_are_read_as_strptime_reads_them(raw: str) -> None:
+    try:
+        expected: datetime | None = datetime.strptime(raw, "%Y-%m-%dT%H:%M:%S%z").astimezone(UTC)
+    except ValueError:
+        expected = None
+    if expected is None:
+        with pytest.raises(ValueError):
+            parse_rms_time(raw)
+    else:
+        assert parse_rms_time(raw) == expected
+
+
 def test_a_long_search_is_cut_into_windows_and_pages_and_finds_each_order_once() -> None:
     rms = FakeRms()
     expected = rms.add_orders(2500, NOW - timedelta(days=150), timedelta(minutes=80))
