@@ -18,10 +18,12 @@ overlapping.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -151,6 +153,7 @@ def measure_demo(data_dir: Path, *, timeout_s: float = _TIMEOUT_S) -> DemoTimes:
             serving = time.perf_counter() - started
         finally:
             stop_group(process, timeout_s=60)  # as Ctrl-C: the demo stops what it started
+            _stop_leftovers(data_dir)
             reader.join(timeout=10)
     phases = {m[1]: float(m[2]) for _, text in lines if (m := _PHASE.match(text.strip()))}
     published = next((t for t, text in lines if "snapshot published" in text), None)
@@ -162,6 +165,22 @@ def measure_demo(data_dir: Path, *, timeout_s: float = _TIMEOUT_S) -> DemoTimes:
         checked_in_browser=in_browser,
         lines=lines,
     )
+
+
+def _stop_leftovers(data_dir: Path) -> None:
+    """Stop whatever still runs with this run's data dir (the app, the Dagster UI and its
+    code servers, in their own sessions) if the demo could not stop them itself."""
+    marker = f"ICHIGEN_DATA_DIR={data_dir}".encode()
+    groups: set[int] = set()
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker in environ.read_bytes().split(b"\0"):
+                groups.add(os.getpgid(int(environ.parent.name)))
+        except (OSError, ValueError):
+            continue  # gone, or not ours to read
+    for group in groups - {os.getpgid(0)}:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
 
 
 def end_to_end_section(context: BenchContext) -> list[Figure]:
