@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -65,6 +66,21 @@ def test_a_crashed_load_keeps_its_records_but_does_not_move_the_cursor(tmp_path:
     assert len(zone.completed_loads("amazon", "orders")) == 1
     cursor = zone.next_cursor("amazon", "orders", lookback=timedelta(0))
     assert cursor == T0 + timedelta(minutes=4)
+
+
+def test_the_heap_stays_frozen_until_the_last_open_load_closes(tmp_path: Path) -> None:
+    zone = LandingZone(tmp_path)
+    assert gc.get_freeze_count() == 0
+    with zone.open_load("shopify", "orders", source="a") as first:
+        with zone.open_load("shopify", "customers", source="b") as second:
+            assert gc.get_freeze_count() > 0
+            second.commit()
+        assert gc.get_freeze_count() > 0
+        first.commit()
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError), zone.open_load("shopify", "orders", source="c"):
+        raise RuntimeError("killed mid-run")
+    assert gc.get_freeze_count() == 0
 
 
 def test_parallel_loads_write_only_their_own_files(tmp_path: Path) -> None:
