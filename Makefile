@@ -10,8 +10,8 @@ PY := $(VENV)/bin/python
 
 .PHONY: install browser run test bench lint format clean-data screenshots
 
-# Bytecode compiled once at install: CI and this machine set PYTHONDONTWRITEBYTECODE, so
-# otherwise every `oms`, dbt and test process compiles dagster and dbt from source again
+# Bytecode compiled once at install: where PYTHONDONTWRITEBYTECODE is set (as on the development
+# machine) every `oms`, dbt and test process otherwise compiles dagster and dbt from source again
 # (importing the orchestration modules: 6.5 CPU-s without, 3.4 s with).
 $(VENV)/.installed: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
