@@ -135,7 +135,7 @@ def _load(channel: str, config: dict[str, Any], work: Path) -> dict[str, Any]:
         dataset_name="raw",  # not the database's own name, which DuckDB would find ambiguous
     )
     started = time.perf_counter()
-    pipeline.run(rest_api_source(config))  # type: ignore[arg-type]  # a TypedDict, built plain
+    pipeline.run(rest_api_source(config))
     seconds = time.perf_counter() - started
     tables = [resource["name"] for resource in config["resources"]]
     with pipeline.sql_client() as client:
