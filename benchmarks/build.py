@@ -217,14 +217,7 @@ def _sandbox(data_dir: Path) -> Iterator[tuple[Any, dict[str, str]]]:
     drops = data_dir / "sandbox" / "drops"
     base = load_settings({"ICHIGEN_DATA_DIR": str(data_dir)}, dotenv=False)
     running = start_sandbox(world, base, drops_dir=drops, unthrottled=True)
-    env = {
-        "ICHIGEN_DATA_DIR": str(data_dir),
-        "ICHIGEN_POS_DROP_DIR": str(drops / "pos"),
-        "ICHIGEN_POS_MEMBERS_DROP_DIR": str(drops / "pos_members"),
-        "ICHIGEN_WHOLESALE_DROP_DIR": str(drops / "wholesale"),
-        "ICHIGEN_STOCK_DROP_DIR": str(drops / "stock"),
-    }
-    env |= {f"ICHIGEN_{name.upper()}_URL": url for name, url in running.urls.items()}
+    env = running.environment(data_dir, drops)
     try:
         yield running, env
     finally:

@@ -87,15 +87,7 @@ def built_warehouse(
         drops = data_dir / "sandbox" / "drops"
         start = datetime.fromisoformat(str(world.manifest["start"]))
         write_drops(world.tables, drops, start=start, end=world.now)
-        env = {
-            "ICHIGEN_DATA_DIR": str(data_dir),
-            "ICHIGEN_RATE_MULTIPLIER": "10",
-            "ICHIGEN_POS_DROP_DIR": str(drops / "pos"),
-            "ICHIGEN_POS_MEMBERS_DROP_DIR": str(drops / "pos_members"),
-            "ICHIGEN_WHOLESALE_DROP_DIR": str(drops / "wholesale"),
-            "ICHIGEN_STOCK_DROP_DIR": str(drops / "stock"),
-        }
-        env |= {f"ICHIGEN_{name.upper()}_URL": url for name, url in running.urls.items()}
+        env = running.environment(data_dir, drops) | {"ICHIGEN_RATE_MULTIPLIER": "10"}
         settings = load_settings(env, dotenv=False)
         outcomes = run_ingest(settings)
         failed = [o.describe() for o in outcomes if not o.success]

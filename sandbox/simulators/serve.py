@@ -72,6 +72,17 @@ class RunningSandbox:
     def urls(self) -> dict[str, str]:
         return {name: server.base_url for name, server in self.servers.items()}
 
+    def environment(self, data_dir: Path, drops: Path) -> dict[str, str]:
+        """The pipeline's settings for this sandbox: its URLs, its drop folders, `data_dir`."""
+        env = {
+            "ICHIGEN_DATA_DIR": str(data_dir),
+            "ICHIGEN_POS_DROP_DIR": str(drops / "pos"),
+            "ICHIGEN_POS_MEMBERS_DROP_DIR": str(drops / "pos_members"),
+            "ICHIGEN_WHOLESALE_DROP_DIR": str(drops / "wholesale"),
+            "ICHIGEN_STOCK_DROP_DIR": str(drops / "stock"),
+        }
+        return env | {f"ICHIGEN_{name.upper()}_URL": url for name, url in self.urls.items()}
+
     def set_faults(self, plan: FaultPlan) -> None:
         for server in self.servers.values():
             server.faults.plan = plan

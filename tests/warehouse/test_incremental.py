@@ -87,14 +87,7 @@ def test_an_incremental_build_after_more_landed_equals_a_full_refresh(
     base = load_settings({"ICHIGEN_DATA_DIR": str(data_dir)}, dotenv=False)
     running = start_sandbox(world, base, drops_dir=drops, unthrottled=True)
     try:
-        env = {
-            "ICHIGEN_DATA_DIR": str(data_dir),
-            "ICHIGEN_POS_DROP_DIR": str(drops / "pos"),
-            "ICHIGEN_POS_MEMBERS_DROP_DIR": str(drops / "pos_members"),
-            "ICHIGEN_WHOLESALE_DROP_DIR": str(drops / "wholesale"),
-            "ICHIGEN_STOCK_DROP_DIR": str(drops / "stock"),
-        }
-        env |= {f"ICHIGEN_{name.upper()}_URL": url for name, url in running.urls.items()}
+        env = running.environment(data_dir, drops)
         settings = load_settings(env, dotenv=False)
         _ingest(settings)
         incremental = data_dir / "warehouse" / "ichigen.duckdb"
