@@ -72,6 +72,11 @@ class RunningSandbox:
     def urls(self) -> dict[str, str]:
         return {name: server.base_url for name, server in self.servers.items()}
 
+    @property
+    def url_environment(self) -> dict[str, str]:
+        """Each channel's ``ICHIGEN_<CHANNEL>_URL`` pointed at this sandbox's simulator."""
+        return {f"ICHIGEN_{name.upper()}_URL": url for name, url in self.urls.items()}
+
     def environment(self, data_dir: Path, drops: Path) -> dict[str, str]:
         """The pipeline's settings for this sandbox: its URLs, its drop folders, `data_dir`."""
         env = {
@@ -81,7 +86,7 @@ class RunningSandbox:
             "ICHIGEN_WHOLESALE_DROP_DIR": str(drops / "wholesale"),
             "ICHIGEN_STOCK_DROP_DIR": str(drops / "stock"),
         }
-        return env | {f"ICHIGEN_{name.upper()}_URL": url for name, url in self.urls.items()}
+        return env | self.url_environment
 
     def set_faults(self, plan: FaultPlan) -> None:
         for server in self.servers.values():

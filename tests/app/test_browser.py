@@ -35,7 +35,7 @@ pytestmark = [
 def app_url(app_data_dir: Path, sandbox: RunningSandbox) -> Iterator[str]:
     """`oms app`'s command on a free port, pointed at the test snapshot and the simulators."""
     env = {"ICHIGEN_DATA_DIR": str(app_data_dir), "ICHIGEN_RATE_MULTIPLIER": "10"}
-    env |= {f"ICHIGEN_{name.upper()}_URL": url for name, url in sandbox.urls.items()}
+    env |= sandbox.url_environment
     settings = load_settings(env, dotenv=False)
     port = free_port()
     process = subprocess.Popen(

@@ -30,7 +30,7 @@ def store(tmp_path: Path) -> OpsStore:
 def pointed(sandbox: RunningSandbox, settings: Settings) -> Settings:
     """Settings that reach the running simulators."""
     env = {"ICHIGEN_DATA_DIR": str(settings.data_dir)}
-    env |= {f"ICHIGEN_{name.upper()}_URL": url for name, url in sandbox.urls.items()}
+    env |= sandbox.url_environment
     return load_settings(env, dotenv=False)
 
 

@@ -14,7 +14,7 @@ from sandbox.world import World
 
 def _pointed_at(sandbox: RunningSandbox, settings: Settings) -> Settings:
     env = {"ICHIGEN_DATA_DIR": str(settings.data_dir)}
-    env |= {f"ICHIGEN_{name.upper()}_URL": url for name, url in sandbox.urls.items()}
+    env |= sandbox.url_environment
     return load_settings(env, dotenv=False)
 
 

@@ -46,7 +46,7 @@ _LINES = (
 
 def _settings(data_dir: Path, sandbox: RunningSandbox) -> Settings:
     env = {"ICHIGEN_DATA_DIR": str(data_dir), "ICHIGEN_RATE_MULTIPLIER": "10"}
-    env |= {f"ICHIGEN_{name.upper()}_URL": url for name, url in sandbox.urls.items()}
+    env |= sandbox.url_environment
     # the API channels (the supplier for the catalogue); files have their own tests
     env |= {
         "ICHIGEN_POS_DROP_DIR": str(data_dir / "no-drops"),
