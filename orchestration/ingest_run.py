@@ -8,7 +8,10 @@ each in its own thread. The pulls mostly wait on the channels' rate limits, so r
 by side costs little CPU, and in-process runs need no extra interpreter per step (the
 multiprocess executor's cost on two cores: see benchmarks/orchestration.py). Each asset reports
 when its channel's run ends. With $DAGSTER_HOME set the runs are recorded in that instance (and
-show in the Dagster UI); without it they run in a throwaway one.
+show in the Dagster UI); without it they run in a throwaway one. When that instance has settings
+(a dagster.yaml) the channels run one after another instead: Dagster then reconfigures the
+process's logging at every run start, which deadlocks threads that are logging
+(`orchestration.cli_runs.runs_can_overlap`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 import dagster as dg
 
 from ichigen.settings import Settings
-from orchestration.cli_runs import QUIET_RUN_CONFIG, cli_instance, first_failure
+from orchestration.cli_runs import QUIET_RUN_CONFIG, cli_instance, first_failure, runs_can_overlap
 from orchestration.ingest_assets import INGEST_ASSETS
 from orchestration.resources import resources_from
 
@@ -157,15 +160,16 @@ def run_ingest(
 
     for group in (g for g in groups if g in FIRST_GROUPS):
         run_group(group)
-    threads = [
-        threading.Thread(target=run_group, args=(g,), name=f"ingest-{g}")
-        for g in groups
-        if g not in FIRST_GROUPS
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    later = [g for g in groups if g not in FIRST_GROUPS]
+    if runs_can_overlap():
+        threads = [threading.Thread(target=run_group, args=(g,), name=f"ingest-{g}") for g in later]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    else:
+        for group in later:
+            run_group(group)
 
     return [
         by_asset[a.key.to_user_string()]

@@ -1,15 +1,19 @@
-"""How the command line's runs are arranged: channels grouped, the supplier's first, no capture."""
+"""How the command line's runs are arranged: channels grouped, the supplier's first, no capture,
+side by side only where that cannot deadlock."""
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 from dagster._core.storage.noop_compute_log_manager import NoOpComputeLogManager
 
-from orchestration.cli_runs import cli_instance
+from ichigen.settings import Settings, load_settings
+from orchestration.cli_runs import cli_instance, runs_can_overlap
 from orchestration.definitions import INGEST_ASSETS
-from orchestration.ingest_run import FIRST_GROUPS, channel_groups
+from orchestration.ingest_run import FIRST_GROUPS, channel_groups, run_ingest
+from sandbox.simulators.serve import RunningSandbox
 
 
 def test_every_ingestion_asset_is_in_exactly_one_channel_group() -> None:
@@ -38,3 +42,37 @@ def test_runs_in_dagster_home_do_not_capture_the_process_output(
     with cli_instance() as instance:
         assert not instance.is_ephemeral
         assert isinstance(instance.compute_log_manager, NoOpComputeLogManager)
+
+
+def test_runs_overlap_only_in_an_instance_without_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    assert runs_can_overlap()  # the throwaway instance
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    assert runs_can_overlap()  # no dagster.yaml
+    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    # any setting makes each run call logging.config.dictConfig as it starts
+    assert not runs_can_overlap()
+
+
+# a deadlock holds the logging locks that the default (signal) timeout's report needs
+@pytest.mark.timeout(300, method="thread")
+def test_with_a_dagster_yaml_the_channels_run_one_after_another_and_all_land(
+    sandbox: RunningSandbox, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    pointed = load_settings(
+        {"ICHIGEN_DATA_DIR": str(settings.data_dir)} | sandbox.url_environment, dotenv=False
+    )
+    outcomes = run_ingest(pointed)
+    assert outcomes and all(o.success for o in outcomes), [o.error for o in outcomes if o.error]
+    with cli_instance() as instance:
+        records = sorted(instance.get_run_records(), key=lambda r: r.start_time or 0.0)
+    assert len(records) == len(channel_groups())
+    for earlier, later in pairwise(records):
+        assert earlier.end_time is not None and later.start_time is not None
+        assert earlier.end_time <= later.start_time, "two channels' runs overlapped"
