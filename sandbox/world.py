@@ -7,22 +7,33 @@ quantity, placing a purchase order). `advance` moves the clock forward and lets 
 business keep trading, so that what ichigen pushes out has a measurable effect.
 
 All access goes through `World.lock`: simulators serve from several threads.
+
+Mutations replace the tables' frames (and the clock) rather than change them, so what is derived
+from them (the visible orders, a simulator's order frame, an index of lines by order) is kept
+until a table or the clock changes (`World.derived`). A connector asks for a page, or one
+order's items, at a time: deriving the frames again for each request made the simulators, not
+the clients, the cost of a large world's ingest (a million orders).
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
 from sandbox.schema import TABLES
 
 __all__ = ["AdvanceResult", "World", "WorldNotGeneratedError"]
+
+_T = TypeVar("_T")
+# Fewer ids than this are looked up in the lines' index; more are one filter over the table.
+_INDEXED_LOOKUPS = 1000
 
 _EVENT_COLUMNS = ("paid_at", "shipped_at", "delivered_at", "cancelled_at", "note_updated_at")
 
@@ -40,6 +51,17 @@ class AdvanceResult:
     orders_created: int
     units_sold: int
     units_lost: int  # demand that found no listed stock on its channel
+
+
+def _same_state(
+    kept: tuple[tuple[pl.DataFrame, ...], datetime], now: tuple[tuple[pl.DataFrame, ...], datetime]
+) -> bool:
+    frames, clock = kept
+    return (
+        clock == now[1]
+        and len(frames) == len(now[0])
+        and all(a is b for a, b in zip(frames, now[0], strict=True))
+    )
 
 
 class World:
@@ -61,6 +83,8 @@ class World:
         self.manifest = manifest
         self.root = root
         self.lock = threading.RLock()
+        # name -> (the tables' frames and the clock it was derived from, the value)
+        self._derived: dict[str, tuple[tuple[tuple[pl.DataFrame, ...], datetime], Any]] = {}
 
     @classmethod
     def load(cls, world_dir: Path) -> World:
@@ -83,12 +107,30 @@ class World:
     def table(self, name: str) -> pl.DataFrame:
         return self.tables[name]
 
+    def derived(self, name: str, compute: Callable[[], _T]) -> _T:
+        """`compute()`, kept under `name` until a table's frame or the clock changes.
+
+        The key holds the frames themselves, so an identity test cannot be fooled by a freed
+        frame's id being reused. Callers must not change what they get back.
+        """
+        with self.lock:
+            state = (tuple(self.tables.values()), self.now)
+            kept = self._derived.get(name)
+            if kept is not None and _same_state(kept[0], state):
+                return kept[1]  # type: ignore[no-any-return]
+            value = compute()
+            self._derived[name] = (state, value)
+            return value
+
     def visible_orders(self, channel: str) -> pl.DataFrame:
         """A channel's orders as of the clock, with `updated_at` and refunds to date.
 
         Events after the clock are nulled; `updated_at` is the latest event that has happened,
         including refunds of the order's lines.
         """
+        return self.derived(f"visible_orders:{channel}", lambda: self._visible_orders(channel))
+
+    def _visible_orders(self, channel: str) -> pl.DataFrame:
         now = self.now
         orders = self.tables["orders"].filter(
             (pl.col("channel") == channel) & (pl.col("created_at") <= now)
@@ -116,11 +158,38 @@ class World:
 
     def visible_returns(self) -> pl.DataFrame:
         """Refunds issued by the clock."""
-        return self.tables["returns"].filter(pl.col("refunded_at") <= self.now)
+        return self.derived(
+            "visible_returns",
+            lambda: self.tables["returns"].filter(pl.col("refunded_at") <= self.now),
+        )
 
     def lines_of(self, order_ids: pl.Series | list[str]) -> pl.DataFrame:
-        ids = pl.Series("order_id", order_ids, dtype=pl.String).implode()
-        return self.tables["order_lines"].filter(pl.col("order_id").is_in(ids))
+        """The order lines of `order_ids`, in no promised order (callers sort as they need)."""
+        ids = pl.Series("order_id", order_ids, dtype=pl.String)
+        if len(ids) >= _INDEXED_LOOKUPS:
+            return self.tables["order_lines"].filter(pl.col("order_id").is_in(ids.implode()))
+        lines, where = self.derived("lines_by_order", self._lines_by_order)
+        spans = [where[i] for i in ids.to_list() if i in where]
+        if not spans:
+            return lines.clear()
+        return pl.concat([lines.slice(start, length) for start, length in spans])
+
+    def _lines_by_order(self) -> tuple[pl.DataFrame, dict[str, tuple[int, int]]]:
+        """The lines grouped by order (stable, so each order's lines keep their order) and
+        where each order's run of lines starts and how long it is."""
+        lines = self.tables["order_lines"].with_row_index("_at")
+        lines = lines.sort("order_id", "_at", maintain_order=True).drop("_at")
+        spans = (
+            lines.select("order_id")
+            .with_row_index("at")
+            .group_by("order_id", maintain_order=True)
+            .agg(pl.col("at").first(), pl.len())
+        )
+        where = {
+            order_id: (int(at), int(length))
+            for order_id, at, length in spans.select("order_id", "at", "len").iter_rows()
+        }
+        return lines, where
 
     def listing_quantity(self, channel: str, sku: str, location_id: str) -> int | None:
         hit = self.tables["listings"].filter(

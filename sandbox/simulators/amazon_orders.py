@@ -159,23 +159,26 @@ class OrdersApi:
         self.world = world
         self.marketplace_id = marketplace_id
         self.items_page_size = items_page_size
-        self._cache: tuple[pl.DataFrame, pl.DataFrame, datetime, pl.DataFrame] | None = None
 
     def _orders(self) -> pl.DataFrame:
         """The visible amazon orders with their Amazon status; call with the world locked.
 
-        A connector asks for the items of every order, one call each: recomputing visibility
-        for each call would make large worlds slow. World mutations replace its frames rather
-        than change them, so the frames themselves (and the clock) key the cache.
+        A connector asks for the items of every order, one call each, so the frame is derived
+        once per state of the world (`World.derived`), not per call.
         """
-        world = self.world
-        orders, returns, now = world.tables["orders"], world.tables["returns"], world.now
-        cached = self._cache
-        if cached is not None and cached[0] is orders and cached[1] is returns and cached[2] == now:
-            return cached[3]
-        frame = with_status(world.visible_orders("amazon"))
-        self._cache = (orders, returns, now, frame)
-        return frame
+        return self.world.derived(
+            "amazon:orders", lambda: with_status(self.world.visible_orders("amazon"))
+        )
+
+    def _row_of(self) -> dict[str, int]:
+        """Each visible order's row in `_orders()`, by AmazonOrderId."""
+
+        def index() -> dict[str, int]:
+            ids = self._orders()["channel_order_id"].to_list()
+            # reversed, so that an id seen twice keeps its first row, as a filter's head would
+            return {order_id: at for at, order_id in reversed(list(enumerate(ids)))}
+
+        return self.world.derived("amazon:order_rows", index)
 
     def get_orders(
         self, request: Request, faults: FaultInjector, *, pii: frozenset[str] = frozenset()
@@ -244,10 +247,10 @@ class OrdersApi:
         self.world.touch_order(candidates["order_id"][faults.pick(candidates.height)], at)
 
     def _find(self, amazon_order_id: str) -> pl.DataFrame:
-        hit = self._orders().filter(pl.col("channel_order_id") == amazon_order_id)
-        if hit.is_empty():
+        at = self._row_of().get(amazon_order_id)
+        if at is None:
             raise amazon_error(404, "NotFound", f"Order {amazon_order_id} was not found.")
-        return hit.head(1)
+        return self._orders().slice(at, 1)
 
     def get_order(
         self, amazon_order_id: str, *, pii: frozenset[str] = frozenset()

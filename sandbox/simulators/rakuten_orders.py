@@ -64,8 +64,15 @@ DEFAULT_RECORDS_PER_PAGE: Final = 30
 def order_frame(world: World, numbers: list[str] | None = None) -> pl.DataFrame:
     """Visible Rakuten orders (those numbered `numbers`, if given) with RMS's dates and status.
 
-    Call under `world.lock`.
+    Call under `world.lock`. All of them are derived once per state of the world
+    (`World.derived`), not for every search.
     """
+    if numbers is None:
+        return world.derived("rakuten:orders", lambda: _order_frame(world, None))
+    return _order_frame(world, numbers)
+
+
+def _order_frame(world: World, numbers: list[str] | None) -> pl.DataFrame:
     orders = world.visible_orders("rakuten")
     if numbers is not None:
         orders = orders.filter(pl.col("channel_order_id").is_in(pl.Series(numbers).implode()))

@@ -42,12 +42,21 @@ CUSTOMER_FILTERS: Final = (
 
 
 def customer_frame(world: World, identity_ids: Iterable[str] | None = None) -> pl.DataFrame:
-    """Shopify customers (identities of the shop) known by the clock, with their order stats."""
+    """Shopify customers (identities of the shop) known by the clock, with their order stats.
+
+    All of them are derived once per state of the world (`World.derived`); `identity_ids`
+    picks some.
+    """
+    frame = world.derived("shopify:customers", lambda: _customer_frame(world))
+    if identity_ids is None:
+        return frame
+    return frame.filter(pl.col("identity_id").is_in(list(identity_ids)))
+
+
+def _customer_frame(world: World) -> pl.DataFrame:
     identities = world.tables["identities"].filter(
         (pl.col("channel") == "shopify") & (pl.col("created_at") <= world.now)
     )
-    if identity_ids is not None:
-        identities = identities.filter(pl.col("identity_id").is_in(list(identity_ids)))
     orders = order_frame(world).filter(pl.col("identity_id").is_not_null())
     stats = orders.group_by("identity_id").agg(
         pl.len().cast(pl.Int64).alias("orders_count"),

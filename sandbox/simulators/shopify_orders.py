@@ -71,7 +71,14 @@ def epoch(column: str) -> pl.Expr:
 
 
 def order_frame(world: World) -> pl.DataFrame:
-    """Visible Shopify orders with the statuses Shopify derives; call under `world.lock`."""
+    """Visible Shopify orders with the statuses Shopify derives; call under `world.lock`.
+
+    Derived once per state of the world (`World.derived`), not for every page.
+    """
+    return world.derived("shopify:orders", lambda: _order_frame(world))
+
+
+def _order_frame(world: World) -> pl.DataFrame:
     orders = world.visible_orders("shopify")
     refunded = (
         world.visible_returns()
