@@ -34,6 +34,8 @@ __all__ = ["AdvanceResult", "World", "WorldNotGeneratedError"]
 _T = TypeVar("_T")
 # Fewer ids than this are looked up in the lines' index; more are one filter over the table.
 _INDEXED_LOOKUPS = 1000
+# Derived values kept at once: a query's filters name its value, and every pull's differ.
+_DERIVED_KEPT = 32
 
 _EVENT_COLUMNS = ("paid_at", "shipped_at", "delivered_at", "cancelled_at", "note_updated_at")
 
@@ -119,7 +121,13 @@ class World:
             if kept is not None and _same_state(kept[0], state):
                 return kept[1]  # type: ignore[no-any-return]
             value = compute()
+            # what was derived from frames since replaced can never be asked for again
+            self._derived = {
+                key: kept for key, kept in self._derived.items() if _same_state(kept[0], state)
+            }
             self._derived[name] = (state, value)
+            while len(self._derived) > _DERIVED_KEPT:  # the least recently derived go first
+                del self._derived[next(iter(self._derived))]
             return value
 
     def visible_orders(self, channel: str) -> pl.DataFrame:

@@ -33,6 +33,7 @@ __all__ = [
     "paginate",
     "parse_page_request",
     "select_fields",
+    "sort_by_keys",
 ]
 
 DEFAULT_LIMIT: Final = 50
@@ -136,16 +137,22 @@ def _beyond(keys: Sequence[SortKey], values: Sequence[int], *, forward: bool) ->
     return expr
 
 
+def sort_by_keys(frame: pl.DataFrame, keys: Sequence[SortKey]) -> pl.DataFrame:
+    """`frame` in the order `paginate` pages it."""
+    names = [name for name, _ in keys]
+    return frame.sort(names, descending=[d for _, d in keys], nulls_last=True)
+
+
 def paginate(
-    frame: pl.DataFrame, page: PageRequest, keys: Sequence[SortKey], *, repeat: int = 0
+    ordered: pl.DataFrame, page: PageRequest, keys: Sequence[SortKey], *, repeat: int = 0
 ) -> Page:
-    """One page of `frame` ordered by `keys` (which must identify a row), plus its cursors.
+    """One page of `ordered` (sorted by `sort_by_keys` on `keys`, which must identify a row),
+    plus its cursors.
 
     `repeat` > 0 starts a "next" page that many rows early, so it repeats the end of the
     previous page: the duplicates fault.
     """
     names = [name for name, _ in keys]
-    ordered = frame.sort(names, descending=[d for _, d in keys], nulls_last=True)
     cursor = page.cursor
     has_previous = cursor is not None
     if cursor is None:
