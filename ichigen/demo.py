@@ -147,8 +147,9 @@ def _pipeline(settings: Settings, echo: Echo) -> None:
     from orchestration.ingest_run import run_ingest
 
     # The build's modules (dagster-dbt; a `dbt parse` on a fresh checkout; the forecasting
-    # engine) load while the channels are pulled: the pulls mostly wait on rate limits.
-    loading = threading.Thread(target=_load_build, name="load-build", daemon=True)
+    # engine) load, and the project is parsed for this warehouse, while the channels are
+    # pulled: the pulls mostly wait on rate limits.
+    loading = threading.Thread(target=_load_build, args=(settings,), name="load-build", daemon=True)
     loading.start()
     echo("ingesting every channel ...")
     with _phase("ingested", echo):
@@ -167,10 +168,14 @@ def _pipeline(settings: Settings, echo: Echo) -> None:
     echo(f"snapshot published at {build.snapshot}")
 
 
-def _load_build() -> None:
-    # a failure here is raised again by the import in _pipeline, in the main thread
+def _load_build(settings: Settings) -> None:
+    # a failure here is raised again by the import in _pipeline, in the main thread, or by the
+    # build's own parse
     with contextlib.suppress(Exception):
         import orchestration.build_run  # noqa: F401
+        from orchestration.warehouse import parse_ahead
+
+        parse_ahead(settings)
 
 
 def wait_for_interrupt() -> None:

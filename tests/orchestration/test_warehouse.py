@@ -11,6 +11,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from ichigen.settings import load_settings
 from ingestion.landing import LANDING_SCHEMA
 from orchestration.serving import publish_snapshot
 from orchestration.warehouse import (
@@ -19,6 +20,8 @@ from orchestration.warehouse import (
     ensure_landing_sources,
     ensure_manifest,
     ichigen_dbt_assets,
+    parse_ahead,
+    warehouse_resources,
 )
 
 
@@ -113,3 +116,22 @@ def test_a_snapshot_copies_the_marts_and_an_open_reader_keeps_its_old_file(tmp_p
     with duckdb.connect(str(snapshot), read_only=True) as fresh:
         assert fresh.execute("select count(*) from fct_orders").fetchone() == (5,)
     assert sorted(p.name for p in (tmp_path / "serving").iterdir()) == ["current.duckdb"]
+
+
+def test_a_parse_ahead_leaves_a_file_the_builds_dbt_accepts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the warehouse exports its paths for dbt; the monkeypatch restores them after the test
+    monkeypatch.setenv("ICHIGEN_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ICHIGEN_WAREHOUSE_PATH", str(tmp_path / "unused.duckdb"))
+    settings = load_settings({"ICHIGEN_DATA_DIR": str(tmp_path)}, dotenv=False)
+    parse_ahead(settings)
+    resources = warehouse_resources(settings)
+    target = resources["warehouse"].dbt_target_path
+    assert (target / "partial_parse.msgpack").exists()
+    # the same resource and environment as the build's dbt step
+    listing = resources["dbt"].cli(
+        ["ls", "--resource-type", "seed"], manifest=ensure_manifest(), target_path=target
+    )
+    messages = [event.raw_event["info"]["msg"] for event in listing.stream_raw_events()]
+    assert not [m for m in messages if "partial pars" in m.lower()], messages
