@@ -188,20 +188,22 @@ def _order(
 
 def format_items(world: World, order: dict[str, Any], lines: pl.DataFrame) -> list[dict[str, Any]]:
     """``OrderItem`` objects of one order (a `with_status` row) for the given lines."""
-    skus = world.tables["skus"].filter(pl.col("sku").is_in(lines["sku"].to_list()))
-    titles = world.tables["products"].filter(
-        pl.col("product_id").is_in(skus["product_id"].to_list())
-    )
-    title_of = dict(zip(titles["product_id"], titles["title"], strict=True))
-    catalog = {
-        row["sku"]: (row["asin"], title_of.get(row["product_id"], row["sku"]))
-        for row in skus.iter_rows(named=True)
-    }
+    catalog = world.derived("amazon:catalog", lambda: _catalog(world))
     status: str = order["status"]
     return [
         _item(row, order, status, *catalog.get(row["sku"], (None, row["sku"])))
         for row in lines.iter_rows(named=True)
     ]
+
+
+def _catalog(world: World) -> dict[str, tuple[str | None, str]]:
+    """Each SKU's ASIN and its product's title (the SKU itself when the product has none)."""
+    products = world.tables["products"]
+    title_of = dict(zip(products["product_id"], products["title"], strict=True))
+    return {
+        row["sku"]: (row["asin"], title_of.get(row["product_id"], row["sku"]))
+        for row in world.tables["skus"].iter_rows(named=True)
+    }
 
 
 def _item(

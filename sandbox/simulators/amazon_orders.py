@@ -12,7 +12,7 @@ only a connector that re-reads a lookback window sees it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -202,18 +202,11 @@ class OrdersApi:
     def _page(
         self, query: OrdersQuery, faults: FaultInjector
     ) -> tuple[pl.DataFrame, tuple[int, str] | None, bool]:
-        column = "created_at" if query.mode == "created" else "updated_at"
-        frame = self._orders().with_columns(pl.col(column).dt.epoch("us").alias("_key"))
-        frame = frame.filter(pl.col("_key").is_between(query.after, query.before))
-        for name, values in (
-            ("status", query.statuses),
-            ("fulfillment", query.channels),
-            ("amazon_payment_method", query.payment_methods),
-            ("channel_order_id", query.order_ids),
-        ):
-            if values:
-                frame = frame.filter(pl.col(name).is_in(values))
-        frame = frame.sort("_key", "channel_order_id")
+        # kept for the query's next pages while the world stands still (`World.derived`)
+        frame = self.world.derived(
+            f"amazon:getOrders:{replace(query, last=None)}",
+            lambda: self._matching(query),
+        )
         repeat = 0
         if query.last is not None:
             at, order_id = query.last
@@ -231,6 +224,21 @@ class OrdersApi:
         if not page.is_empty():
             last = (int(page["_key"][-1]), str(page["channel_order_id"][-1]))
         return page.drop("_key"), last, more
+
+    def _matching(self, query: OrdersQuery) -> pl.DataFrame:
+        """The orders a query asks for, in the order its pages go (``_key``, then the id)."""
+        column = "created_at" if query.mode == "created" else "updated_at"
+        frame = self._orders().with_columns(pl.col(column).dt.epoch("us").alias("_key"))
+        frame = frame.filter(pl.col("_key").is_between(query.after, query.before))
+        for name, values in (
+            ("status", query.statuses),
+            ("fulfillment", query.channels),
+            ("amazon_payment_method", query.payment_methods),
+            ("channel_order_id", query.order_ids),
+        ):
+            if values:
+                frame = frame.filter(pl.col(name).is_in(values))
+        return frame.sort("_key", "channel_order_id")
 
     def _maybe_late_update(self, faults: FaultInjector) -> None:
         """The late_updates fault: edit an order at a time just behind the newest change."""
