@@ -14,9 +14,10 @@ The reference, measured in the same runs, is the plumbing alone: as many calls a
 made, each a trivial query through the same path (cursor, Arrow, Polars). The ratio is then
 how many times the bare round trips the page's queries cost.
 
-The snapshot is the tier's (``data/bench/<tier>/serving/``) or, if the build section left none
-there, the one the orchestration section's Dagster run published. Runs in a fresh
-interpreter, pointed at the snapshot of the data dir given:
+The snapshot is the tier's (``data/bench/<tier>/serving/``), or the one the orchestration
+section's Dagster run published; with neither, `oms build` publishes one from the tier's
+landing zone (the build section's warehouses are dbt's alone, without the forecasts). Runs in
+a fresh interpreter, pointed at the snapshot of the data dir given:
 
     python -m benchmarks.app_queries data/bench/large     # serving/current.duckdb built there
 """
@@ -172,15 +173,23 @@ def measure_pages(data_dir: Path, *, warm_runs: int = WARM_RUNS) -> list[PageTim
 
 
 def _published(context: BenchContext) -> Path:
-    """The tier's data dir if the build section published a snapshot there, else the one the
-    orchestration section's Dagster run published (same sandbox, same pipeline)."""
+    """The data dir of a published snapshot of the tier: the tier's own, else the one the
+    orchestration section's Dagster run published (same sandbox, same pipeline), else one
+    `oms build` publishes now from the landing zone the ingest section left."""
     for data_dir in (context.data_dir, context.data_dir / "orchestration" / "dagster"):
         if (data_dir / "serving" / "current.duckdb").exists():
             return data_dir
-    raise RuntimeError(
-        f"no published snapshot under {context.data_dir}: run the build or orchestration "
-        "section first"
-    )
+    if not (context.data_dir / "landing").is_dir():
+        raise RuntimeError(
+            f"no published snapshot or landing zone under {context.data_dir}: run the ingest "
+            "(or orchestration) section first"
+        )
+    context.echo("  app: no published snapshot; oms build publishes one from the landing zone")
+    env = {**os.environ, "ICHIGEN_DATA_DIR": str(context.data_dir)}
+    env.pop("DAGSTER_HOME", None)  # a throwaway instance: this build is not a recorded run
+    oms = Path(sys.executable).with_name("oms")
+    subprocess.run([str(oms), "build"], env=env, check=True, stdout=subprocess.DEVNULL)
+    return context.data_dir
 
 
 def app_section(context: BenchContext) -> list[Figure]:
