@@ -167,11 +167,20 @@ rakuten as (
         payment_method,
         case when coupon_capital_code = 1 then coupon_code end as promo_code,
         currency,
-        first_goods_price_jpy as subtotal_jpy,
-        first_coupon_jpy as discount_jpy,
+        -- RMS books a full return as a cancellation, which shows what was ordered again: its
+        -- latest amounts are the order's own, even where the first landed version showed an
+        -- earlier partial return with reduced amounts
+        case
+            when is_fully_returned then goods_price_jpy else first_goods_price_jpy
+        end as subtotal_jpy,
+        case when is_fully_returned then coupon_jpy else first_coupon_jpy end as discount_jpy,
         shipping_jpy,
-        first_request_price_jpy * 10 // 110 as tax_jpy,
-        first_request_price_jpy as total_jpy,
+        case
+            when is_fully_returned then request_price_jpy else first_request_price_jpy
+        end * 10 // 110 as tax_jpy,
+        case
+            when is_fully_returned then request_price_jpy else first_request_price_jpy
+        end as total_jpy,
         case
             when is_fully_returned then request_price_jpy - shipping_jpy
             else first_request_price_jpy - request_price_jpy
