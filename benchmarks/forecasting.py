@@ -27,7 +27,8 @@ __all__ = ["TARGETS", "ForecastFigure", "forecasting_section", "measure_forecast
 TARGETS = {"series_per_second": 100.0, "wape_improvement": 0.15}
 
 _CHILD = """
-import json, resource, sys, time
+import json, sys, time
+from benchmarks.report import peak_rss_mib
 started = time.perf_counter()
 from pathlib import Path
 import polars as pl
@@ -63,7 +64,7 @@ print(json.dumps({
     "import_seconds": imported - started,
     "load_seconds": loaded - imported,
     "forecast_seconds": done - loaded,
-    "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "peak_rss_mib": peak_rss_mib(),
     "wape": run.overall["wape"],
     "wape_naive": run.overall["wape_naive"],
     "wape_improvement": run.overall["wape_improvement"],

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import json
-import resource
 import sys
 import threading
 import time
@@ -32,6 +31,8 @@ from typing import IO, Any, Final
 import httpx
 import orjson
 
+from benchmarks.report import peak_rss_mib
+
 __all__ = ["API_CHANNELS", "main"]
 
 API_CHANNELS: Final = ("shopify", "amazon", "rakuten", "supplier")
@@ -39,10 +40,6 @@ API_CHANNELS: Final = ("shopify", "amazon", "rakuten", "supplier")
 _ISSUING: Final = {"/auth/o2/token": "access_token", "restrictedDataToken": "restrictedDataToken"}
 _TOKEN_HEADER: Final = "x-amz-access-token"
 _SET_BY_CLIENT: Final = {"host", "content-length"}  # httpx writes these for the replayed body
-
-
-def _peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _channel_of(url: httpx.URL, ports: dict[int, str]) -> str:
@@ -132,7 +129,7 @@ def _ingest(record: Path, ports: dict[int, str]) -> dict[str, Any]:
         "startup_seconds": startup,
         "seconds": sum(channels.values()),
         "channel_seconds": channels,
-        "peak_rss_mib": _peak_rss_mib(),
+        "peak_rss_mib": peak_rss_mib(),
         "assets": assets,
     }
 
@@ -182,7 +179,7 @@ def _replay(record: Path) -> dict[str, Any]:
                 "requests": len(requests),
                 "bytes": received,
             }
-    return {"channels": results, "peak_rss_mib": _peak_rss_mib()}
+    return {"channels": results, "peak_rss_mib": peak_rss_mib()}
 
 
 def main(argv: list[str]) -> None:

@@ -8,12 +8,32 @@ do not), says what the target is and whether it was met, and keeps whatever else
 
 from __future__ import annotations
 
+import resource
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BenchContext", "Figure", "Section", "format_row", "header"]
+__all__ = ["BenchContext", "Figure", "Section", "format_row", "header", "peak_rss_mib"]
+
+
+def peak_rss_mib() -> float:
+    """This process's own peak resident set size, in MiB.
+
+    From the kernel's high-water mark of the address space (VmHWM), which starts afresh when a
+    program is exec'd. `getrusage`'s ru_maxrss does not: it keeps the parent's RSS at fork, so
+    a child started by the benchmark process (which holds the simulators' world, or DuckDB's
+    buffers after the build section) reported the parent's size as its own (8.5 GiB for a
+    forecasting run that peaked at 764 MiB).
+    """
+    try:
+        with Path("/proc/self/status").open(encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux
 
 
 @dataclass(frozen=True)

@@ -22,14 +22,15 @@ __all__ = ["TARGETS", "GenerationFigure", "generation_section", "measure_generat
 TARGETS = {"small": (20.0, 2048.0), "large": (300.0, 8192.0)}  # seconds, peak MiB
 
 _CHILD = """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
+from benchmarks.report import peak_rss_mib
 from sandbox.build import build_sandbox
 started = time.perf_counter()
 summary = build_sandbox(Path(sys.argv[1]), scale=sys.argv[2], seed=int(sys.argv[3]))
 print(json.dumps({
     "seconds": time.perf_counter() - started,
-    "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "peak_rss_mib": peak_rss_mib(),
     "orders": summary.manifest["counts"]["orders"],
     "description": summary.describe(),
 }))
