@@ -24,6 +24,7 @@ import polars as pl
 import streamlit as st
 
 from app.snapshot import Snapshot, current_snapshot, data_dir
+from ichigen.customer_views import CHANNEL_MIX, COHORTS, CUSTOMER_ORDERS
 
 __all__ = [
     "CLOSED_STATUSES",
@@ -426,41 +427,18 @@ def _order_history(order: pl.DataFrame, returns: pl.DataFrame) -> pl.DataFrame:
 
 # --- customers --------------------------------------------------------------------------------
 
-_CUSTOMER_ORDERS: Final = """
-    customer_orders as (
-        select m.customer_id, o.order_key, o.channel, o.business_date, o.net_jpy
-        from fct_orders as o
-        inner join map_customer_identities as m on o.identity_key = m.identity_key
-        where o.order_status <> 'cancelled'
-            and (len($channels) = 0 or list_contains($channels, o.channel))
-    )
-"""
-
-
 @st.cache_data(ttl=TTL, show_spinner=False)
 def customer_summary(snap: Snapshot, *, channels: Sequence[str] | None) -> pl.DataFrame:
-    """Customers, identities merged, repeat rate and channel mix in one row per channel set."""
+    """Customers, identities merged, repeat rate and channel mix in one row per channel set.
+
+    With no channel chosen (the page's default) the snapshot keeps the answer
+    (`ichigen.customer_views`); a selection runs the same query, filtered.
+    """
+    if not channels and "agg_customer_channel_mix" in tables(snap):
+        return _frame(snap, "select * from agg_customer_channel_mix order by customers desc")
     return _frame(
         snap,
-        f"""
-        with {_CUSTOMER_ORDERS},
-        per_customer as (
-            select
-                customer_id,
-                count(*) as orders,
-                string_agg(distinct channel, ' + ' order by channel) as channel_mix
-            from customer_orders
-            group by customer_id
-        )
-        select
-            channel_mix,
-            count(*) as customers,
-            count(*) filter (where orders >= 2) as repeat_customers,
-            sum(orders) as orders
-        from per_customer
-        group by channel_mix
-        order by customers desc
-        """,
+        f"select * from ({CHANNEL_MIX}) order by customers desc",
         {"channels": _list(channels)},
     )
 
@@ -471,7 +449,7 @@ def rfm_segments(snap: Snapshot, *, channels: Sequence[str] | None) -> pl.DataFr
     return _frame(
         snap,
         f"""
-        with {_CUSTOMER_ORDERS},
+        with {CUSTOMER_ORDERS},
         as_of as (select max(business_date) as today from fct_orders),
         rfm as (
             select
@@ -510,36 +488,16 @@ def rfm_segments(snap: Snapshot, *, channels: Sequence[str] | None) -> pl.DataFr
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def cohorts(snap: Snapshot, *, channels: Sequence[str] | None) -> pl.DataFrame:
-    """Customers by month of first order and how many ordered again n months later."""
+    """Customers by month of first order and how many ordered again n months later.
+
+    With no channel chosen the snapshot keeps the answer (see `customer_summary`).
+    """
+    kept = not channels and "agg_customer_cohorts" in tables(snap)
     return _frame(
         snap,
-        f"""
-        with {_CUSTOMER_ORDERS},
-        firsts as (
-            select customer_id, date_trunc('month', min(business_date))::date as cohort
-            from customer_orders group by customer_id
-        ),
-        activity as (
-            select distinct
-                f.customer_id,
-                f.cohort,
-                date_diff('month', f.cohort, date_trunc('month', c.business_date)::date)
-                    as months_after
-            from customer_orders as c
-            inner join firsts as f using (customer_id)
-        )
-        select
-            cohort,
-            months_after,
-            count(*) as customers,
-            count(*) / first(count(*)) over (
-                partition by cohort order by months_after
-            ) as retention
-        from activity
-        group by cohort, months_after
-        order by cohort, months_after
-        """,
-        {"channels": _list(channels)},
+        f"select * from {'agg_customer_cohorts' if kept else f'({COHORTS})'} "
+        "order by cohort, months_after",
+        {} if kept else {"channels": _list(channels)},
     )
 
 

@@ -115,3 +115,19 @@ def test_data_health_shows_quarantined_records_with_their_reasons_and_failed_che
     assert checks["failed_expectations"].tolist() == ["sku is known"]
     # the snapshot is missing, and that is said rather than failed on
     assert metrics["Snapshot"] == "none yet"
+
+
+def test_the_customer_views_a_snapshot_keeps_equal_the_live_queries(built_data_dir: Path) -> None:
+    # the Customers page's default view reads them; a channel selection runs the query itself
+    snap = current_snapshot(built_data_dir)
+    assert snap is not None
+    assert {"agg_customer_channel_mix", "agg_customer_cohorts"} <= data.tables(snap)
+    every = data.channels(snap)
+    for view, key in (
+        (data.customer_summary, ["channel_mix"]),
+        (data.cohorts, ["cohort", "months_after"]),
+    ):
+        kept = view(snap, channels=None).sort(key)
+        live = view(snap, channels=every).sort(key)
+        assert kept.height > 1
+        assert kept.equals(live), (view.__name__, kept, live)
