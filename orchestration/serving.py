@@ -34,6 +34,7 @@ def publish_snapshot(warehouse: Path, serving_dir: Path, *, schema: str = "marts
     tmp = serving_dir / f".{SNAPSHOT_NAME}.{uuid.uuid4().hex[:8]}.tmp"
     try:
         with duckdb.connect(str(tmp)) as con:
+            con.execute("set enable_progress_bar = false")  # a bar per long copy floods logs
             con.execute(f"attach {_literal(str(warehouse))} as wh (read_only)")
             tables = con.execute(
                 "select table_name from information_schema.tables "
