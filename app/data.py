@@ -427,6 +427,7 @@ def _order_history(order: pl.DataFrame, returns: pl.DataFrame) -> pl.DataFrame:
 
 # --- customers --------------------------------------------------------------------------------
 
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def customer_summary(snap: Snapshot, *, channels: Sequence[str] | None) -> pl.DataFrame:
     """Customers, identities merged, repeat rate and channel mix in one row per channel set.
