@@ -493,12 +493,12 @@ def cohorts(snap: Snapshot, *, channels: Sequence[str] | None) -> pl.DataFrame:
 
     With no channel chosen the snapshot keeps the answer (see `customer_summary`).
     """
-    kept = not channels and "agg_customer_cohorts" in tables(snap)
+    if not channels and "agg_customer_cohorts" in tables(snap):
+        return _frame(snap, "select * from agg_customer_cohorts order by cohort, months_after")
     return _frame(
         snap,
-        f"select * from {'agg_customer_cohorts' if kept else f'({COHORTS})'} "
-        "order by cohort, months_after",
-        {} if kept else {"channels": _list(channels)},
+        f"select * from ({COHORTS}) order by cohort, months_after",
+        {"channels": _list(channels)},
     )
 
 

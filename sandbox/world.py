@@ -177,16 +177,16 @@ class World:
         if len(ids) >= _INDEXED_LOOKUPS:
             return self.tables["order_lines"].filter(pl.col("order_id").is_in(ids.implode()))
         lines, where = self.derived("lines_by_order", self._lines_by_order)
-        spans = [where[i] for i in ids.to_list() if i in where]
+        # each order once, as the filter below the threshold would give it
+        spans = [where[i] for i in dict.fromkeys(ids.to_list()) if i in where]
         if not spans:
             return lines.clear()
         return pl.concat([lines.slice(start, length) for start, length in spans])
 
     def _lines_by_order(self) -> tuple[pl.DataFrame, dict[str, tuple[int, int]]]:
-        """The lines grouped by order (stable, so each order's lines keep their order) and
-        where each order's run of lines starts and how long it is."""
-        lines = self.tables["order_lines"].with_row_index("_at")
-        lines = lines.sort("order_id", "_at", maintain_order=True).drop("_at")
+        """The lines grouped by order (a stable sort, so each order's lines keep their order)
+        and where each order's run of lines starts and how long it is."""
+        lines = self.tables["order_lines"].sort("order_id", maintain_order=True)
         spans = (
             lines.select("order_id")
             .with_row_index("at")

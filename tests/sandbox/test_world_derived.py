@@ -40,5 +40,7 @@ def test_lines_looked_up_by_order_are_the_lines_a_filter_finds(world: World) -> 
     by_filter = lines.filter(pl.col("order_id").is_in(some)).sort("order_id", "line_no")
     assert world.lines_of(some).sort("order_id", "line_no").equals(by_filter)
     assert world.lines_of(["no-such-order"]).is_empty()
+    twice = [some[0], some[0]]  # an order asked for twice comes back once, as from a filter
+    assert world.lines_of(twice).height == lines.filter(pl.col("order_id") == some[0]).height
     many = lines["order_id"].unique().head(1500).to_list()  # past the index: one filter
     assert world.lines_of(many).height == lines.filter(pl.col("order_id").is_in(many)).height

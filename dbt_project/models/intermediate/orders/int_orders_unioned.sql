@@ -27,7 +27,19 @@ amazon_refunds as (
 ),
 
 rakuten_orders as (
-    select * from {{ ref('stg_rakuten__orders') }}
+    select
+        *,
+        -- What was ordered. RMS books a full return as a cancellation, which shows the order's
+        -- own amounts again, even where the first landed version showed an earlier partial
+        -- return with reduced ones; otherwise the first landed version has them.
+        case
+            when is_fully_returned then goods_price_jpy else first_goods_price_jpy
+        end as ordered_goods_price_jpy,
+        case when is_fully_returned then coupon_jpy else first_coupon_jpy end as ordered_coupon_jpy,
+        case
+            when is_fully_returned then request_price_jpy else first_request_price_jpy
+        end as ordered_request_price_jpy
+    from {{ ref('stg_rakuten__orders') }}
 ),
 
 pos_orders as (
@@ -167,20 +179,11 @@ rakuten as (
         payment_method,
         case when coupon_capital_code = 1 then coupon_code end as promo_code,
         currency,
-        -- RMS books a full return as a cancellation, which shows what was ordered again: its
-        -- latest amounts are the order's own, even where the first landed version showed an
-        -- earlier partial return with reduced amounts
-        case
-            when is_fully_returned then goods_price_jpy else first_goods_price_jpy
-        end as subtotal_jpy,
-        case when is_fully_returned then coupon_jpy else first_coupon_jpy end as discount_jpy,
+        ordered_goods_price_jpy as subtotal_jpy,
+        ordered_coupon_jpy as discount_jpy,
         shipping_jpy,
-        case
-            when is_fully_returned then request_price_jpy else first_request_price_jpy
-        end * 10 // 110 as tax_jpy,
-        case
-            when is_fully_returned then request_price_jpy else first_request_price_jpy
-        end as total_jpy,
+        ordered_request_price_jpy * 10 // 110 as tax_jpy,
+        ordered_request_price_jpy as total_jpy,
         case
             when is_fully_returned then request_price_jpy - shipping_jpy
             else first_request_price_jpy - request_price_jpy
