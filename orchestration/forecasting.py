@@ -58,7 +58,7 @@ left join marts.dim_products as products on demand.sku = products.sku
 def read_demand(warehouse_path: Path) -> pl.DataFrame:
     """The demand mart with each SKU's category, through a read-only connection."""
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
-        frame = pl.from_arrow(con.execute(_DEMAND_QUERY).to_arrow_table())
+        frame = pl.from_arrow(con.sql(_DEMAND_QUERY).to_arrow_table())
     assert isinstance(frame, pl.DataFrame)
     return frame.with_columns(
         pl.col("date").cast(pl.Date), pl.col("units", "lost_units").cast(pl.Float64)

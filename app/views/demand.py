@@ -10,12 +10,12 @@ import streamlit as st
 from app import data, ui
 
 st.title("Demand")
-snap = ui.require_snapshot("fct_demand_daily", "dim_products")
+snap = ui.require_snapshot("agg_demand_channel_daily", "dim_products")
 
 f1, f2, f3 = st.columns(3)
 with f1:
     start, end = ui.period_filter(
-        snap, key="demand_period", table="fct_demand_daily", default_days=180
+        snap, key="demand_period", table="agg_demand_channel_daily", default_days=180
     )
 with f2:
     channels = ui.multiselect_filter("Channels", data.channels(snap), key="demand_channels")

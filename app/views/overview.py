@@ -27,7 +27,7 @@ if by_channel.is_empty():
 
 stockouts = (
     data.stockouts_by_channel(snap, channels=channels, start=start, end=end)
-    if "fct_demand_daily" in data.tables(snap)
+    if "agg_demand_channel_daily" in data.tables(snap)
     else pl.DataFrame(schema={"channel": pl.String, "stockout_days": pl.Int64})
 )
 rates = (

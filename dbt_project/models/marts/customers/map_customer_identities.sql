@@ -5,7 +5,8 @@
     customer_id is a hash of the component's smallest identity key, so it is stable while the
     component keeps it. suggested_customer_id: the customer that an unambiguous link below the
     merge threshold points to (a name and postcode match, see int_identity_links), for a person
-    to confirm or reject. -#}
+    to confirm or reject. orders: the orders placed under the identity (every status), which the
+    app shows beside each identity of a customer. -#}
 with
 
 identities as (
@@ -14,6 +15,10 @@ identities as (
 
 all_links as (
     select * from {{ ref('int_identity_links') }}
+),
+
+orders as (
+    select * from {{ ref('int_orders_unioned') }}
 ),
 
 links as (
@@ -77,13 +82,24 @@ suggested as (
     group by l.identity_key
 ),
 
+orders_per_identity as (
+    select
+        identity_key,
+        count(*) as orders
+    from orders
+    where identity_key is not null
+    group by identity_key
+),
+
 final as (
     select
         r.*,
         s.suggested_customer_id,
-        s.suggested_by_rule
+        s.suggested_by_rule,
+        coalesce(o.orders, 0) as orders
     from resolved as r
     left join suggested as s on r.identity_key = s.identity_key
+    left join orders_per_identity as o on r.identity_key = o.identity_key
 )
 
 select * from final
