@@ -7,6 +7,7 @@ and sensors reach the same channels.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from ichigen.wait import stop_group, wait_until_answering
 __all__ = ["start_dagster_ui"]
 
 _READY_TIMEOUT_S = 120.0
+_NICENESS = 10
 
 
 def start_dagster_ui(
@@ -43,6 +45,12 @@ def start_dagster_ui(
         stderr=(dagster_home / "dagster-dev.log").open("ab"),
         start_new_session=True,  # Ctrl-C in the terminal reaches us; we stop it ourselves
     )
+    # Below the app: the demo starts the UI as the app meets its first visitor, and loading
+    # the code location took the CPU from the app's first page (7 s from "snapshot published"
+    # to the Overview showing revenue on two cores, 2.3 s with the machine to itself). Its
+    # code servers and the daemon's runs inherit the niceness.
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PGRP, process.pid, _NICENESS)
     try:
         wait_until_answering(
             f"{url}/server_info",

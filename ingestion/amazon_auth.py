@@ -10,6 +10,7 @@ a URL, a log line or an error message.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Final
@@ -49,16 +50,18 @@ class LwaTokens:
         self._clock = clock
         self._token: str | None = None
         self._refresh_at = 0.0
+        self._lock = threading.Lock()
         self.exchanges = 0
 
     def __repr__(self) -> str:
         return f"LwaTokens({self._url!r})"
 
     def token(self) -> str:
-        if self._token is None or self._clock() >= self._refresh_at:
-            self._exchange()
-        assert self._token is not None
-        return self._token
+        with self._lock:  # the order items are fetched from several threads: one exchange
+            if self._token is None or self._clock() >= self._refresh_at:
+                self._exchange()
+            assert self._token is not None
+            return self._token
 
     def invalidate(self) -> None:
         """The API refused the token (expired or revoked): the next call gets a fresh one."""

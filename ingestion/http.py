@@ -123,9 +123,14 @@ class ResilientClient:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self.retries = 0  # how many requests were repeated: a run's health, not an error
+        self._count_lock = threading.Lock()  # requests may be sent from several threads
 
     def close(self) -> None:
         self.client.close()
+
+    def _count_retry(self) -> None:
+        with self._count_lock:
+            self.retries += 1
 
     def request(
         self,
@@ -141,7 +146,7 @@ class ResilientClient:
         problem = "no attempt made"
         for attempt in range(self.retry.max_attempts):
             if attempt:
-                self.retries += 1
+                self._count_retry()
             if self.limiter is not None:
                 self.limiter.acquire()
             try:
@@ -194,7 +199,7 @@ class ResilientClient:
             try:
                 return orjson.loads(response.content)
             except orjson.JSONDecodeError:
-                self.retries += 1
+                self._count_retry()
                 continue
         raise UnexpectedResponseError(self.channel, f"{method} {url} never returned valid JSON")
 

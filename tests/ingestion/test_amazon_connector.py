@@ -593,6 +593,12 @@ def test_a_full_ingest_lands_exactly_the_orders_items_and_refunds_amazon_shows(
     assert {o["AmazonOrderId"] for o in landed} == set(orders["channel_order_id"])
     items = [item for order in landed for item in order["OrderItems"]]
     assert {i["OrderItemId"] for i in items} == set(lines["channel_line_id"])
+    # items are asked for several orders at a time: each must land with its own order
+    owners = lines.join(orders.select("order_id", "channel_order_id"), on="order_id")
+    owner = dict(zip(owners["channel_line_id"], owners["channel_order_id"], strict=True))
+    assert all(
+        owner[i["OrderItemId"]] == o["AmazonOrderId"] for o in landed for i in o["OrderItems"]
+    )
     # Amazon shows no total for pending (unpaid) and cancelled orders, nor quantities for the
     # items of cancelled ones.
     priced = orders.filter(
