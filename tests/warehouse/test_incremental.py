@@ -37,6 +37,10 @@ _INCREMENTAL = (
     "stg_shopify__orders",
     "stg_shopify__order_lines",
     "stg_shopify__refunds",
+    "stg_shopify__order_customers",
+    "stg_shopify__customers",
+    "stg_amazon__orders",
+    "stg_rakuten__orders",
     "stg_pos__order_lines",
     "stg_wholesale__order_lines",
 )

@@ -1,7 +1,16 @@
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="delete+insert",
+        unique_key="channel_order_id",
+        on_schema_change="append_new_columns",
+    )
+}}
+
 with
 
 source as (
-    {{ latest_version(source('amazon', 'orders')) }}
+    {{ latest_version(landed_since_built('amazon', 'orders')) }}
 ),
 
 renamed as (
@@ -28,8 +37,10 @@ renamed as (
         {{ json_ts('_raw', '$.LastUpdateDate') }} as updated_at,
         {{ json_ts('_raw', '$.LatestShipDate') }} as latest_ship_at,
         _raw,
+        _record_updated_at,
         _loaded_at,
-        _load_id
+        _load_id,
+        {{ landed_through() }} as _landed_through
     from source
 ),
 
@@ -51,3 +62,4 @@ final as (
 )
 
 select * from final
+{{ where_newer_than_built('final', key='channel_order_id') }}

@@ -2,33 +2,70 @@
     requestPrice drop; no amount of the change is kept), so what was first ordered is only in
     an earlier landed version: the first version's amounts are kept beside the latest ones.
     When the first landed version already shows the return, the original total is unknown
-    and `first_*` equal the latest amounts (has_unobserved_returns says so). -#}
+    and `first_*` equal the latest amounts (has_unobserved_returns says so).
+    Incremental: every version landed since the last build is later than the ones built, so an
+    order built before keeps the first version's amounts its built row holds. -#}
+{%- set first_amounts = [
+    'first_request_price_jpy', 'first_goods_price_jpy', 'first_coupon_jpy', 'first_order_progress'
+] -%}
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="delete+insert",
+        unique_key="channel_order_id",
+        on_schema_change="append_new_columns",
+    )
+}}
+
 with
 
 source as (
-    select * from {{ source('rakuten', 'orders') }}
+    select * from {{ landed_since_built('rakuten', 'orders') }}
 ),
 
 versions as (
     select
         *,
         first_value({{ json_money('_raw', '$.requestPrice') }}) over (
-            partition by _record_key order by _loaded_at, _load_id
+            partition by _record_key order by _loaded_at, _load_id, _record_updated_at
         ) as first_request_price_jpy,
         first_value({{ json_money('_raw', '$.goodsPrice') }}) over (
-            partition by _record_key order by _loaded_at, _load_id
+            partition by _record_key order by _loaded_at, _load_id, _record_updated_at
         ) as first_goods_price_jpy,
         first_value({{ json_money('_raw', '$.couponAllTotalPrice') }}) over (
-            partition by _record_key order by _loaded_at, _load_id
+            partition by _record_key order by _loaded_at, _load_id, _record_updated_at
         ) as first_coupon_jpy,
         first_value({{ json_int('_raw', '$.orderProgress') }}) over (
-            partition by _record_key order by _loaded_at, _load_id
+            partition by _record_key order by _loaded_at, _load_id, _record_updated_at
         ) as first_order_progress
     from source
 ),
 
 latest as (
     {{ latest_version('versions') }}
+),
+
+built as (
+    -- the first version's amounts of the orders built before: none in a full build
+    select
+        {{ 'channel_order_id' if is_incremental() else '_record_key' }} as channel_order_id,  -- noqa: AL09
+        {{ first_amounts | join(', ') }}
+    from {{ this if is_incremental() else 'latest' }}
+    where {{ 'true' if is_incremental() else 'false' }}
+),
+
+with_first_amounts as (
+    -- null is a first amount too: a built order keeps whatever its first version showed
+    select
+        latest.* exclude ({{ first_amounts | join(', ') }}),
+    {%- for column in first_amounts %}
+        case
+            when built.channel_order_id is null then latest.{{ column }}
+            else built.{{ column }}
+        end as {{ column }}{{ "," if not loop.last }}
+    {%- endfor %}
+    from latest
+    left join built on latest._record_key = built.channel_order_id
 ),
 
 renamed as (
@@ -67,8 +104,9 @@ renamed as (
         _record_updated_at,
         _raw,
         _loaded_at,
-        _load_id
-    from latest
+        _load_id,
+        {{ landed_through() }} as _landed_through
+    from with_first_amounts
 ),
 
 final as (
@@ -106,3 +144,4 @@ final as (
 )
 
 select * from final
+{{ where_newer_than_built('final', key='channel_order_id') }}

@@ -1,9 +1,20 @@
 {#- customers.json records: one row per Shopify customer, latest version. Names and the address
-    come from the default address when the customer record itself has none. -#}
+    come from the default address when the customer record itself has none. updated_at is the
+    landing's _record_updated_at (the same field; the contract quarantines a record without a
+    readable one), so it orders the versions as latest_version does. -#}
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="delete+insert",
+        unique_key="channel_customer_id",
+        on_schema_change="append_new_columns",
+    )
+}}
+
 with
 
 source as (
-    {{ latest_version(source('shopify', 'customers')) }}
+    {{ latest_version(landed_since_built('shopify', 'customers')) }}
 ),
 
 renamed as (
@@ -31,8 +42,11 @@ renamed as (
         {{ json_text('_raw', '$.email_marketing_consent.state') }} = 'subscribed' as accepts_marketing,
         {{ json_ts('_raw', '$.created_at') }} as created_at,
         {{ json_ts('_raw', '$.updated_at') }} as updated_at,
-        _loaded_at
+        _loaded_at,
+        _load_id,
+        {{ landed_through() }} as _landed_through
     from source
 )
 
 select * from renamed
+{{ where_newer_than_built('renamed', key='channel_customer_id', versions=('updated_at', '_loaded_at', '_load_id')) }}

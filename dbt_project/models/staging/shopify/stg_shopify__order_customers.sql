@@ -1,9 +1,23 @@
 {#- The customer object embedded in orders.json, as the latest order carrying it shows it: a
-    fallback for customers that the customers endpoint has not (yet) returned. -#}
+    fallback for customers that the customers endpoint has not (yet) returned.
+    Incremental: an order embeds its customer as the customer is now, so a later version of an
+    order carries its customer at an updated_at no earlier than before, and the latest
+    (updated_at, _loaded_at, _load_id) over the orders landed since the last build, if newer
+    than the built one, is the latest over all of them. (An order moved to another customer
+    would leave its former customer's row as built, until a full refresh.) -#}
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="delete+insert",
+        unique_key="channel_customer_id",
+        on_schema_change="append_new_columns",
+    )
+}}
+
 with
 
 source as (
-    {{ latest_version(source('shopify', 'orders')) }}
+    {{ latest_version(landed_since_built('shopify', 'orders')) }}
 ),
 
 renamed as (
@@ -28,7 +42,9 @@ renamed as (
         {{ json_text('_raw', '$.customer.email_marketing_consent.state') }} = 'subscribed' as accepts_marketing,
         {{ json_ts('_raw', '$.customer.created_at') }} as created_at,
         {{ json_ts('_raw', '$.customer.updated_at') }} as updated_at,
-        _loaded_at
+        _loaded_at,
+        _load_id,
+        {{ landed_through() }} as _landed_through
     from source
     where {{ json_text('_raw', '$.customer.id') }} is not null
 ),
@@ -38,8 +54,13 @@ latest_per_customer as (
     from renamed
     qualify row_number() over (
         partition by channel_customer_id
-        order by updated_at desc nulls last, _loaded_at desc
+        order by updated_at desc nulls last, _loaded_at desc, _load_id desc
     ) = 1
 )
 
 select * from latest_per_customer
+{{
+    where_newer_than_built(
+        'latest_per_customer', key='channel_customer_id', versions=('updated_at', '_loaded_at', '_load_id')
+    )
+}}
