@@ -78,12 +78,9 @@ def run_demo(
 
 
 def _start_simulators(settings: Settings) -> subprocess.Popen[bytes]:
-    """`oms sandbox serve` in a process of its own (the caller waits until each answers).
-
-    In the demo's own process the simulators shared one interpreter lock with the pulls they
-    answer and with the build's start-up, on a machine with two cores: the small demo's Amazon
-    pull (thousands of item requests) then took 34.5 of the ingest's 44 s.
-    """
+    """`oms sandbox serve` in a process of its own (the caller waits until each answers), as a
+    user would run it beside the pipeline: the simulators answer the pulls from their own
+    interpreter rather than through the demo's, which then holds only the pipeline."""
     env = {**os.environ, "ICHIGEN_DATA_DIR": str(settings.data_dir)}
     return subprocess.Popen(
         [sys.executable, "-m", "ichigen.cli", "sandbox", "serve"],

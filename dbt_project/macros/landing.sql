@@ -26,7 +26,7 @@
     twice changes nothing). A full refresh, or the first build, reads every part. -#}
 {% macro landed_since_built(channel, entity) -%}
     {%- set relation = source(channel, entity) -%}
-    {%- if _built_incrementally() -%}
+    {%- if built_incrementally() -%}
         {%- set parts_query -%}
             select filename
             from read_blob('{{ env_var("ICHIGEN_DATA_DIR", "../data") }}/landing/{{ channel }}/{{ entity }}/*.parquet')
@@ -50,7 +50,7 @@
 
 {#- An incremental build of a table built before its model was incremental (no
     `_landed_through`) reads every part once; on_schema_change adds the columns it lacked. -#}
-{% macro _built_incrementally() -%}
+{% macro built_incrementally() -%}
     {%- if not (is_incremental() and execute) -%}
         {{ return(false) }}
     {%- endif -%}
@@ -69,7 +69,7 @@
 {%- macro where_newer_than_built(
     relation, key='_record_key', versions=('_record_updated_at', '_loaded_at', '_load_id')
 ) -%}
-    {%- if _built_incrementally() %}
+    {%- if built_incrementally() %}
     where not exists (
         select 1
         from {{ this }} as built

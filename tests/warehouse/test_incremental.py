@@ -40,7 +40,9 @@ _INCREMENTAL = (
     "stg_shopify__order_customers",
     "stg_shopify__customers",
     "stg_amazon__orders",
+    "stg_amazon__order_lines",
     "stg_rakuten__orders",
+    "stg_rakuten__customers",
     "stg_pos__order_lines",
     "stg_wholesale__order_lines",
 )

@@ -1,7 +1,16 @@
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="delete+insert",
+        unique_key="channel_order_id",
+        on_schema_change="append_new_columns",
+    )
+}}
+
 with
 
 source as (
-    {{ latest_version(source('amazon', 'orders')) }}
+    {{ latest_version(landed_since_built('amazon', 'orders')) }}
 ),
 
 items as (
@@ -9,7 +18,9 @@ items as (
         _record_key as channel_order_id,
         {{ json_text('_raw', '$.OrderStatus') }} as order_status,
         {{ json_each('_raw', '$.OrderItems') }} as item,
-        _loaded_at
+        _record_updated_at,
+        _loaded_at,
+        _load_id
     from source
 ),
 
@@ -32,7 +43,10 @@ renamed as (
         {{ json_money('item', '$.ShippingDiscount.Amount') }} as shipping_discount_jpy,
         {{ json_money('item', '$.ShippingTax.Amount') }} as shipping_tax_jpy,
         {{ json_text('item', '$.PromotionIds[0]') }} as promo_code,
-        _loaded_at
+        _record_updated_at,
+        _loaded_at,
+        _load_id,
+        {{ landed_through() }} as _landed_through
     from items
 ),
 
@@ -50,3 +64,4 @@ final as (
 )
 
 select * from final
+{{ where_newer_than_built('final', key='channel_order_id') }}

@@ -1,11 +1,23 @@
 {#- Rakuten orderers (OrdererModel of getOrder): no member id, but a relay e-mail
     (...@pc.fw.rakuten.ne.jp) stable per member, which keys the identity (as in
     stg_rakuten__orders). Names in kanji with their kana reading, phone and postcode in parts.
-    Taken from the member's latest order. -#}
+    Taken from the member's latest order; created_at is the member's first order.
+    Incremental: the members of the orders landed since the last build are worked out again
+    from those orders and the member's built row (its latest order so far and its first order
+    date), so a late-landed older order can still move created_at back. -#}
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="delete+insert",
+        unique_key="channel_customer_id",
+        on_schema_change="append_new_columns",
+    )
+}}
+
 with
 
 source as (
-    {{ latest_version(source('rakuten', 'orders')) }}
+    {{ latest_version(landed_since_built('rakuten', 'orders')) }}
 ),
 
 renamed as (
@@ -31,21 +43,44 @@ renamed as (
         nullif({{ json_text('_raw', '$.OrdererModel.prefecture') }}, '') as prefecture,
         nullif({{ json_text('_raw', '$.OrdererModel.city') }}, '') as city,
         nullif({{ json_text('_raw', '$.OrdererModel.subAddress') }}, '') as address1,
-        {{ json_ts('_raw', '$.orderDatetime') }} as ordered_at,
-        _loaded_at
+        {{ json_ts('_raw', '$.orderDatetime') }} as created_at,
+        {{ json_ts('_raw', '$.orderDatetime') }} as last_ordered_at,
+        _loaded_at,
+        _load_id,
+        {{ landed_through() }} as _landed_through
     from source
+),
+
+{%- if built_incrementally() %}
+
+    built as (
+        -- the members' rows as built: their latest order so far and their first order's date
+        select
+            * exclude (_landed_through),
+            {{ landed_through() }} as _landed_through
+        from {{ this }}
+        where channel_customer_id in (select r.channel_customer_id from renamed as r)
+    ),
+{%- endif %}
+
+candidates as (
+    select * from renamed
+    where channel_customer_id is not null
+    {%- if built_incrementally() %}
+        union all by name
+        select * from built
+    {%- endif %}
 ),
 
 per_member as (
     select
-        * exclude (ordered_at),
-        min(ordered_at) over (partition by channel_customer_id) as created_at,
-        ordered_at as last_ordered_at
-    from renamed
-    where channel_customer_id is not null
+        * exclude (created_at),
+        min(created_at) over (partition by channel_customer_id) as created_at
+    from candidates
     qualify row_number() over (
-        partition by channel_customer_id order by ordered_at desc, _loaded_at desc
+        partition by channel_customer_id order by last_ordered_at desc, _loaded_at desc, _load_id desc
     ) = 1
 )
 
-select * from per_member
+-- the built rows join the new ones by name: the same columns
+select * from per_member  -- noqa: AM04
