@@ -8,17 +8,21 @@ model must hold the same rows in both, apart from `_landed_through` (when each r
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
-from datetime import datetime
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import httpx
+import polars as pl
 import pytest
 
 from ichigen.settings import Settings, load_settings
+from ingestion.landing import LANDING_SCHEMA
 from orchestration.ingest_run import run_ingest
 from orchestration.warehouse import (
     DBT_PROJECT_DIR,
@@ -48,11 +52,13 @@ _INCREMENTAL = (
 )
 
 
-def _dbt_run(data_dir: Path, warehouse: Path, *, full_refresh: bool = False) -> None:
-    """Build the incremental models and what the order unions need beside them."""
+def _dbt_run(
+    data_dir: Path, warehouse: Path, *, full_refresh: bool = False, select: str = ""
+) -> None:
+    """Build the incremental models (or `select`) and what the order unions need beside them."""
     ensure_landing_sources(data_dir, ensure_manifest())
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    args = dbt_build_args(full_refresh=full_refresh, select=" ".join(_INCREMENTAL))
+    args = dbt_build_args(full_refresh=full_refresh, select=select or " ".join(_INCREMENTAL))
     command = [str(Path(sys.executable).with_name("dbt")), *args, "--quiet"]
     command += ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     command += ["--target-path", str(warehouse.parent / "target")]
@@ -118,3 +124,78 @@ def test_an_incremental_build_after_more_landed_equals_a_full_refresh(
     # the week landed new orders, lines and till sales, not only re-pulls of known ones
     for model in ("stg_shopify__orders", "stg_shopify__order_lines", "stg_pos__order_lines"):
         assert len(_rows(full, model)) > before[model], model
+
+
+def _land_rakuten_orders(data_dir: Path, load_id: str, orders: list[tuple[str, str, str]]) -> Path:
+    """One landing part of Rakuten orders by one member: (order number, orderDatetime, phone)."""
+    folder = data_dir / "landing" / "rakuten" / "orders"
+    folder.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "_load_id": load_id,
+            "_loaded_at": now,
+            "_source": "test",
+            "_cursor_start": None,
+            "_cursor_end": None,
+            "_record_key": number,
+            "_record_updated_at": datetime.fromisoformat(ordered),
+            "_raw": json.dumps(
+                {
+                    "orderNumber": number,
+                    "orderDatetime": ordered,
+                    "OrdererModel": {
+                        "emailAddress": "member1@pc.fw.rakuten.ne.jp",
+                        "familyName": "佐藤",
+                        "firstName": "花子",
+                        "phoneNumber1": "090",
+                        "phoneNumber2": phone,
+                        "phoneNumber3": "0000",
+                    },
+                }
+            ),
+        }
+        for number, ordered, phone in orders
+    ]
+    part = folder / f"{load_id}-00000.parquet"
+    pl.DataFrame(rows, schema=LANDING_SCHEMA).write_parquet(part)
+    return part
+
+
+def _age(part: Path) -> None:
+    """Date a part an hour back: landed before the last build (which rereads the last minute)."""
+    then = time.time() - 3600
+    os.utime(part, (then, then))
+
+
+def test_a_rakuten_member_built_before_keeps_the_first_order_a_later_build_does_not_read(
+    tmp_path: Path,
+) -> None:
+    data_dir, warehouse = tmp_path / "data", tmp_path / "wh" / "ichigen.duckdb"
+    model = "stg_rakuten__customers"
+    first = _land_rakuten_orders(
+        data_dir,
+        "L1",
+        [("A", "2026-01-05T10:00:00+09:00", "1111"), ("B", "2026-03-01T10:00:00+09:00", "2222")],
+    )
+    _dbt_run(data_dir, warehouse, select=model)
+    _age(first)
+    # a new order: the member's latest details, but the first order stays January's
+    newer = _land_rakuten_orders(data_dir, "L2", [("C", "2026-04-01T10:00:00+09:00", "3333")])
+    _dbt_run(data_dir, warehouse, select=model)
+    _age(newer)
+    # an older order landed late: the first order moves back, the latest details stay April's
+    _land_rakuten_orders(data_dir, "L3", [("Z", "2025-12-20T10:00:00+09:00", "9999")])
+    _dbt_run(data_dir, warehouse, select=model)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        member = con.sql(
+            f"select phone, created_at, last_ordered_at, _landed_through from staging.{model}"
+        ).fetchall()
+    assert len(member) == 1
+    phone, created, last, _ = member[0]
+    assert phone == "090-3333-0000"
+    assert created == datetime.fromisoformat("2025-12-20T10:00:00+09:00")
+    assert last == datetime.fromisoformat("2026-04-01T10:00:00+09:00")
+    full = tmp_path / "full" / "ichigen.duckdb"
+    _dbt_run(data_dir, full, full_refresh=True, select=model)
+    assert _rows(warehouse, model) == _rows(full, model)
