@@ -17,9 +17,9 @@ Entities, their keys and how they are pulled:
 
 Pages stream into a `LoadWriter`, so memory holds one page and one part at most. A page's
 order items are asked for a few at a time, in order, under getOrderItems' rate limiter, and
-the next page of orders meanwhile. Each part is
-validated by the entity's contract and its failures are quarantined with their reasons, never
-dropped; re-read records are removed by staging, which keeps the latest version per key.
+the next page of orders meanwhile. Each part is validated by the entity's contract and its
+failures are quarantined with their reasons, never dropped; re-read records are removed by
+staging, which keeps the latest version per key.
 """
 
 from __future__ import annotations

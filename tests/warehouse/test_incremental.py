@@ -8,21 +8,19 @@ model must hold the same rows in both, apart from `_landed_through` (when each r
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import httpx
-import polars as pl
 import pytest
 
 from ichigen.settings import Settings, load_settings
-from ingestion.landing import LANDING_SCHEMA
+from ingestion.landing import LandingZone
 from orchestration.ingest_run import run_ingest
 from orchestration.warehouse import (
     DBT_PROJECT_DIR,
@@ -126,46 +124,36 @@ def test_an_incremental_build_after_more_landed_equals_a_full_refresh(
         assert len(_rows(full, model)) > before[model], model
 
 
-def _land_rakuten_orders(data_dir: Path, load_id: str, orders: list[tuple[str, str, str]]) -> Path:
-    """One landing part of Rakuten orders by one member: (order number, orderDatetime, phone)."""
-    folder = data_dir / "landing" / "rakuten" / "orders"
-    folder.mkdir(parents=True, exist_ok=True)
-    now = datetime.now(UTC)
-    rows = [
+def _land_rakuten_orders(data_dir: Path, orders: list[tuple[str, str, str]]) -> None:
+    """One load of Rakuten orders by one member, (order number, orderDatetime, phone), after
+    dating the parts landed before it an hour back: landed before the last build, which
+    rereads only the last minute's parts."""
+    zone = LandingZone(data_dir / "landing")
+    then = time.time() - 3600
+    for part in zone.entity_dir("rakuten", "orders").glob("*.parquet"):
+        os.utime(part, (then, then))
+    records = [
         {
-            "_load_id": load_id,
-            "_loaded_at": now,
-            "_source": "test",
-            "_cursor_start": None,
-            "_cursor_end": None,
-            "_record_key": number,
-            "_record_updated_at": datetime.fromisoformat(ordered),
-            "_raw": json.dumps(
-                {
-                    "orderNumber": number,
-                    "orderDatetime": ordered,
-                    "OrdererModel": {
-                        "emailAddress": "member1@pc.fw.rakuten.ne.jp",
-                        "familyName": "佐藤",
-                        "firstName": "花子",
-                        "phoneNumber1": "090",
-                        "phoneNumber2": phone,
-                        "phoneNumber3": "0000",
-                    },
-                }
-            ),
+            "orderNumber": number,
+            "orderDatetime": ordered,
+            "OrdererModel": {
+                "emailAddress": "member1@pc.fw.rakuten.ne.jp",
+                "familyName": "佐藤",
+                "firstName": "花子",
+                "phoneNumber1": "090",
+                "phoneNumber2": phone,
+                "phoneNumber3": "0000",
+            },
         }
         for number, ordered, phone in orders
     ]
-    part = folder / f"{load_id}-00000.parquet"
-    pl.DataFrame(rows, schema=LANDING_SCHEMA).write_parquet(part)
-    return part
-
-
-def _age(part: Path) -> None:
-    """Date a part an hour back: landed before the last build (which rereads the last minute)."""
-    then = time.time() - 3600
-    os.utime(part, (then, then))
+    with zone.open_load("rakuten", "orders", source="test") as load:
+        load.add(
+            records,
+            key=lambda r: str(r["orderNumber"]),
+            updated_at=lambda r: datetime.fromisoformat(str(r["orderDatetime"])),
+        )
+        load.commit()
 
 
 def test_a_rakuten_member_built_before_keeps_the_first_order_a_later_build_does_not_read(
@@ -173,26 +161,22 @@ def test_a_rakuten_member_built_before_keeps_the_first_order_a_later_build_does_
 ) -> None:
     data_dir, warehouse = tmp_path / "data", tmp_path / "wh" / "ichigen.duckdb"
     model = "stg_rakuten__customers"
-    first = _land_rakuten_orders(
+    _land_rakuten_orders(
         data_dir,
-        "L1",
         [("A", "2026-01-05T10:00:00+09:00", "1111"), ("B", "2026-03-01T10:00:00+09:00", "2222")],
     )
     _dbt_run(data_dir, warehouse, select=model)
-    _age(first)
     # a new order: the member's latest details, but the first order stays January's
-    newer = _land_rakuten_orders(data_dir, "L2", [("C", "2026-04-01T10:00:00+09:00", "3333")])
+    _land_rakuten_orders(data_dir, [("C", "2026-04-01T10:00:00+09:00", "3333")])
     _dbt_run(data_dir, warehouse, select=model)
-    _age(newer)
     # an older order landed late: the first order moves back, the latest details stay April's
-    _land_rakuten_orders(data_dir, "L3", [("Z", "2025-12-20T10:00:00+09:00", "9999")])
+    _land_rakuten_orders(data_dir, [("Z", "2025-12-20T10:00:00+09:00", "9999")])
     _dbt_run(data_dir, warehouse, select=model)
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        member = con.sql(
-            f"select phone, created_at, last_ordered_at, _landed_through from staging.{model}"
-        ).fetchall()
-    assert len(member) == 1
-    phone, created, last, _ = member[0]
+        member = con.sql(f"select phone, created_at, last_ordered_at from staging.{model}")
+        rows = member.fetchall()
+    assert len(rows) == 1
+    phone, created, last = rows[0]
     assert phone == "090-3333-0000"
     assert created == datetime.fromisoformat("2025-12-20T10:00:00+09:00")
     assert last == datetime.fromisoformat("2026-04-01T10:00:00+09:00")
