@@ -30,43 +30,73 @@ cleaned as (
     from identities
 ),
 
-with_readings as (
+-- The romaji keys are worked out once per distinct name as written and its kana, not per
+-- identity: names repeat (the large tier's 311k identities carry ~200 distinct family names),
+-- and the kana-to-romaji chain of ~140 replaces was most of this model's time.
+names as (
+    select distinct
+        'family' as name_part,
+        family_name as written,
+        family_name_kana as kana
+    from cleaned
+    union all
+    select distinct
+        'given' as name_part,
+        given_name as written,
+        given_name_kana as kana
+    from cleaned
+),
+
+name_romaji as (
     select
-        c.*,
+        names.name_part,
+        names.written,
+        names.kana,
         case
-            when {{ customers_is_romaji('c.family_name') }} then lower(c.family_name)
+            when {{ customers_is_romaji('names.written') }} then lower(names.written)
             else {{ customers_kana_to_romaji(
-                "coalesce(c.family_name_kana, case when " ~ customers_is_kana('c.family_name')
-                ~ " then c.family_name end, rf.reading)"
+                "coalesce(names.kana, case when " ~ customers_is_kana('names.written')
+                ~ " then names.written end, readings.reading)"
             ) }}
-        end as family_romaji,
-        case
-            when {{ customers_is_romaji('c.given_name') }} then lower(c.given_name)
-            else {{ customers_kana_to_romaji(
-                "coalesce(c.given_name_kana, case when " ~ customers_is_kana('c.given_name')
-                ~ " then c.given_name end, rg.reading)"
-            ) }}
-        end as given_romaji
-    from cleaned as c
-    left join readings as rf on rf.name_part = 'family' and c.family_name = rf.written
-    left join readings as rg on rg.name_part = 'given' and c.given_name = rg.written
+        end as romaji
+    from names
+    left join readings on names.name_part = readings.name_part and names.written = readings.written
+),
+
+name_keys as (
+    select
+        name_part,
+        written,
+        kana,
+        coalesce({{ customers_romaji_key('romaji') }}, written) as name_key
+    from name_romaji
 ),
 
 final as (
     select
-        identity_key,
-        channel,
-        email_normalised,
-        {{ customers_email_is_masked('email_normalised') }} as email_is_masked,
-        phone_e164,
-        postal_code7,
-        city,
-        address_key,
-        family_name,
-        given_name,
-        coalesce({{ customers_romaji_key('family_romaji') }}, family_name) as family_key,
-        coalesce({{ customers_romaji_key('given_romaji') }}, given_name) as given_key
-    from with_readings
+        c.identity_key,
+        c.channel,
+        c.email_normalised,
+        {{ customers_email_is_masked('c.email_normalised') }} as email_is_masked,
+        c.phone_e164,
+        c.postal_code7,
+        c.city,
+        c.address_key,
+        c.family_name,
+        c.given_name,
+        family_names.name_key as family_key,
+        given_names.name_key as given_key
+    from cleaned as c
+    left join name_keys as family_names
+        on
+            family_names.name_part = 'family'
+            and c.family_name is not distinct from family_names.written
+            and c.family_name_kana is not distinct from family_names.kana
+    left join name_keys as given_names
+        on
+            given_names.name_part = 'given'
+            and c.given_name is not distinct from given_names.written
+            and c.given_name_kana is not distinct from given_names.kana
 )
 
 select * from final
