@@ -12,8 +12,10 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import httpx
@@ -43,6 +45,7 @@ _INCREMENTAL = (
     "stg_shopify__customers",
     "stg_amazon__orders",
     "stg_amazon__order_lines",
+    "stg_amazon__customers",
     "stg_rakuten__orders",
     "stg_rakuten__customers",
     "stg_pos__order_lines",
@@ -124,14 +127,26 @@ def test_an_incremental_build_after_more_landed_equals_a_full_refresh(
         assert len(_rows(full, model)) > before[model], model
 
 
-def _land_rakuten_orders(data_dir: Path, orders: list[tuple[str, str, str]]) -> None:
-    """One load of Rakuten orders by one member, (order number, orderDatetime, phone), after
-    dating the parts landed before it an hour back: landed before the last build, which
-    rereads only the last minute's parts."""
+def _land_orders(
+    data_dir: Path, channel: str, records: list[dict[str, Any]], *, key: str, ordered: str
+) -> None:
+    """One load of a channel's orders, after dating the parts landed before it an hour back:
+    landed before the last build, which rereads only the last minute's parts."""
     zone = LandingZone(data_dir / "landing")
     then = time.time() - 3600
-    for part in zone.entity_dir("rakuten", "orders").glob("*.parquet"):
+    for part in zone.entity_dir(channel, "orders").glob("*.parquet"):
         os.utime(part, (then, then))
+    with zone.open_load(channel, "orders", source="test") as load:
+        load.add(
+            records,
+            key=lambda r: str(r[key]),
+            updated_at=lambda r: datetime.fromisoformat(str(r[ordered])),
+        )
+        load.commit()
+
+
+def _land_rakuten_orders(data_dir: Path, orders: list[tuple[str, str, str]]) -> None:
+    """One load of Rakuten orders by one member: (order number, orderDatetime, phone)."""
     records = [
         {
             "orderNumber": number,
@@ -147,39 +162,97 @@ def _land_rakuten_orders(data_dir: Path, orders: list[tuple[str, str, str]]) -> 
         }
         for number, ordered, phone in orders
     ]
-    with zone.open_load("rakuten", "orders", source="test") as load:
-        load.add(
-            records,
-            key=lambda r: str(r["orderNumber"]),
-            updated_at=lambda r: datetime.fromisoformat(str(r["orderDatetime"])),
+    _land_orders(data_dir, "rakuten", records, key="orderNumber", ordered="orderDatetime")
+
+
+def _land_amazon_orders(data_dir: Path, orders: list[tuple[str, str, str, str | None]]) -> None:
+    """One load of Amazon orders by one buyer: (order id, PurchaseDate, city, phone or None
+    for an FBA order, which shows none)."""
+    records = []
+    for number, ordered, city, phone in orders:
+        address = {"City": city, "PostalCode": "150-0041", "AddressLine1": f"{city} 1-2-3"}
+        records.append(
+            {
+                "AmazonOrderId": number,
+                "PurchaseDate": ordered,
+                "LastUpdateDate": ordered,
+                "BuyerInfo": {
+                    "BuyerEmail": "buyer1@marketplace.amazon.co.jp",
+                    "BuyerName": "山田 太郎",
+                },
+                "ShippingAddress": address if phone is None else address | {"Phone": phone},
+            }
         )
-        load.commit()
+    _land_orders(data_dir, "amazon", records, key="AmazonOrderId", ordered="PurchaseDate")
+
+
+def _built_load_by_load(
+    tmp_path: Path, model: str, land: Callable[[Path, list[Any]], None], loads: list[list[Any]]
+) -> Path:
+    """Lands each load and builds `model` after it (the first build full, the rest
+    incremental); the result must equal a full build of the same landing."""
+    data_dir, warehouse = tmp_path / "data", tmp_path / "wh" / "ichigen.duckdb"
+    for orders in loads:
+        land(data_dir, orders)
+        _dbt_run(data_dir, warehouse, select=model)
+    full = tmp_path / "full" / "ichigen.duckdb"
+    _dbt_run(data_dir, full, full_refresh=True, select=model)
+    assert _rows(warehouse, model) == _rows(full, model)
+    return warehouse
 
 
 def test_a_rakuten_member_built_before_keeps_the_first_order_a_later_build_does_not_read(
     tmp_path: Path,
 ) -> None:
-    data_dir, warehouse = tmp_path / "data", tmp_path / "wh" / "ichigen.duckdb"
     model = "stg_rakuten__customers"
-    _land_rakuten_orders(
-        data_dir,
-        [("A", "2026-01-05T10:00:00+09:00", "1111"), ("B", "2026-03-01T10:00:00+09:00", "2222")],
+    warehouse = _built_load_by_load(
+        tmp_path,
+        model,
+        _land_rakuten_orders,
+        [
+            [
+                ("A", "2026-01-05T10:00:00+09:00", "1111"),
+                ("B", "2026-03-01T10:00:00+09:00", "2222"),
+            ],
+            # a new order: the member's latest details, but the first order stays January's
+            [("C", "2026-04-01T10:00:00+09:00", "3333")],
+            # an older order landed late: the first order moves back, the details stay April's
+            [("Z", "2025-12-20T10:00:00+09:00", "9999")],
+        ],
     )
-    _dbt_run(data_dir, warehouse, select=model)
-    # a new order: the member's latest details, but the first order stays January's
-    _land_rakuten_orders(data_dir, [("C", "2026-04-01T10:00:00+09:00", "3333")])
-    _dbt_run(data_dir, warehouse, select=model)
-    # an older order landed late: the first order moves back, the latest details stay April's
-    _land_rakuten_orders(data_dir, [("Z", "2025-12-20T10:00:00+09:00", "9999")])
-    _dbt_run(data_dir, warehouse, select=model)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         member = con.sql(f"select phone, created_at, last_ordered_at from staging.{model}")
         rows = member.fetchall()
-    assert len(rows) == 1
-    phone, created, last = rows[0]
-    assert phone == "090-3333-0000"
-    assert created == datetime.fromisoformat("2025-12-20T10:00:00+09:00")
-    assert last == datetime.fromisoformat("2026-04-01T10:00:00+09:00")
-    full = tmp_path / "full" / "ichigen.duckdb"
-    _dbt_run(data_dir, full, full_refresh=True, select=model)
-    assert _rows(warehouse, model) == _rows(full, model)
+    assert rows == [
+        (
+            "090-3333-0000",
+            datetime.fromisoformat("2025-12-20T10:00:00+09:00"),
+            datetime.fromisoformat("2026-04-01T10:00:00+09:00"),
+        )
+    ]
+
+
+def test_an_amazon_buyer_built_before_keeps_the_phone_and_first_order_a_later_build_does_not_read(
+    tmp_path: Path,
+) -> None:
+    model = "stg_amazon__customers"
+    warehouse = _built_load_by_load(
+        tmp_path,
+        model,
+        _land_amazon_orders,
+        [
+            [
+                ("A", "2026-01-05T01:00:00Z", "渋谷区", "090-1111-0000"),
+                ("B", "2026-03-01T01:00:00Z", "新宿区", None),
+            ],
+            # a new FBA order: the latest address, while the phone stays the January order's
+            [("C", "2026-04-01T01:00:00Z", "品川区", None)],
+            # an older order landed late: the first order moves back; its phone is older
+            [("Z", "2025-12-20T01:00:00Z", "目黒区", "090-9999-0000")],
+        ],
+    )
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.sql(f"select phone, city, created_at from staging.{model}").fetchall()
+    assert rows == [
+        ("090-1111-0000", "品川区", datetime.fromisoformat("2025-12-20T01:00:00+00:00")),
+    ]

@@ -5,11 +5,25 @@
     for the shipping address; without one the address stops at the city. Name and address are
     taken from the buyer's latest order; the phone from the latest order that shows one, since
     Amazon shows it on merchant-fulfilled (MFN) orders only and a buyer's latest order is often
-    an FBA one. -#}
+    an FBA one.
+    Incremental: the buyers of the orders landed since the last build are worked out again from
+    those orders and the buyer's built row, which keeps when its latest order and its phone's
+    order were placed. One difference from a full build: a phone that a newer version of its
+    own order no longer shows stays until a full refresh (the built row does not know which
+    version showed it). -#}
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="delete+insert",
+        unique_key="channel_customer_id",
+        on_schema_change="append_new_columns",
+    )
+}}
+
 with
 
 source as (
-    {{ latest_version(source('amazon', 'orders')) }}
+    {{ latest_version(landed_since_built('amazon', 'orders')) }}
 ),
 
 renamed as (
@@ -35,7 +49,7 @@ renamed as (
     from source
 ),
 
-per_buyer as (
+orders as (
     select
         channel,
         channel_customer_id,
@@ -46,19 +60,65 @@ per_buyer as (
         prefecture,
         city,
         address1,
-        last_value(phone ignore nulls) over (
-            partition by channel_customer_id
-            order by ordered_at, updated_at, _loaded_at
-            rows between unbounded preceding and unbounded following
-        ) as phone,
-        min(ordered_at) over (partition by channel_customer_id) as created_at,
+        phone,
+        ordered_at as created_at,
         updated_at,
-        _loaded_at
+        _loaded_at,
+        ordered_at as last_ordered_at,
+        case when phone is not null then ordered_at end as phone_ordered_at,
+        -- a landed version outranks the built row when both speak for one order
+        1 as _source_rank
     from renamed
     where channel_customer_id is not null
+),
+
+{%- if built_incrementally() %}
+
+    built as (
+        select
+            * exclude (_landed_through),
+            0 as _source_rank
+        from {{ this }}
+        where channel_customer_id in (select o.channel_customer_id from orders as o)
+    ),
+{%- endif %}
+
+candidates as (
+    select * from orders
+    {%- if built_incrementally() %}
+        union all by name
+        select * from built
+    {%- endif %}
+),
+
+per_buyer as (
+    select
+        channel,
+        channel_customer_id,
+        email,
+        family_name,
+        given_name,
+        postal_code,
+        prefecture,
+        city,
+        address1,
+        last_value(phone ignore nulls) over phones as phone,
+        min(created_at) over (partition by channel_customer_id) as created_at,
+        updated_at,
+        _loaded_at,
+        last_ordered_at,
+        last_value(phone_ordered_at ignore nulls) over phones as phone_ordered_at,
+        {{ landed_through() }} as _landed_through
+    from candidates
+    window
+        phones as (
+            partition by channel_customer_id
+            order by phone_ordered_at, _source_rank, updated_at, _loaded_at
+            rows between unbounded preceding and unbounded following
+        )
     qualify row_number() over (
         partition by channel_customer_id
-        order by ordered_at desc, updated_at desc, _loaded_at desc
+        order by last_ordered_at desc, updated_at desc, _loaded_at desc
     ) = 1
 )
 
