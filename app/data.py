@@ -24,7 +24,7 @@ import polars as pl
 import streamlit as st
 
 from app.snapshot import Snapshot, current_snapshot, data_dir
-from ichigen.customer_views import CHANNEL_MIX, COHORTS, CUSTOMER_ORDERS
+from ichigen.customer_views import CHANNEL_MIX, COHORTS, CUSTOMER_ORDERS, selection_key
 
 __all__ = [
     "CLOSED_STATUSES",
@@ -433,15 +433,33 @@ def _order_history(order: pl.DataFrame, returns: pl.DataFrame) -> pl.DataFrame:
 # --- customers --------------------------------------------------------------------------------
 
 
+def _kept_answer(
+    snap: Snapshot, table: str, channels: Sequence[str] | None, order_by: str
+) -> pl.DataFrame | None:
+    """The snapshot's kept answer for this channel selection, or None when it keeps none
+    (a selection of several channels, or a snapshot published before answers were kept)."""
+    key = selection_key(_list(channels))
+    if key is None or table not in tables(snap):
+        return None
+    if "selection" not in columns(snap, table):  # published when only the default was kept
+        return _frame(snap, f"select * from {table} order by {order_by}") if key == "" else None
+    return _frame(
+        snap,
+        f"select * exclude (selection) from {table} where selection = $key order by {order_by}",
+        {"key": key},
+    )
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def customer_summary(snap: Snapshot, *, channels: Sequence[str] | None) -> pl.DataFrame:
     """Customers, identities merged, repeat rate and channel mix in one row per channel set.
 
-    With no channel chosen (the page's default) the snapshot keeps the answer
-    (`ichigen.customer_views`); a selection runs the same query, filtered.
+    For every channel (the page's default) or one alone the snapshot keeps the answer
+    (`ichigen.customer_views`); any other selection runs the same query, filtered.
     """
-    if not channels and "agg_customer_channel_mix" in tables(snap):
-        return _frame(snap, "select * from agg_customer_channel_mix order by customers desc")
+    kept = _kept_answer(snap, "agg_customer_channel_mix", channels, "customers desc")
+    if kept is not None:
+        return kept
     return _frame(
         snap,
         f"select * from ({CHANNEL_MIX}) order by customers desc",
@@ -496,10 +514,11 @@ def rfm_segments(snap: Snapshot, *, channels: Sequence[str] | None) -> pl.DataFr
 def cohorts(snap: Snapshot, *, channels: Sequence[str] | None) -> pl.DataFrame:
     """Customers by month of first order and how many ordered again n months later.
 
-    With no channel chosen the snapshot keeps the answer (see `customer_summary`).
+    For every channel or one alone the snapshot keeps the answer (see `customer_summary`).
     """
-    if not channels and "agg_customer_cohorts" in tables(snap):
-        return _frame(snap, "select * from agg_customer_cohorts order by cohort, months_after")
+    kept = _kept_answer(snap, "agg_customer_cohorts", channels, "cohort, months_after")
+    if kept is not None:
+        return kept
     return _frame(
         snap,
         f"select * from ({COHORTS}) order by cohort, months_after",

@@ -1,17 +1,28 @@
 """The Customers page's two aggregate views, as SQL over a published snapshot's marts.
 
 The app runs them for a channel selection (`$channels`, a list; empty means every channel).
-Publishing a snapshot also runs them once for every channel and keeps the answers as tables
-(`KEPT_VIEWS`): that is the page's default view, and computing it aggregates every order with
-its customer, 497 of the page's 660 ms at the large tier (benchmarks/app_queries.py). One text
-serves both, so the kept answer cannot drift from what a selection computes.
+Publishing a snapshot also runs them for every channel together and for each channel alone, and
+keeps the answers as tables (`KEPT_VIEWS`, a `selection` column saying which: `selection_key`).
+Those are the page's default view and the selections a marketer makes most; computing one
+aggregates every order with its customer, 497 of the page's 660 ms at the large tier
+(benchmarks/app_queries.py). One text serves both, so a kept answer cannot drift from what a
+selection computes; a selection of two or more channels runs it live.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
-__all__ = ["CHANNEL_MIX", "COHORTS", "CUSTOMER_ORDERS", "KEPT_VIEWS", "NEEDS"]
+__all__ = [
+    "CHANNEL_MIX",
+    "COHORTS",
+    "CUSTOMER_ORDERS",
+    "KEPT_VIEWS",
+    "NEEDS",
+    "kept_selections",
+    "selection_key",
+]
 
 # Orders that count (not cancelled) with their customer, in the channels chosen.
 CUSTOMER_ORDERS: Final = """
@@ -74,3 +85,14 @@ COHORTS: Final = f"""
 # The tables a snapshot keeps with every channel's answer, and the marts they are made from.
 KEPT_VIEWS: Final = {"agg_customer_channel_mix": CHANNEL_MIX, "agg_customer_cohorts": COHORTS}
 NEEDS: Final = frozenset({"fct_orders", "map_customer_identities"})
+
+
+def kept_selections(channels: Sequence[str]) -> list[list[str]]:
+    """The selections a snapshot keeps answers for: every channel (empty), and each alone."""
+    return [[], *([channel] for channel in channels)]
+
+
+def selection_key(channels: Sequence[str] | None) -> str | None:
+    """The `selection` a kept answer is filed under, or None when none is kept for it."""
+    chosen = sorted(set(channels or []))
+    return chosen[0] if len(chosen) == 1 else "" if not chosen else None

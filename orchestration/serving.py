@@ -4,9 +4,9 @@ The snapshot is written beside ``serving/current.duckdb`` and renamed over it: a
 has the old file open keeps reading it, a new reader opens the new one, and nobody ever sees
 half a snapshot. Publishing only reads the warehouse, after dbt has closed it.
 
-Besides the marts, a snapshot keeps the answers to the app's slowest default views
-(`ichigen.customer_views.KEPT_VIEWS`), computed once here from the marts it holds rather than
-by every visitor.
+Besides the marts, a snapshot keeps the answers to the app's slowest views, for every channel
+and for each channel alone (`ichigen.customer_views.KEPT_VIEWS`), computed once here from the
+marts it holds rather than by every visitor.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from ichigen.customer_views import KEPT_VIEWS, NEEDS
+from ichigen.customer_views import KEPT_VIEWS, NEEDS, kept_selections, selection_key
 
 __all__ = ["SNAPSHOT_NAME", "publish_snapshot"]
 
@@ -49,14 +49,28 @@ def publish_snapshot(warehouse: Path, serving_dir: Path, *, schema: str = "marts
                 )
             con.execute("detach wh")
             if {table for (table,) in tables} >= NEEDS:
-                for name, sql in KEPT_VIEWS.items():  # every channel: an empty selection
-                    con.execute(f"create table main.{_quoted(name)} as {sql}", {"channels": []})
+                _keep_customer_views(con)
             con.execute("checkpoint")
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)
         tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
     return target
+
+
+def _keep_customer_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Each kept view's answers, for every channel and for each channel alone."""
+    channels = [c for (c,) in con.execute("select distinct channel from fct_orders").fetchall()]
+    for name, sql in KEPT_VIEWS.items():
+        con.execute(
+            f"create table main.{_quoted(name)} as select '' as selection, * from ({sql}) limit 0",
+            {"channels": []},
+        )
+        for selection in kept_selections(sorted(channels)):
+            con.execute(
+                f"insert into main.{_quoted(name)} select $key, * from ({sql})",
+                {"channels": selection, "key": selection_key(selection)},
+            )
 
 
 def _literal(text: str) -> str:

@@ -13,6 +13,7 @@ import pytest
 
 from app import data
 from app.snapshot import current_snapshot
+from ichigen.customer_views import CHANNEL_MIX, COHORTS
 from ingestion.landing import QUARANTINE_SCHEMA
 from tests.app.conftest import RunPage
 
@@ -118,19 +119,27 @@ def test_data_health_shows_quarantined_records_with_their_reasons_and_failed_che
 
 
 def test_the_customer_views_a_snapshot_keeps_equal_the_live_queries(built_data_dir: Path) -> None:
-    # the Customers page's default view reads them; a channel selection runs the query itself
+    # the Customers page reads them for every channel and for one alone; a selection of several
+    # channels runs the query itself
     snap = current_snapshot(built_data_dir)
     assert snap is not None
     assert {"agg_customer_channel_mix", "agg_customer_cohorts"} <= data.tables(snap)
     every = data.channels(snap)
-    for view, key in (
-        (data.customer_summary, ["channel_mix"]),
-        (data.cohorts, ["cohort", "months_after"]),
-    ):
-        kept = view(snap, channels=None).sort(key)
-        live = view(snap, channels=every).sort(key)
-        assert kept.height > 1
-        assert kept.equals(live), (view.__name__, kept, live)
+    assert len(every) >= 2
+    with duckdb.connect(snap.path, read_only=True) as con:
+        for name, view, sql, key in (
+            ("mix", data.customer_summary, CHANNEL_MIX, ["channel_mix"]),
+            ("cohorts", data.cohorts, COHORTS, ["cohort", "months_after"]),
+        ):
+            for selection in ([], *([channel] for channel in every)):
+                kept = view(snap, channels=selection).sort(key)
+                live = pl.from_arrow(con.sql(sql, params={"channels": selection}).to_arrow_table())
+                assert isinstance(live, pl.DataFrame)
+                assert kept.height >= 1, (name, selection)
+                assert kept.equals(live.sort(key)), (name, selection, kept, live)
+            # several channels: the same query, live
+            several = view(snap, channels=every).sort(key)
+            assert several.equals(view(snap, channels=None).sort(key)), name
 
 
 def test_the_demand_queries_answer_as_a_plain_join_with_the_products_would(
