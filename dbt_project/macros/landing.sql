@@ -58,6 +58,20 @@
     {{ return('_landed_through' in columns) }}
 {%- endmacro %}
 
+{#- The rows landed since the last build and, when the model was built incrementally, its
+    built rows for the same records (`key`), as one relation by column name: what a model
+    merges when its rows summarise versions that landed over several builds. `built_columns`
+    shapes a built row like a landed one. -#}
+{% macro with_built_rows(landed, key, built_columns='* exclude (_landed_through)') -%}
+    select * from {{ landed }}
+    {%- if built_incrementally() %}
+        union all by name
+        select {{ built_columns }}
+        from {{ this }}
+        where {{ key }} in (select {{ key }} from {{ landed }})
+    {%- endif %}
+{%- endmacro %}
+
 {% macro landed_through() -%}
     cast('{{ run_started_at.isoformat() }}' as timestamptz)
 {%- endmacro %}

@@ -47,6 +47,7 @@ _INCREMENTAL = (
     "stg_amazon__order_lines",
     "stg_amazon__customers",
     "stg_rakuten__orders",
+    "stg_rakuten__order_lines",
     "stg_rakuten__customers",
     "stg_pos__order_lines",
     "stg_wholesale__order_lines",
@@ -165,6 +166,33 @@ def _land_rakuten_orders(data_dir: Path, orders: list[tuple[str, str, str]]) -> 
     _land_orders(data_dir, "rakuten", records, key="orderNumber", ordered="orderDatetime")
 
 
+def _land_rakuten_lines(data_dir: Path, orders: list[tuple[str, list[tuple[str, int]]]]) -> None:
+    """One load of Rakuten orders placed on one day: (order number, [(itemDetailId, units)])."""
+    records = [
+        {
+            "orderNumber": number,
+            "orderDatetime": "2026-03-01T10:00:00+09:00",
+            "PackageModelList": [
+                {
+                    "basketId": 1,
+                    "ItemModelList": [
+                        {
+                            "itemDetailId": detail,
+                            "manageNumber": "tee",
+                            "itemNumber": f"TEE-{detail}",
+                            "units": units,
+                            "priceTaxIncl": 1100,
+                        }
+                        for detail, units in lines
+                    ],
+                }
+            ],
+        }
+        for number, lines in orders
+    ]
+    _land_orders(data_dir, "rakuten", records, key="orderNumber", ordered="orderDatetime")
+
+
 def _land_amazon_orders(data_dir: Path, orders: list[tuple[str, str, str, str | None]]) -> None:
     """One load of Amazon orders by one buyer: (order id, PurchaseDate, city, phone or None
     for an FBA order, which shows none)."""
@@ -256,3 +284,27 @@ def test_an_amazon_buyer_built_before_keeps_the_phone_and_first_order_a_later_bu
     assert rows == [
         ("090-1111-0000", "品川区", datetime.fromisoformat("2025-12-20T01:00:00+00:00")),
     ]
+
+
+def test_rakuten_lines_built_before_keep_the_units_first_ordered_and_the_lines_a_version_drops(
+    tmp_path: Path,
+) -> None:
+    model = "stg_rakuten__order_lines"
+    warehouse = _built_load_by_load(
+        tmp_path,
+        model,
+        _land_rakuten_lines,
+        [
+            [("A", [("1", 3), ("2", 1)]), ("B", [("3", 2)])],
+            # order A's partial return lowers line 1 to one unit and no longer lists line 2
+            [("A", [("1", 1)])],
+            # a later version of A again: what was ordered stays three units
+            [("A", [("1", 1)])],
+        ],
+    )
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.sql(
+            f"select channel_order_id, channel_line_id, quantity, current_units, line_number "
+            f"from staging.{model} order by all"
+        ).fetchall()
+    assert rows == [("A", "1", 3, 1, 1), ("A", "2", 1, 1, 2), ("B", "3", 2, 2, 1)]

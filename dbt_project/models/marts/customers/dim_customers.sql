@@ -113,13 +113,13 @@ scored as (
         date_diff('day', s.last_order_at, a.as_of_at) as recency_days,
         -- ties (equal revenue is common) go by customer_id: ntile alone split them between
         -- quintiles in whatever order the rows came, so two builds of one landing disagreed
-        ntile(5) over (order by s.last_order_at asc, s.customer_id) as recency_score,
+        ntile(5) over (order by s.last_order_at asc, s.customer_id asc) as recency_score,
         case
             when s.orders >= 6 then 5
             when s.orders >= 4 then 4
             else s.orders
         end as frequency_score,
-        ntile(5) over (order by s.revenue_jpy asc, s.customer_id) as monetary_score
+        ntile(5) over (order by s.revenue_jpy asc, s.customer_id asc) as monetary_score
     from order_summary as s
     cross join as_of as a
 ),

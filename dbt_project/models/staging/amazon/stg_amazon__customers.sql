@@ -72,23 +72,10 @@ orders as (
     where channel_customer_id is not null
 ),
 
-{%- if built_incrementally() %}
-
-    built as (
-        select
-            * exclude (_landed_through),
-            0 as _source_rank
-        from {{ this }}
-        where channel_customer_id in (select o.channel_customer_id from orders as o)
-    ),
-{%- endif %}
-
 candidates as (
-    select * from orders
-    {%- if built_incrementally() %}
-        union all by name
-        select * from built
-    {%- endif %}
+    {{ with_built_rows(
+        'orders', 'channel_customer_id', built_columns='* exclude (_landed_through), 0 as _source_rank'
+    ) }}
 ),
 
 per_buyer as (

@@ -51,25 +51,11 @@ renamed as (
     from source
 ),
 
-{%- if built_incrementally() %}
-
-    built as (
-        -- the members' rows as built: their latest order so far and their first order's date
-        select
-            * exclude (_landed_through),
-            {{ landed_through() }} as _landed_through
-        from {{ this }}
-        where channel_customer_id in (select r.channel_customer_id from renamed as r)
-    ),
-{%- endif %}
-
+-- the members' rows as built: their latest order so far and their first order's date
 candidates as (
-    select * from renamed
-    where channel_customer_id is not null
-    {%- if built_incrementally() %}
-        union all by name
-        select * from built
-    {%- endif %}
+    {{ with_built_rows('renamed', 'channel_customer_id', built_columns=(
+        '* exclude (_landed_through), ' ~ landed_through() ~ ' as _landed_through'
+    )) }}
 ),
 
 per_member as (
@@ -77,6 +63,7 @@ per_member as (
         * exclude (created_at),
         min(created_at) over (partition by channel_customer_id) as created_at
     from candidates
+    where channel_customer_id is not null
     qualify row_number() over (
         partition by channel_customer_id order by last_ordered_at desc, _loaded_at desc, _load_id desc
     ) = 1

@@ -1,9 +1,22 @@
 {#- One row per ItemModel of the order's package(s). `ordered_units` is the most units any
-    landed version showed: RMS lowers `units` on a partial return (see stg_rakuten__orders). -#}
+    landed version showed: RMS lowers `units` on a partial return (see stg_rakuten__orders).
+    Incremental: the lines of an order with versions landed since the last build are worked
+    out again from those versions and the order's built lines, which stand for every version
+    before them (the latest of those, and the most units any showed); as in
+    stg_rakuten__orders, every version landed since is later than the ones built. -#}
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="delete+insert",
+        unique_key="channel_order_id",
+        on_schema_change="append_new_columns",
+    )
+}}
+
 with
 
 source as (
-    select * from {{ source('rakuten', 'orders') }}
+    select * from {{ landed_since_built('rakuten', 'orders') }}
 ),
 
 packages as (
@@ -39,23 +52,34 @@ renamed as (
         ) as sku,
         {{ json_text('item', '$.manageNumber') }} as manage_number,
         {{ json_int('item', '$.units') }} as units,
+        {{ json_int('item', '$.units') }} as most_units,
         {{ json_money('item', '$.priceTaxIncl') }} as unit_price_jpy,
-        {{ json_int('item', '$.deleteItemFlag') }} as delete_item_flag,
         _loaded_at,
         _load_id,
-        _record_updated_at
+        _record_updated_at,
+        -- a landed version outranks the built lines, which stand for the versions before it
+        1 as _source_rank
     from items
+),
+
+-- a built line as a version: its current units, and the most units any version showed
+candidates as (
+    {{ with_built_rows('renamed', 'channel_order_id', built_columns=(
+        '* exclude (quantity, current_units, goods_jpy, line_number, _landed_through),'
+        ~ ' current_units as units, quantity as most_units, 0 as _source_rank'
+    )) }}
 ),
 
 versions as (
     select
         *,
-        max(units) over (partition by channel_order_id, channel_line_id) as ordered_units,
+        max(most_units) over (partition by channel_order_id, channel_line_id) as ordered_units,
         row_number() over (
             partition by channel_order_id, channel_line_id
-            order by _record_updated_at desc nulls last, _loaded_at desc, _load_id desc
+            order by
+                _source_rank desc, _record_updated_at desc nulls last, _loaded_at desc, _load_id desc
         ) as _version_rank
-    from renamed
+    from candidates
 ),
 
 final as (
@@ -73,7 +97,8 @@ final as (
         row_number() over (
             partition by channel_order_id order by cast(channel_line_id as bigint)
         ) as line_number,
-        _loaded_at
+        _loaded_at,
+        {{ landed_through() }} as _landed_through
     from versions
     where _version_rank = 1
 )
