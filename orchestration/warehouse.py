@@ -78,8 +78,7 @@ def dbt_build_args(
 
     The staging models over each channel's orders, and the customers of Shopify, Amazon and
     Rakuten, are incremental (dbt_project/macros/landing.sql): a build reads only what landed
-    since the last one;
-    ``full_refresh`` rebuilds them from every part.
+    since the last one; ``full_refresh`` rebuilds them from every part.
     `threads` overrides the profile's (2: on two cores, see benchmarks/build.py).
 
     Unit tests check the models' logic on fixed inputs, not the data, so a build leaves them out

@@ -46,22 +46,20 @@ renamed as (
         {{ json_ts('_raw', '$.orderDatetime') }} as created_at,
         {{ json_ts('_raw', '$.orderDatetime') }} as last_ordered_at,
         _loaded_at,
-        _load_id,
-        {{ landed_through() }} as _landed_through
+        _load_id
     from source
 ),
 
 -- the members' rows as built: their latest order so far and their first order's date
 candidates as (
-    {{ with_built_rows('renamed', 'channel_customer_id', built_columns=(
-        '* exclude (_landed_through), ' ~ landed_through() ~ ' as _landed_through'
-    )) }}
+    {{ with_built_rows('renamed', 'channel_customer_id') }}
 ),
 
 per_member as (
     select
         * exclude (created_at),
-        min(created_at) over (partition by channel_customer_id) as created_at
+        min(created_at) over (partition by channel_customer_id) as created_at,
+        {{ landed_through() }} as _landed_through
     from candidates
     where channel_customer_id is not null
     qualify row_number() over (
