@@ -130,11 +130,20 @@ def ingest(channel: Annotated[str | None, typer.Option(help="Only this channel."
 
 
 @app.command()
-def build() -> None:
+def build(
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--full-refresh",
+            help="Build the incremental models again from every landed part, not only what "
+            "landed since the last build.",
+        ),
+    ] = False,
+) -> None:
     """Build the warehouse with dbt and publish the app's snapshot."""
     from orchestration.build_run import run_build
 
-    outcome = run_build(_settings())
+    outcome = run_build(_settings(), full_refresh=full_refresh)
     if not outcome.success:
         typer.secho(
             f"build failed, the previous snapshot stays: {outcome.error}", fg="red", err=True

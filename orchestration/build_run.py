@@ -26,12 +26,15 @@ class BuildOutcome:
     error: str | None
 
 
-def run_build(settings: Settings) -> BuildOutcome:
-    """Build the warehouse; on success publish the snapshot, on failure keep the old one."""
+def run_build(settings: Settings, *, full_refresh: bool = False) -> BuildOutcome:
+    """Build the warehouse; on success publish the snapshot, on failure keep the old one.
+
+    `full_refresh` builds the incremental models again from everything landed (after a change
+    to the stock-out vars, or to rebuild fct_demand_daily in date order)."""
     with cli_instance() as instance:
         result = dg.materialize(
             [ichigen_dbt_assets, demand_forecasts, serving_snapshot],
-            resources=warehouse_resources(settings),
+            resources=warehouse_resources(settings, full_refresh=full_refresh),
             instance=instance,
             raise_on_error=False,
             tags={"ichigen/trigger": "cli"},

@@ -190,14 +190,14 @@ def serving_snapshot(warehouse: WarehouseResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"path": str(path)})
 
 
-def warehouse_resources(settings: Settings) -> dict[str, Any]:
+def warehouse_resources(settings: Settings, *, full_refresh: bool = False) -> dict[str, Any]:
     return {
         "dbt": DbtCliResource(
             project_dir=str(DBT_PROJECT_DIR),
             profiles_dir=str(DBT_PROJECT_DIR),
             dbt_executable=str(_DBT),  # the venv's dbt, whether or not the venv is on PATH
         ),
-        "warehouse": WarehouseResource(data_dir=str(settings.data_dir)),
+        "warehouse": WarehouseResource(data_dir=str(settings.data_dir), full_refresh=full_refresh),
     }
 
 

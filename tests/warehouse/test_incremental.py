@@ -1,13 +1,16 @@
-"""Incremental staging equals a full refresh on the same landing.
+"""Incremental models equal a full refresh on the same landing.
 
 One data directory ingests the test world (API channels and the POS and wholesale files) and is
 built; the world then trades a week more, which lands again, and the same warehouse is built
 incrementally. A second warehouse is built from scratch on that landing. Every incremental
 model must hold the same rows in both, apart from `_landed_through` (when each row was built).
+fct_demand_daily's incremental build is checked the same way, with two late arrivals that change
+its history: an order on a quiet day weeks back, and an empty stock snapshot of a day long past.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -54,13 +57,17 @@ _INCREMENTAL = (
 )
 
 
+_INCREMENTAL_MARTS = ("fct_demand_daily",)
+
+
 def _dbt_run(
     data_dir: Path, warehouse: Path, *, full_refresh: bool = False, select: str = ""
 ) -> None:
     """Build the incremental models (or `select`) and what the order unions need beside them."""
     ensure_landing_sources(data_dir, ensure_manifest())
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    args = dbt_build_args(full_refresh=full_refresh, select=select or " ".join(_INCREMENTAL))
+    everything = [*_INCREMENTAL, *(f"+{model}" for model in _INCREMENTAL_MARTS)]
+    args = dbt_build_args(full_refresh=full_refresh, select=select or " ".join(everything))
     command = [str(Path(sys.executable).with_name("dbt")), *args, "--quiet"]
     command += ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     command += ["--target-path", str(warehouse.parent / "target")]
@@ -84,6 +91,111 @@ def _rows(warehouse: Path, model: str) -> list[tuple[object, ...]]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         query = f"select * exclude (_landed_through) from staging.{model} order by all"
         return con.sql(query).fetchall()
+
+
+def _mart_rows(warehouse: Path, model: str) -> list[tuple[object, ...]]:
+    """A mart's rows, its floating-point columns to 9 places: sums over rows that arrive in
+    another order differ in the last bits."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        columns = con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'marts' and table_name = ? order by ordinal_position",
+            [model],
+        ).fetchall()
+        shown = ", ".join(
+            f"round({name}, 9) as {name}" if kind == "DOUBLE" else name for name, kind in columns
+        )
+        return con.sql(f"select {shown} from marts.{model} order by all").fetchall()
+
+
+def _late_arrivals(data_dir: Path, warehouse: Path) -> tuple[dict[str, Any], str, dict[str, Any]]:
+    """From a built warehouse: a Shopify order copied onto a day weeks back that its SKU's
+    shelf had no sale on, between two other such days (it splits a quiet run), its landing key,
+    and an empty stock snapshot of a shelf's quiet day long past that no snapshot had flagged."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute(
+            """
+            create temp table quiet as
+            with shelf as (
+                select sku, location_id, demand_date, sum(units_ordered) as units,
+                    bool_or(stockout_evidence = 'snapshot') as flagged
+                from marts.fct_demand_daily
+                where channel != 'wholesale'
+                group by all
+            ),
+            days as (
+                select *, lag(units) over w as before, lead(units) over w as after
+                from shelf
+                window w as (partition by sku, location_id order by demand_date)
+            )
+            select sku, location_id, demand_date
+            from days
+            where units = 0 and before = 0 and after = 0 and not flagged
+                and demand_date < (select max(demand_date) - 21 from marts.fct_demand_daily)
+            """
+        )
+        found = con.execute(
+            """
+            select quiet.sku, quiet.location_id, quiet.demand_date, min(orders.channel_order_id)
+            from quiet
+            inner join staging.stg_shopify__orders as orders
+                on orders.location_id = quiet.location_id
+            inner join staging.stg_shopify__order_lines as lines
+                on lines.channel_order_id = orders.channel_order_id and lines.sku = quiet.sku
+            group by all
+            order by all
+            limit 1
+            """
+        ).fetchone()
+        assert found is not None, "the test world has no quiet Shopify day to land on"
+        sku, location, day, template_id = found
+        empty = con.execute(
+            "select sku, location_id, demand_date from quiet "
+            "where (sku, location_id) != (?, ?) order by all limit 1",
+            [sku, location],
+        ).fetchone()
+        assert empty is not None, "the test world has no second quiet shelf"
+        empty_sku, empty_location, empty_day = empty
+        landed = LandingZone(data_dir / "landing").entity_dir("shopify", "orders")
+        raw = con.execute(
+            f"select _raw from read_parquet('{landed}/*.parquet') where _record_key = ? limit 1",
+            [template_id],
+        ).fetchone()
+    assert raw is not None
+    order = json.loads(raw[0])
+    order["id"] = int(order["id"]) + 10**9
+    order["name"] = f"{order['name']}-LATE"
+    # its own order: none of the template's refunds or fulfilments (their ids are unique)
+    order["refunds"], order["fulfillments"] = [], []
+    order["created_at"] = order["processed_at"] = f"{day.isoformat()}T12:00:00+09:00"
+    order["updated_at"] = datetime.now().astimezone().isoformat(timespec="seconds")
+    order["line_items"] = [line for line in order["line_items"] if line.get("sku") == sku]
+    snapshot = {
+        "location_id": empty_location,
+        "sku": empty_sku,
+        "on_hand": "0",
+        "snapshot_at": f"{empty_day.isoformat()}T00:00:00+09:00",
+        "_file": f"{empty_location}/stock_{empty_day:%Y%m%d}.csv",
+        "_file_version": 1,
+        "_row": 1,
+    }
+    return order, f"{location}:{sku}", snapshot
+
+
+def _land_late(data_dir: Path, order: dict[str, Any], snapshot: dict[str, Any]) -> None:
+    zone = LandingZone(data_dir / "landing")
+    with zone.open_load("shopify", "orders", source="test") as load:
+        load.add(
+            [order], key=lambda r: str(r["id"]), updated_at=lambda r: datetime.now().astimezone()
+        )
+        load.commit()
+    with zone.open_load("stock", "snapshots", source="test") as load:
+        load.add(
+            [snapshot],
+            key=lambda r: f"{r['location_id']}:{r['sku']}",
+            updated_at=lambda r: datetime.fromisoformat(str(r["snapshot_at"])),
+        )
+        load.commit()
 
 
 def test_an_incremental_build_after_more_landed_equals_a_full_refresh(
@@ -116,6 +228,8 @@ def test_an_incremental_build_after_more_landed_equals_a_full_refresh(
         _ingest(settings)
     finally:
         running.stop()
+    late_order, late_shelf, late_snapshot = _late_arrivals(data_dir, incremental)
+    _land_late(data_dir, late_order, late_snapshot)
 
     _dbt_run(data_dir, incremental)
     full = tmp_path / "full" / "ichigen.duckdb"
@@ -123,6 +237,22 @@ def test_an_incremental_build_after_more_landed_equals_a_full_refresh(
     for model in _INCREMENTAL:
         built, rebuilt = _rows(incremental, model), _rows(full, model)
         assert built == rebuilt, model
+    for model in _INCREMENTAL_MARTS:
+        assert _mart_rows(incremental, model) == _mart_rows(full, model), model
+    with duckdb.connect(str(full), read_only=True) as con:
+        # the late arrivals did reach the demand history
+        late_units = con.execute(
+            "select sum(units_ordered) from marts.fct_demand_daily "
+            "where location_id || ':' || sku = ? and demand_date = cast(? as date)",
+            [late_shelf, late_order["created_at"][:10]],
+        ).fetchone()
+        flagged = con.execute(
+            "select count(*) from marts.fct_demand_daily where location_id = ? and sku = ? "
+            "and demand_date = cast(? as date) and stockout_evidence = 'snapshot'",
+            [late_snapshot["location_id"], late_snapshot["sku"], late_snapshot["snapshot_at"][:10]],
+        ).fetchone()
+    assert late_units is not None and late_units[0] > 0, (late_shelf, late_order["created_at"])
+    assert flagged is not None and flagged[0] > 0, late_snapshot
     # the week landed new orders, lines and till sales, not only re-pulls of known ones
     for model in ("stg_shopify__orders", "stg_shopify__order_lines", "stg_pos__order_lines"):
         assert len(_rows(full, model)) > before[model], model

@@ -8,16 +8,24 @@
     Lost units on such a day = the channel's average daily units over the trailing window
     (inventory_stockout_trailing_days) before the run began. Wholesale is left out of both the
     detection and the estimate (it buys in lumps), and a closed run longer than
-    inventory_stockout_max_closed_run_days is taken for a season ending. -#}
+    inventory_stockout_max_closed_run_days is taken for a season ending.
+
+    Incremental: a pre-hook forgets each shelf's rows from the first day that may have changed
+    (macros/demand_daily.sql says which), and the build makes each shelf's rows from the day
+    after its last kept one, reading the 28 days before for the trailing rates. A new shelf, or
+    one whose rows were all forgotten, is built whole. Changing one of the vars above needs a
+    full refresh. The rows a build adds come after the kept ones, so the table is in date order
+    only within each build's rows until a full refresh. -#}
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="append",
+        on_schema_change="fail",
+        pre_hook="{{ demand_daily_forget_changed() }}",
+    )
+}}
+
 with
-
-orders as (
-    select * from {{ ref('int_orders_unioned') }}
-),
-
-order_lines as (
-    select * from {{ ref('int_order_lines_unioned') }}
-),
 
 snapshots as (
     select * from {{ ref('stg_stock__snapshots') }}
@@ -27,31 +35,26 @@ stock as (
     select * from {{ ref('int_stock_levels_unioned') }}
 ),
 
-lines as (
-    select
-        order_lines.sku,
-        orders.channel,
-        orders.location_id,
-        cast(timezone('Asia/Tokyo', orders.ordered_at) as date) as demand_date,
-        order_lines.quantity,
-        orders.cancelled_at is not null as is_cancelled
-    from order_lines
-    inner join orders on order_lines.order_key = orders.order_key
-    where order_lines.sku is not null and orders.location_id is not null
+daily_by_name as (
+    {{ demand_daily_by_series() }}
 ),
 
-daily_by_name as (
-    select
-        sku,
-        channel,
-        location_id,
-        demand_date,
-        -- sum() widens to a 128-bit integer; every reader sums these again, slower at that width
-        cast(sum(quantity) as bigint) as units_ordered,
-        cast(sum(case when is_cancelled then quantity else 0 end) as bigint) as units_cancelled,
-        count(*) as order_lines
-    from lines
-    group by sku, channel, location_id, demand_date
+-- per shelf, the first day to build: the day after its last kept row (see the header)
+kept as (
+    {%- if is_incremental() %}
+        select
+            sku,
+            location_id,
+            max(demand_date) + 1 as build_from
+        from {{ this }}
+        group by sku, location_id
+    {%- else %}
+        select
+            cast(null as varchar) as sku,
+            cast(null as varchar) as location_id,
+            cast(null as date) as build_from
+        where false
+    {%- endif %}
 ),
 
 bounds as (
@@ -65,15 +68,21 @@ bounds as (
 -- The names come back once, in the last step.
 series as (
     select
-        sku,
-        channel,
-        location_id,
-        min(demand_date) as first_date,
+        daily_by_name.sku,
+        daily_by_name.channel,
+        daily_by_name.location_id,
+        min(daily_by_name.demand_date) as first_date,
+        -- a whole series on a full build or a new shelf
+        coalesce(any_value(kept.build_from), min(daily_by_name.demand_date)) as build_from,
         -- ordered, so that every reference to this CTE numbers the series alike
-        row_number() over (order by sku, channel, location_id) as series_id,
-        dense_rank() over (order by sku, location_id) as shelf_id
+        row_number() over (
+            order by daily_by_name.sku, daily_by_name.channel, daily_by_name.location_id
+        ) as series_id,
+        dense_rank() over (order by daily_by_name.sku, daily_by_name.location_id) as shelf_id
     from daily_by_name
-    group by sku, channel, location_id
+    left join kept
+        on daily_by_name.sku = kept.sku and daily_by_name.location_id = kept.location_id
+    group by daily_by_name.sku, daily_by_name.channel, daily_by_name.location_id
 ),
 
 daily as (
@@ -91,16 +100,22 @@ daily as (
             and daily_by_name.location_id = series.location_id
 ),
 
+-- from the days the trailing rates of the first day to build look back on
 grid as (
     select
         series.series_id,
         series.shelf_id,
         series.channel = 'wholesale' as is_wholesale,
+        series.build_from,
         cast(calendar.calendar_date as date) as demand_date
     from series
     cross join bounds
     cross join
-        unnest(generate_series(series.first_date, bounds.last_date, interval 1 day)) as calendar (calendar_date)
+        unnest(generate_series(
+            greatest(series.first_date, series.build_from - {{ var('inventory_stockout_trailing_days', 28) }}),
+            bounds.last_date,
+            interval 1 day
+        )) as calendar (calendar_date)
 ),
 
 dense as (
@@ -109,6 +124,7 @@ dense as (
         grid.shelf_id,
         grid.is_wholesale,
         grid.demand_date,
+        grid.demand_date >= grid.build_from as is_built,
         coalesce(daily.units_ordered, 0) as units_ordered,
         coalesce(daily.units_cancelled, 0) as units_cancelled,
         coalesce(daily.order_lines, 0) as order_lines,
@@ -133,7 +149,7 @@ shelf_daily as (
         sum(channel_trailing_rate) as trailing_rate
     from dense
     -- wholesale buys in lumps a few times a month: its quiet days say nothing about the shelf
-    where not is_wholesale
+    where not is_wholesale and is_built
     group by shelf_id, demand_date
 ),
 
@@ -235,8 +251,6 @@ rate_at_run_start as (
 
 final as (
     select
-        concat_ws(':', cast(dense.demand_date as varchar), series.channel, series.location_id, series.sku)
-            as demand_daily_key,
         dense.demand_date,
         series.sku,
         series.channel,
@@ -257,6 +271,7 @@ final as (
         on
             dense.series_id = rate_at_run_start.series_id
             and dense.demand_date = rate_at_run_start.demand_date
+    where dense.is_built
 )
 
 -- stored in date order: readers ask for a period (the app's last 180 days, the reorder window),

@@ -1,0 +1,199 @@
+{#- fct_demand_daily's incremental build (see the model's header).
+
+    A shelf's rows (SKU, location) depend on the days before them: the trailing rates on the last
+    28 days, a stock-out flag on the whole zero-sale run that holds the day (its length, the rate
+    where it began, whether it is still open and the stock now). So an incremental build forgets
+    each shelf's rows from the first day anything could have changed, and builds them again:
+
+    - the first changed day: a day whose orders differ from the built rows (new, changed or gone
+      lines of any of the shelf's series), a day whose empty stock snapshot arrived or went, and
+      the built last day (its run lengthens as days are added, and an open run's flag follows
+      the stock now);
+    - moved back to the start of the zero-sale run that holds it, as built and as it is now
+      (whichever is earlier): every run that reaches the forgotten days then starts among them,
+      and every run before them is unchanged.
+
+    A shelf's rows then stop the day before its recompute_from, and the model builds each shelf
+    from there (the day after its last kept row). Dead shelves' open runs reach back up to a
+    year: those tails are built again every time. -#}
+
+{#- Ordered units, cancelled units and order lines per SKU, channel, location and JST day. -#}
+{% macro demand_daily_by_series() -%}
+    select
+        order_lines.sku,
+        orders.channel,
+        orders.location_id,
+        cast(timezone('Asia/Tokyo', orders.ordered_at) as date) as demand_date,
+        -- sum() widens to a 128-bit integer; every reader sums these again, slower at that width
+        cast(sum(order_lines.quantity) as bigint) as units_ordered,
+        cast(sum(case when orders.cancelled_at is not null then order_lines.quantity else 0 end) as bigint)
+            as units_cancelled,
+        count(*) as order_lines
+    from {{ ref('int_order_lines_unioned') }} as order_lines
+    inner join {{ ref('int_orders_unioned') }} as orders on order_lines.order_key = orders.order_key
+    where order_lines.sku is not null and orders.location_id is not null
+    group by all
+{%- endmacro %}
+
+{#- Per built shelf, the first day whose row may differ from the built one (see above). -#}
+{% macro demand_daily_recompute_from() -%}
+    with
+
+    now_daily as (
+        {{ demand_daily_by_series() }}
+    ),
+
+    built_daily as (
+        select sku, channel, location_id, demand_date, units_ordered, units_cancelled, order_lines
+        from {{ this }}
+        where order_lines > 0
+    ),
+
+    bounds as (
+        select
+            (select max(demand_date) from {{ this }}) as built_last,
+            (select max(demand_date) from now_daily) as now_last
+    ),
+
+    -- days with a sale on the shelf, leaving wholesale out as the stock-out runs do
+    now_sale_days as (
+        select sku, location_id, demand_date
+        from now_daily
+        where channel != 'wholesale'
+        group by all
+        having sum(units_ordered) > 0
+    ),
+
+    built_sale_days as (
+        select sku, location_id, demand_date
+        from built_daily
+        where channel != 'wholesale'
+        group by all
+        having sum(units_ordered) > 0
+    ),
+
+    now_first_days as (
+        select sku, location_id, min(demand_date) as first_date
+        from now_daily
+        where channel != 'wholesale'
+        group by all
+    ),
+
+    empty_snapshot_days as (
+        select distinct
+            sku,
+            location_id,
+            cast(timezone('Asia/Tokyo', snapshot_at) as date) as demand_date
+        from {{ ref('stg_stock__snapshots') }}
+        where on_hand = 0
+    ),
+
+    built_snapshot_days as (
+        select distinct sku, location_id, demand_date
+        from {{ this }}
+        where stockout_evidence = 'snapshot'
+    ),
+
+    -- an empty snapshot counts on a day without a sale inside the shelf's days
+    now_snapshot_days as (
+        select empty_snapshot_days.*
+        from empty_snapshot_days
+        inner join now_first_days
+            on
+                empty_snapshot_days.sku = now_first_days.sku
+                and empty_snapshot_days.location_id = now_first_days.location_id
+        cross join bounds
+        where
+            empty_snapshot_days.demand_date >= now_first_days.first_date
+            and empty_snapshot_days.demand_date <= bounds.now_last
+            and not exists (
+                select 1
+                from now_sale_days
+                where
+                    now_sale_days.sku = empty_snapshot_days.sku
+                    and now_sale_days.location_id = empty_snapshot_days.location_id
+                    and now_sale_days.demand_date = empty_snapshot_days.demand_date
+            )
+    ),
+
+    changed_days as (
+        select
+            coalesce(now_daily.sku, built_daily.sku) as sku,
+            coalesce(now_daily.location_id, built_daily.location_id) as location_id,
+            coalesce(now_daily.demand_date, built_daily.demand_date) as demand_date
+        from now_daily
+        full outer join built_daily
+            on
+                now_daily.sku = built_daily.sku
+                and now_daily.channel = built_daily.channel
+                and now_daily.location_id = built_daily.location_id
+                and now_daily.demand_date = built_daily.demand_date
+        where
+            now_daily.units_ordered is distinct from built_daily.units_ordered
+            or now_daily.units_cancelled is distinct from built_daily.units_cancelled
+            or now_daily.order_lines is distinct from built_daily.order_lines
+        union all
+        (
+            select * from now_snapshot_days
+            except
+            select * from built_snapshot_days
+        )
+        union all
+        (
+            select * from built_snapshot_days
+            except
+            select * from empty_snapshot_days
+        )
+        union all
+        select distinct built_daily.sku, built_daily.location_id, bounds.built_last
+        from built_daily
+        cross join bounds
+    ),
+
+    -- the start of the zero-sale run that holds each changed day (the day itself on a sale day;
+    -- the shelf's first day when no sale came before it)
+    run_starts as (
+        select
+            changed_days.sku,
+            changed_days.location_id,
+            least(
+                coalesce(built_sale_days.demand_date + (built_sale_days.demand_date < changed_days.demand_date)::int, date '0001-01-01'),
+                coalesce(now_sale_days.demand_date + (now_sale_days.demand_date < changed_days.demand_date)::int, date '0001-01-01')
+            ) as run_start
+        from changed_days
+        asof left join built_sale_days
+            on
+                changed_days.sku = built_sale_days.sku
+                and changed_days.location_id = built_sale_days.location_id
+                and changed_days.demand_date >= built_sale_days.demand_date
+        asof left join now_sale_days
+            on
+                changed_days.sku = now_sale_days.sku
+                and changed_days.location_id = now_sale_days.location_id
+                and changed_days.demand_date >= now_sale_days.demand_date
+    )
+
+    select
+        run_starts.sku,
+        run_starts.location_id,
+        -- days taken away at the end (orders gone): build everything again
+        case when bounds.now_last < bounds.built_last then date '0001-01-01' else min(run_starts.run_start) end
+            as recompute_from
+    from run_starts
+    cross join bounds
+    group by run_starts.sku, run_starts.location_id, bounds.now_last, bounds.built_last
+{%- endmacro %}
+
+{#- The pre-hook of an incremental build: forget each shelf's rows from its recompute_from. -#}
+{% macro demand_daily_forget_changed() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} as built
+        using ({{ demand_daily_recompute_from() }}) as changed
+        where
+            built.sku = changed.sku
+            and built.location_id = changed.location_id
+            and built.demand_date >= changed.recompute_from
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
