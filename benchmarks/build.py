@@ -24,6 +24,7 @@ processes' load disturbs far less.
 from __future__ import annotations
 
 import json
+import math
 import os
 import resource
 import shutil
@@ -33,6 +34,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
@@ -224,8 +226,16 @@ def _sandbox(data_dir: Path) -> Iterator[tuple[Any, dict[str, str]]]:
         running.stop()
 
 
-def land_more_orders(data_dir: Path, *, share: float, echo: Callable[[str], None]) -> int:
-    """Advance the sandbox by the days that bring about `share` of its orders, ingest again."""
+def land_more_orders(
+    data_dir: Path, *, share: float, landed_until: datetime, echo: Callable[[str], None]
+) -> int:
+    """Advance the sandbox by the days that bring about `share` of its orders, ingest again.
+
+    The world on disk is never advanced, so a bench run before this one landed the days after
+    its clock already: those are traded again first (the same orders, as the trading is
+    seeded), up to `landed_until` (the latest order built), and the new days come after them.
+    Without that, every bench run after the first landed the same orders again, and the
+    incremental build saw new versions of known orders, not new ones."""
     import httpx
 
     from ichigen.settings import load_settings
@@ -233,8 +243,14 @@ def land_more_orders(data_dir: Path, *, share: float, echo: Callable[[str], None
 
     manifest = json.loads((data_dir / "sandbox" / "world" / "manifest.json").read_text("utf-8"))
     days = max(1, round(int(manifest["days"]) * share))
+    clock = datetime.fromisoformat(manifest["clock"])
+    landed_days = max(0, math.ceil((landed_until - clock) / timedelta(days=1)))
     with _sandbox(data_dir) as (running, env):
         url = running.urls["shopify"]
+        if landed_days:
+            echo(f"  build: trading again the {landed_days} days landed after the world's clock")
+            again = httpx.post(f"{url}/_sandbox/advance", json={"days": landed_days}, timeout=600.0)
+            again.raise_for_status()
         answer = httpx.post(f"{url}/_sandbox/advance", json={"days": days}, timeout=600.0)
         answer.raise_for_status()
         orders = int(answer.json().get("orders_created", 0))
@@ -244,6 +260,14 @@ def land_more_orders(data_dir: Path, *, share: float, echo: Callable[[str], None
     if failed:
         raise RuntimeError(f"ingest after the advance failed: {failed}")
     return orders
+
+
+def _latest_order(warehouse: Path) -> datetime:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        latest = con.execute("select max(ordered_at) from marts.fct_orders").fetchone()
+    if latest is None or latest[0] is None:
+        raise RuntimeError(f"no orders built in {warehouse}")
+    return latest[0]  # type: ignore[no-any-return]
 
 
 def build_section(context: BenchContext) -> list[Figure]:
@@ -302,7 +326,9 @@ def build_section(context: BenchContext) -> list[Figure]:
     if not (data_dir / "sandbox" / "world").is_dir():
         echo("  build: no sandbox world to advance, incremental build skipped")
         return figures
-    orders = land_more_orders(data_dir, share=_INCREMENTAL_SHARE, echo=echo)
+    orders = land_more_orders(
+        data_dir, share=_INCREMENTAL_SHARE, landed_until=_latest_order(full.warehouse), echo=echo
+    )
     echo("  build: incremental build on the first build's warehouse")
     incremental = dbt_build(data_dir, scratch / "dbt", keep=True)
     echo("  build: full build of the same landing")

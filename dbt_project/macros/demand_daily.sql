@@ -171,17 +171,75 @@
                 changed_days.sku = now_sale_days.sku
                 and changed_days.location_id = now_sale_days.location_id
                 and changed_days.demand_date >= now_sale_days.demand_date
+    ),
+
+    shelf_recompute_from as (
+        select
+            sku,
+            location_id,
+            min(run_start) as recompute_from,
+            -- a shelf whose orders are all gone: its rows go and no new ones come
+            not exists (
+                select 1
+                from now_daily
+                where now_daily.sku = run_starts.sku and now_daily.location_id = run_starts.location_id
+            ) as is_gone
+        from run_starts
+        group by sku, location_id
     )
 
     select
-        run_starts.sku,
-        run_starts.location_id,
-        -- days taken away at the end (orders gone): build everything again
-        case when bounds.now_last < bounds.built_last then date '0001-01-01' else min(run_starts.run_start) end
-            as recompute_from
-    from run_starts
+        sku,
+        location_id,
+        case
+            -- days taken away at the end (orders gone): build everything again
+            when bounds.now_last < bounds.built_last then date '0001-01-01'
+            -- a gone shelf's SKU is built again from there on every shelf, so that
+            -- agg_demand_channel_daily, which builds a SKU again from its first rebuilt row,
+            -- sums it without the gone shelf
+            else least(
+                recompute_from,
+                min(case when is_gone then recompute_from end) over (partition by sku)
+            )
+        end as recompute_from
+    from shelf_recompute_from
     cross join bounds
-    group by run_starts.sku, run_starts.location_id, bounds.now_last, bounds.built_last
+{%- endmacro %}
+
+{#- An incremental build of agg_demand_channel_daily: per SKU, the first day of the
+    fct_demand_daily rows built since the aggregate was (`_built_at`). -#}
+{% macro demand_channel_daily_rebuild_from() -%}
+    select
+        sku,
+        min(demand_date) as rebuild_from
+    from {{ ref('fct_demand_daily') }}
+    where _built_at > coalesce((select max(_built_at) from {{ this }}), timestamptz '-infinity')
+    group by sku
+{%- endmacro %}
+
+{#- The pre-hooks of an incremental build of agg_demand_channel_daily: forget each SKU's rows from
+    the first day whose demand was built again, and the SKUs that have no demand left. -#}
+{% macro demand_channel_daily_forget_changed() -%}
+    {%- if is_incremental() and execute
+        and '_built_at' not in (adapter.get_columns_in_relation(this) | map(attribute='name') | list) -%}
+        -- built before its rows said when: build it whole
+        delete from {{ this }}
+    {%- elif is_incremental() -%}
+        delete from {{ this }} as built
+        using ({{ demand_channel_daily_rebuild_from() }}) as changed
+        where built.sku = changed.sku and built.demand_date >= changed.rebuild_from;
+        delete from {{ this }} as built
+        where not exists (
+            select 1 from {{ ref('fct_demand_daily') }} as demand where demand.sku = built.sku
+        )
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- When the rows a build writes were built: the start of the build (dbt's run_started_at). -#}
+{% macro build_started_at() -%}
+    cast('{{ run_started_at.isoformat() }}' as timestamptz)
 {%- endmacro %}
 
 {#- The pre-hook of an incremental build: forget each shelf's rows from its recompute_from. -#}

@@ -57,7 +57,7 @@ _INCREMENTAL = (
 )
 
 
-_INCREMENTAL_MARTS = ("fct_demand_daily",)
+_INCREMENTAL_MARTS = ("fct_demand_daily", "agg_demand_channel_daily")
 
 
 def _dbt_run(
@@ -105,6 +105,8 @@ def _mart_rows(warehouse: Path, model: str) -> list[tuple[object, ...]]:
         shown = ", ".join(
             f"round({name}, 9) as {name}" if kind == "DOUBLE" else name for name, kind in columns
         )
+        # `_built_at`: which build wrote the row
+        shown = shown.replace(", _built_at", "")
         return con.sql(f"select {shown} from marts.{model} order by all").fetchall()
 
 

@@ -16,11 +16,14 @@
     one whose rows were all forgotten, is built whole. Changing one of the vars above needs a
     full refresh. The rows a build adds come after the kept ones, so the table is in date order
     only within each build's rows until a full refresh. -#}
+{#- sync_all_columns: a warehouse built before this model was incremental has the rows, with a
+    surrogate key since dropped and without `_built_at`; its kept rows then have no `_built_at`,
+    which agg_demand_channel_daily's first incremental build does not need. -#}
 {{
     config(
         materialized="incremental",
         incremental_strategy="append",
-        on_schema_change="fail",
+        on_schema_change="sync_all_columns",
         pre_hook="{{ demand_daily_forget_changed() }}",
     )
 }}
@@ -264,7 +267,9 @@ final as (
         dense.channel_trailing_rate,
         coalesce(rate_at_run_start.lost_rate, 0) as lost_units_estimated,
         dense.units_ordered - dense.units_cancelled
-        + coalesce(rate_at_run_start.lost_rate, 0) as demand_units_estimated
+        + coalesce(rate_at_run_start.lost_rate, 0) as demand_units_estimated,
+        -- which build wrote the row: agg_demand_channel_daily builds again from the new ones
+        {{ build_started_at() }} as _built_at
     from dense
     inner join series on dense.series_id = series.series_id
     left join rate_at_run_start
