@@ -158,20 +158,9 @@ def _late_arrivals(data_dir: Path, warehouse: Path) -> tuple[dict[str, Any], str
         ).fetchone()
         assert empty is not None, "the test world has no second quiet shelf"
         empty_sku, empty_location, empty_day = empty
-        landed = LandingZone(data_dir / "landing").entity_dir("shopify", "orders")
-        raw = con.execute(
-            f"select _raw from read_parquet('{landed}/*.parquet') where _record_key = ? limit 1",
-            [template_id],
-        ).fetchone()
-    assert raw is not None
-    order = json.loads(raw[0])
-    order["id"] = int(order["id"]) + 10**9
-    order["name"] = f"{order['name']}-LATE"
-    # its own order: none of the template's refunds or fulfilments (their ids are unique)
-    order["refunds"], order["fulfillments"] = [], []
+    raw = _landed_order(data_dir, template_id)
+    order = _copied_order(raw, sku, suffix="LATE", offset=1)
     order["created_at"] = order["processed_at"] = f"{day.isoformat()}T12:00:00+09:00"
-    order["updated_at"] = datetime.now().astimezone().isoformat(timespec="seconds")
-    order["line_items"] = [line for line in order["line_items"] if line.get("sku") == sku]
     snapshot = {
         "location_id": empty_location,
         "sku": empty_sku,
@@ -184,13 +173,81 @@ def _late_arrivals(data_dir: Path, warehouse: Path) -> tuple[dict[str, Any], str
     return order, f"{location}:{sku}", snapshot
 
 
-def _land_late(data_dir: Path, order: dict[str, Any], snapshot: dict[str, Any]) -> None:
+def _shelf_rows(warehouse: Path, shelf: str) -> int:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        found = con.execute(
+            "select count(*) from marts.fct_demand_daily where location_id || ':' || sku = ?",
+            [shelf],
+        ).fetchone()
+    return 0 if found is None else int(found[0])
+
+
+def _landed_order(data_dir: Path, order_id: str) -> str:
+    """A landed Shopify order's JSON."""
+    landed = LandingZone(data_dir / "landing").entity_dir("shopify", "orders")
+    with duckdb.connect() as con:
+        raw = con.execute(
+            f"select _raw from read_parquet('{landed}/*.parquet') where _record_key = ? limit 1",
+            [order_id],
+        ).fetchone()
+    assert raw is not None, order_id
+    return str(raw[0])
+
+
+def _copied_order(raw: str, sku: str, *, suffix: str, offset: int) -> dict[str, Any]:
+    """A landed Shopify order as a new order of its own with only its line of `sku`: none of
+    the template's refunds or fulfilments (their ids are unique)."""
+    order: dict[str, Any] = json.loads(raw)
+    order["id"] = int(order["id"]) + offset * 10**9
+    order["name"] = f"{order['name']}-{suffix}"
+    order["refunds"], order["fulfillments"] = [], []
+    order["updated_at"] = datetime.now().astimezone().isoformat()
+    order["line_items"] = [line for line in order["line_items"] if line.get("sku") == sku]
+    return order
+
+
+def _order_on_a_new_shelf(data_dir: Path, warehouse: Path) -> tuple[dict[str, Any], str, str]:
+    """A Shopify order copied to the other warehouse, where its SKU never sold (a shelf of its
+    own), another SKU the shop sells and the new shelf's key."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        found = con.execute(
+            """
+            with locations as (
+                select distinct shopify_location_id, location_id from staging.stg_shopify__orders
+            )
+            select orders.channel_order_id, lines.sku,
+                (select min(sku) from staging.stg_shopify__order_lines where sku != lines.sku),
+                other.shopify_location_id, other.location_id
+            from staging.stg_shopify__orders as orders
+            inner join staging.stg_shopify__order_lines as lines using (channel_order_id)
+            inner join locations as other on other.location_id != orders.location_id
+            where lines.sku is not null and not exists (
+                select 1 from marts.fct_demand_daily as demand
+                where demand.sku = lines.sku and demand.location_id = other.location_id
+            )
+            order by all
+            limit 1
+            """
+        ).fetchone()
+        assert found is not None, "every SKU the test world sells on Shopify sells everywhere"
+        template_id, sku, other_sku, elsewhere, elsewhere_id = found
+    raw = _landed_order(data_dir, template_id)
+    order = _copied_order(raw, sku, suffix="MOVED", offset=2)
+    order["location_id"] = elsewhere
+    return order, other_sku, f"{elsewhere_id}:{sku}"
+
+
+def _land_order(data_dir: Path, order: dict[str, Any]) -> None:
     zone = LandingZone(data_dir / "landing")
     with zone.open_load("shopify", "orders", source="test") as load:
         load.add(
             [order], key=lambda r: str(r["id"]), updated_at=lambda r: datetime.now().astimezone()
         )
         load.commit()
+
+
+def _land_snapshot(data_dir: Path, snapshot: dict[str, Any]) -> None:
+    zone = LandingZone(data_dir / "landing")
     with zone.open_load("stock", "snapshots", source="test") as load:
         load.add(
             [snapshot],
@@ -221,6 +278,12 @@ def test_an_incremental_build_after_more_landed_equals_a_full_refresh(
         incremental = data_dir / "warehouse" / "ichigen.duckdb"
         _dbt_run(data_dir, incremental)
         before = {model: len(_rows(incremental, model)) for model in _INCREMENTAL}
+        # an order on a shelf of its own, built; later its line turns into another SKU, and
+        # the shelf is gone (while its SKU's other shelves do not change that day)
+        moved, other_sku, gone_shelf = _order_on_a_new_shelf(data_dir, incremental)
+        _land_order(data_dir, moved)
+        _dbt_run(data_dir, incremental)
+        assert _shelf_rows(incremental, gone_shelf) > 0
 
         advanced = httpx.post(
             f"{running.urls['shopify']}/_sandbox/advance", json={"days": 7}, timeout=120.0
@@ -231,7 +294,11 @@ def test_an_incremental_build_after_more_landed_equals_a_full_refresh(
     finally:
         running.stop()
     late_order, late_shelf, late_snapshot = _late_arrivals(data_dir, incremental)
-    _land_late(data_dir, late_order, late_snapshot)
+    _land_order(data_dir, late_order)
+    _land_snapshot(data_dir, late_snapshot)
+    moved["updated_at"] = datetime.now().astimezone().isoformat()
+    moved["line_items"] = [line | {"sku": other_sku} for line in moved["line_items"]]
+    _land_order(data_dir, moved)
 
     _dbt_run(data_dir, incremental)
     full = tmp_path / "full" / "ichigen.duckdb"
@@ -254,6 +321,7 @@ def test_an_incremental_build_after_more_landed_equals_a_full_refresh(
             [late_snapshot["location_id"], late_snapshot["sku"], late_snapshot["snapshot_at"][:10]],
         ).fetchone()
     assert late_units is not None and late_units[0] > 0, (late_shelf, late_order["created_at"])
+    assert _shelf_rows(full, gone_shelf) == 0
     assert flagged is not None and flagged[0] > 0, late_snapshot
     # the week landed new orders, lines and till sales, not only re-pulls of known ones
     for model in ("stg_shopify__orders", "stg_shopify__order_lines", "stg_pos__order_lines"):
