@@ -232,10 +232,13 @@ def land_more_orders(
     """Advance the sandbox by the days that bring about `share` of its orders, ingest again.
 
     The world on disk is never advanced, so a bench run before this one landed the days after
-    its clock already: those are traded again first (the same orders, as the trading is
-    seeded), up to `landed_until` (the latest order built), and the new days come after them.
-    Without that, every bench run after the first landed the same orders again, and the
-    incremental build saw new versions of known orders, not new ones."""
+    its clock already: those are traded again first, up to `landed_until` (the latest order
+    built), and the new days come after them. Without that, every bench run after the first
+    landed the same orders again, and the incremental build saw new versions of known orders,
+    not new ones. They are traded again in the steps each run took (`days` at a time): the
+    trading is seeded per step, so one 14-day step gives the second week's orders other buyers
+    than two 7-day steps did (1,122 Amazon orders changed buyer the one time it was tried),
+    which no channel does."""
     import httpx
 
     from ichigen.settings import load_settings
@@ -244,12 +247,13 @@ def land_more_orders(
     manifest = json.loads((data_dir / "sandbox" / "world" / "manifest.json").read_text("utf-8"))
     days = max(1, round(int(manifest["days"]) * share))
     clock = datetime.fromisoformat(manifest["clock"])
-    landed_days = max(0, math.ceil((landed_until - clock) / timedelta(days=1)))
+    landed_steps = max(0, math.ceil((landed_until - clock) / timedelta(days=days)))
     with _sandbox(data_dir) as (running, env):
         url = running.urls["shopify"]
-        if landed_days:
-            echo(f"  build: trading again the {landed_days} days landed after the world's clock")
-            again = httpx.post(f"{url}/_sandbox/advance", json={"days": landed_days}, timeout=600.0)
+        if landed_steps:
+            echo(f"  build: trading again the {landed_steps} x {days} days landed after the clock")
+        for _ in range(landed_steps):
+            again = httpx.post(f"{url}/_sandbox/advance", json={"days": days}, timeout=600.0)
             again.raise_for_status()
         answer = httpx.post(f"{url}/_sandbox/advance", json={"days": days}, timeout=600.0)
         answer.raise_for_status()

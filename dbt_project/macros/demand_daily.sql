@@ -6,16 +6,18 @@
     each shelf's rows from the first day anything could have changed, and builds them again:
 
     - the first changed day: a day whose orders differ from the built rows (new, changed or gone
-      lines of any of the shelf's series), a day whose empty stock snapshot arrived or went, and
-      the built last day (its run lengthens as days are added, and an open run's flag follows
-      the stock now);
-    - moved back to the start of the zero-sale run that holds it, as built and as it is now
-      (whichever is earlier): every run that reaches the forgotten days then starts among them,
-      and every run before them is unchanged.
+      lines of any of the shelf's series), a day whose empty stock snapshot arrived or went;
+    - where a day gained or lost its only sale, moved back to the start of the zero-sale run that
+      holds it, as built and as it is now (whichever is earlier): every run that reaches the
+      forgotten days then starts among them, and every run before them is unchanged. Other
+      changes leave the runs as they were: the build continues the run the day is in;
+    - and the days that pass: a run still open at the built last day keeps its built days while
+      the shelf is as empty (or not) as it was, since an open run's flag depends on nothing else
+      (days_passed below); the build then continues that run from the kept rows (the model's
+      `carried` runs). When the stock changed, the run is built again from its start.
 
     A shelf's rows then stop the day before its recompute_from, and the model builds each shelf
-    from there (the day after its last kept row). Dead shelves' open runs reach back up to a
-    year: those tails are built again every time. -#}
+    from there (the day after its last kept row). -#}
 
 {#- Ordered units, cancelled units and order lines per SKU, channel, location and JST day. -#}
 {% macro demand_daily_by_series() -%}
@@ -144,22 +146,84 @@
             except
             select * from empty_snapshot_days
         )
-        union all
-        select distinct built_daily.sku, built_daily.location_id, bounds.built_last
-        from built_daily
-        cross join bounds
     ),
 
-    -- the start of the zero-sale run that holds each changed day (the day itself on a sale day;
-    -- the shelf's first day when no sale came before it)
+    built_shelves as (
+        select
+            shelves.sku,
+            shelves.location_id,
+            last_sales.last_sale
+        from (select distinct sku, location_id from built_daily) as shelves
+        left join (
+            select sku, location_id, max(demand_date) as last_sale
+            from built_sale_days
+            group by all
+        ) as last_sales
+            on shelves.sku = last_sales.sku and shelves.location_id = last_sales.location_id
+    ),
+
+    -- a shelf's built last run when no sale ended it: on its days without an empty snapshot a
+    -- run still open is flagged 'zero_run' exactly when the stock showed none (the run began
+    -- after a sale, so its rate is above zero), which tells how empty the shelf was then
+    built_open_runs as (
+        select
+            built.sku,
+            built.location_id,
+            bool_or(built.stockout_evidence = 'zero_run') as was_empty,
+            bool_or(built.stockout_evidence is distinct from 'snapshot') as is_known
+        from {{ this }} as built
+        inner join built_shelves
+            on built.sku = built_shelves.sku and built.location_id = built_shelves.location_id
+        where built.channel != 'wholesale' and built.demand_date > built_shelves.last_sale
+        group by all
+    ),
+
+    -- the days that pass: after a last day with a sale, or in a run still open whose shelf is
+    -- as empty (or not) as it was, the built days stay as they are and the build continues
+    -- the run; otherwise the run is built again from its start (the stock now decides its flag)
+    days_passed as (
+        select
+            built_shelves.sku,
+            built_shelves.location_id,
+            case
+                when built_shelves.last_sale is null or built_shelves.last_sale = bounds.built_last
+                    then bounds.built_last + 1
+                -- (a run whose every built day had an empty snapshot flagged none by the stock)
+                when
+                    not built_open_runs.is_known
+                    or built_open_runs.was_empty = (coalesce(stock.on_hand, 0) = 0)
+                    then bounds.built_last + 1
+                else built_shelves.last_sale + 1
+            end as run_start
+        from built_shelves
+        cross join bounds
+        left join built_open_runs
+            on
+                built_shelves.sku = built_open_runs.sku
+                and built_shelves.location_id = built_open_runs.location_id
+        left join {{ ref('int_stock_levels_unioned') }} as stock
+            on built_shelves.sku = stock.sku and built_shelves.location_id = stock.location_id
+    ),
+
+    -- where each changed day's rows are built from. A day that had a sale and has none, or the
+    -- other way round, changes the runs around it: from the start of the zero-sale run that holds
+    -- it (the day itself on a sale day; the shelf's first day when no sale came before it). Any
+    -- other change (units on a day with a sale, an empty snapshot) changes that day and the
+    -- trailing rates after it only: from the day itself, continuing the run it is in.
     run_starts as (
         select
             changed_days.sku,
             changed_days.location_id,
-            least(
-                coalesce(built_sale_days.demand_date + (built_sale_days.demand_date < changed_days.demand_date)::int, date '0001-01-01'),
-                coalesce(now_sale_days.demand_date + (now_sale_days.demand_date < changed_days.demand_date)::int, date '0001-01-01')
-            ) as run_start
+            case
+                when
+                    coalesce(built_sale_days.demand_date = changed_days.demand_date, false)
+                    = coalesce(now_sale_days.demand_date = changed_days.demand_date, false)
+                    then changed_days.demand_date
+                else least(
+                    coalesce(built_sale_days.demand_date + (built_sale_days.demand_date < changed_days.demand_date)::int, date '0001-01-01'),
+                    coalesce(now_sale_days.demand_date + (now_sale_days.demand_date < changed_days.demand_date)::int, date '0001-01-01')
+                )
+            end as run_start
         from changed_days
         asof left join built_sale_days
             on
@@ -171,6 +235,8 @@
                 changed_days.sku = now_sale_days.sku
                 and changed_days.location_id = now_sale_days.location_id
                 and changed_days.demand_date >= now_sale_days.demand_date
+        union all
+        select * from days_passed
     ),
 
     shelf_recompute_from as (

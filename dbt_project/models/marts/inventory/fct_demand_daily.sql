@@ -42,20 +42,52 @@ daily_by_name as (
     {{ demand_daily_by_series() }}
 ),
 
--- per shelf, the first day to build: the day after its last kept row (see the header)
+-- per shelf, the first day to build: the day after its last kept row (see the header); and
+-- when the kept days end inside a zero-sale run, the day that run began (the build continues it)
 kept as (
     {%- if is_incremental() %}
         select
             sku,
             location_id,
-            max(demand_date) + 1 as build_from
+            max(demand_date) + 1 as build_from,
+            case
+                when
+                    max(demand_date) filter (where channel != 'wholesale' and units_ordered > 0)
+                    < max(demand_date)
+                    then max(demand_date) filter (where channel != 'wholesale' and units_ordered > 0) + 1
+            end as carried_run_start
         from {{ this }}
         group by sku, location_id
     {%- else %}
         select
             cast(null as varchar) as sku,
             cast(null as varchar) as location_id,
-            cast(null as date) as build_from
+            cast(null as date) as build_from,
+            cast(null as date) as carried_run_start
+        where false
+    {%- endif %}
+),
+
+-- each series' trailing rate on the day a continued run began, as kept
+carried_rates as (
+    {%- if is_incremental() %}
+        select
+            built.sku,
+            built.channel,
+            built.location_id,
+            built.channel_trailing_rate
+        from {{ this }} as built
+        inner join kept
+            on
+                built.sku = kept.sku
+                and built.location_id = kept.location_id
+                and built.demand_date = kept.carried_run_start
+    {%- else %}
+        select
+            cast(null as varchar) as sku,
+            cast(null as varchar) as channel,
+            cast(null as varchar) as location_id,
+            cast(null as double) as channel_trailing_rate
         where false
     {%- endif %}
 ),
@@ -77,6 +109,7 @@ series as (
         min(daily_by_name.demand_date) as first_date,
         -- a whole series on a full build or a new shelf
         coalesce(any_value(kept.build_from), min(daily_by_name.demand_date)) as build_from,
+        any_value(kept.carried_run_start) as carried_run_start,
         -- ordered, so that every reference to this CTE numbers the series alike
         row_number() over (
             order by daily_by_name.sku, daily_by_name.channel, daily_by_name.location_id
@@ -167,7 +200,7 @@ shelf_runs as (
     from shelf_daily
 ),
 
-zero_runs as (
+zero_runs_built as (
     select
         shelf_id,
         run_id,
@@ -178,6 +211,64 @@ zero_runs as (
     from shelf_runs
     where units_ordered = 0
     group by shelf_id, run_id
+),
+
+-- the runs an incremental build continues: each series' trailing rate where they began, as kept
+carried_series as (
+    select
+        series.shelf_id,
+        series.series_id,
+        series.carried_run_start as run_start,
+        carried_rates.channel_trailing_rate
+    from carried_rates
+    inner join series
+        on
+            carried_rates.sku = series.sku
+            and carried_rates.channel = series.channel
+            and carried_rates.location_id = series.location_id
+    where series.channel != 'wholesale'
+),
+
+carried_runs as (
+    select
+        shelf_id,
+        any_value(run_start) as run_start,
+        sum(channel_trailing_rate) as rate_at_start
+    from carried_series
+    group by shelf_id
+),
+
+-- series' trailing rates on the days runs began: the built days', and the continued runs'
+run_start_rates as (
+    select
+        shelf_id,
+        series_id,
+        demand_date,
+        channel_trailing_rate
+    from dense
+    where is_built and not is_wholesale
+    union all
+    select
+        shelf_id,
+        series_id,
+        run_start as demand_date,
+        channel_trailing_rate
+    from carried_series
+),
+
+-- the zero-sale days before a shelf's first built sale continue a run its kept days began
+zero_runs as (
+    select
+        zero_runs_built.shelf_id,
+        zero_runs_built.run_id,
+        coalesce(carried_runs.run_start, zero_runs_built.run_start) as run_start,
+        zero_runs_built.run_end,
+        zero_runs_built.run_days
+        + coalesce(date_diff('day', carried_runs.run_start, zero_runs_built.run_start), 0) as run_days,
+        coalesce(carried_runs.rate_at_start, zero_runs_built.rate_at_start) as rate_at_start
+    from zero_runs_built
+    left join carried_runs
+        on zero_runs_built.shelf_id = carried_runs.shelf_id and zero_runs_built.run_id = 0
 ),
 
 shelves as (
@@ -240,16 +331,16 @@ stockout_days as (
 
 rate_at_run_start as (
     select
-        dense.series_id,
+        run_start_rates.series_id,
         stockout_days.demand_date,
         stockout_days.stockout_evidence,
-        dense.channel_trailing_rate as lost_rate
+        run_start_rates.channel_trailing_rate as lost_rate
     from stockout_days
-    inner join dense
+    inner join run_start_rates
         on
-            stockout_days.shelf_id = dense.shelf_id
-            and stockout_days.run_start = dense.demand_date
-    where stockout_days.stockout_evidence is not null and not dense.is_wholesale
+            stockout_days.shelf_id = run_start_rates.shelf_id
+            and stockout_days.run_start = run_start_rates.demand_date
+    where stockout_days.stockout_evidence is not null
 ),
 
 final as (
