@@ -169,7 +169,7 @@
         select
             built.sku,
             built.location_id,
-            bool_or(built.stockout_evidence = 'zero_run') as was_empty,
+            coalesce(bool_or(built.stockout_evidence = 'zero_run'), false) as was_empty,
             bool_or(built.stockout_evidence is distinct from 'snapshot') as is_known
         from {{ this }} as built
         inner join built_shelves
