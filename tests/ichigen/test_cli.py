@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ichigen.cli import app
+from ichigen.settings import load_settings
 
 OMS = Path(sys.executable).with_name("oms")
 
@@ -46,6 +47,32 @@ def test_every_subcommand_the_issues_name_exists() -> None:
         assert command in result.output
     sandbox_help = CliRunner().invoke(app, ["sandbox", "--help"]).output
     assert "generate" in sandbox_help and "serve" in sandbox_help
+
+
+def test_build_full_refresh_reaches_the_warehouse_resource(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`oms build --full-refresh` asks the build for it, and the build's warehouse resource
+    (whose flag becomes dbt's --full-refresh, tests/orchestration/test_warehouse.py) gets it."""
+    from orchestration import build_run
+    from orchestration.build_run import BuildOutcome
+    from orchestration.warehouse import warehouse_resources
+
+    asked: list[bool] = []
+
+    def fake_build(settings: object, *, full_refresh: bool = False) -> BuildOutcome:
+        asked.append(full_refresh)
+        return BuildOutcome(True, tmp_path / "current.duckdb", None)
+
+    monkeypatch.setattr(build_run, "run_build", fake_build)
+    monkeypatch.setenv("ICHIGEN_DATA_DIR", str(tmp_path))
+    for args, expected in ((["build"], False), (["build", "--full-refresh"], True)):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        assert asked.pop() is expected
+    settings = load_settings({"ICHIGEN_DATA_DIR": str(tmp_path)}, dotenv=False)
+    assert warehouse_resources(settings, full_refresh=True)["warehouse"].full_refresh is True
+    assert warehouse_resources(settings)["warehouse"].full_refresh is False
 
 
 def test_an_unknown_fault_is_a_clear_usage_error(tmp_path: Path) -> None:
