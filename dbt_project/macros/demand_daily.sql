@@ -286,8 +286,7 @@
 {#- The pre-hooks of an incremental build of agg_demand_channel_daily: forget each SKU's rows from
     the first day whose demand was built again, and the SKUs that have no demand left. -#}
 {% macro demand_channel_daily_forget_changed() -%}
-    {%- if is_incremental() and execute
-        and '_built_at' not in (adapter.get_columns_in_relation(this) | map(attribute='name') | list) -%}
+    {%- if is_incremental() and not built_with_column('_built_at') -%}
         -- built before its rows said when: build it whole
         delete from {{ this }}
     {%- elif is_incremental() -%}

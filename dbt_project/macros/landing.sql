@@ -51,11 +51,17 @@
 {#- An incremental build of a table built before its model was incremental (no
     `_landed_through`) reads every part once; on_schema_change adds the columns it lacked. -#}
 {% macro built_incrementally() -%}
+    {{ return(built_with_column('_landed_through')) }}
+{%- endmacro %}
+
+{#- Whether this is an incremental build of a table that has `column`: a table built before its
+    model wrote the column (an older version of the model) must be built whole once. -#}
+{% macro built_with_column(column) -%}
     {%- if not (is_incremental() and execute) -%}
         {{ return(false) }}
     {%- endif -%}
     {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
-    {{ return('_landed_through' in columns) }}
+    {{ return(column in columns) }}
 {%- endmacro %}
 
 {#- The rows landed since the last build and, when the model was built incrementally, its

@@ -49,15 +49,17 @@ kept as (
         select
             sku,
             location_id,
-            max(demand_date) + 1 as build_from,
-            case
-                when
-                    max(demand_date) filter (where channel != 'wholesale' and units_ordered > 0)
-                    < max(demand_date)
-                    then max(demand_date) filter (where channel != 'wholesale' and units_ordered > 0) + 1
-            end as carried_run_start
-        from {{ this }}
-        group by sku, location_id
+            build_from,
+            case when last_sale + 1 < build_from then last_sale + 1 end as carried_run_start
+        from (
+            select
+                sku,
+                location_id,
+                max(demand_date) + 1 as build_from,
+                max(demand_date) filter (where channel != 'wholesale' and units_ordered > 0) as last_sale
+            from {{ this }}
+            group by sku, location_id
+        ) as shelves
     {%- else %}
         select
             cast(null as varchar) as sku,
