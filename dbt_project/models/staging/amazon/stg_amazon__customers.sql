@@ -27,26 +27,27 @@ source as (
 ),
 
 renamed as (
+    {%- set raw_doc = json_document('_raw') %}
     select
         'amazon' as channel,
-        nullif({{ json_text('_raw', '$.BuyerInfo.BuyerEmail') }}, '') as channel_customer_id,
-        nullif({{ json_text('_raw', '$.BuyerInfo.BuyerEmail') }}, '') as email,
+        nullif({{ json_text(raw_doc, '$.BuyerInfo.BuyerEmail') }}, '') as channel_customer_id,
+        nullif({{ json_text(raw_doc, '$.BuyerInfo.BuyerEmail') }}, '') as email,
         trim(regexp_replace(
-            coalesce({{ json_text('_raw', '$.BuyerInfo.BuyerName') }}, ''), '[\s　]+', ' ', 'g'
+            coalesce({{ json_text(raw_doc, '$.BuyerInfo.BuyerName') }}, ''), '[\s　]+', ' ', 'g'
         )) as buyer_name,
-        nullif({{ json_text('_raw', '$.ShippingAddress.PostalCode') }}, '') as postal_code,
-        nullif({{ json_text('_raw', '$.ShippingAddress.StateOrRegion') }}, '') as prefecture,
-        nullif({{ json_text('_raw', '$.ShippingAddress.City') }}, '') as city,
+        nullif({{ json_text(raw_doc, '$.ShippingAddress.PostalCode') }}, '') as postal_code,
+        nullif({{ json_text(raw_doc, '$.ShippingAddress.StateOrRegion') }}, '') as prefecture,
+        nullif({{ json_text(raw_doc, '$.ShippingAddress.City') }}, '') as city,
         nullif(trim(concat_ws(
             ' ',
-            nullif({{ json_text('_raw', '$.ShippingAddress.AddressLine1') }}, ''),
-            nullif({{ json_text('_raw', '$.ShippingAddress.AddressLine2') }}, '')
+            nullif({{ json_text(raw_doc, '$.ShippingAddress.AddressLine1') }}, ''),
+            nullif({{ json_text(raw_doc, '$.ShippingAddress.AddressLine2') }}, '')
         )), '') as address1,
-        nullif(trim({{ json_text('_raw', '$.ShippingAddress.Phone') }}), '') as phone,
-        {{ json_ts('_raw', '$.PurchaseDate') }} as ordered_at,
-        {{ json_ts('_raw', '$.LastUpdateDate') }} as updated_at,
+        nullif(trim({{ json_text(raw_doc, '$.ShippingAddress.Phone') }}), '') as phone,
+        {{ json_ts(raw_doc, '$.PurchaseDate') }} as ordered_at,
+        {{ json_ts(raw_doc, '$.LastUpdateDate') }} as updated_at,
         _loaded_at
-    from source
+    from {{ json_parsed(raw_doc, 'source') }}
 ),
 
 orders as (

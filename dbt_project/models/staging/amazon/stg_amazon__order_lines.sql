@@ -14,40 +14,42 @@ source as (
 ),
 
 items as (
+    {%- set raw_doc = json_document('_raw') %}
     select
         _record_key as channel_order_id,
-        {{ json_text('_raw', '$.OrderStatus') }} as order_status,
-        {{ json_each('_raw', '$.OrderItems') }} as item,
+        {{ json_text(raw_doc, '$.OrderStatus') }} as order_status,
+        {{ json_each(raw_doc, '$.OrderItems') }} as item,
         _record_updated_at,
         _loaded_at,
         _load_id
-    from source
+    from {{ json_parsed(raw_doc, 'source') }}
 ),
 
 renamed as (
+    {%- set item_doc = json_document('item') %}
     select
         'amazon' as channel,
         channel_order_id,
         order_status,
-        {{ json_text('item', '$.OrderItemId') }} as channel_line_id,
-        {{ json_text('item', '$.SellerSKU') }} as sku,
-        {{ json_text('item', '$.ASIN') }} as asin,
-        {{ json_int('item', '$.QuantityOrdered') }} as quantity,
-        {{ json_int('item', '$.QuantityShipped') }} as quantity_shipped,
+        {{ json_text(item_doc, '$.OrderItemId') }} as channel_line_id,
+        {{ json_text(item_doc, '$.SellerSKU') }} as sku,
+        {{ json_text(item_doc, '$.ASIN') }} as asin,
+        {{ json_int(item_doc, '$.QuantityOrdered') }} as quantity,
+        {{ json_int(item_doc, '$.QuantityShipped') }} as quantity_shipped,
         -- ItemPrice is the line's price times quantity, tax included (Amazon.co.jp)
-        {{ json_money('item', '$.ItemPrice.Amount') }} as item_price_jpy,
-        {{ json_money('item', '$.ItemTax.Amount') }} as item_tax_jpy,
-        {{ json_money('item', '$.PromotionDiscount.Amount') }} as discount_jpy,
-        {{ json_money('item', '$.PromotionDiscountTax.Amount') }} as discount_tax_jpy,
-        {{ json_money('item', '$.ShippingPrice.Amount') }} as shipping_jpy,
-        {{ json_money('item', '$.ShippingDiscount.Amount') }} as shipping_discount_jpy,
-        {{ json_money('item', '$.ShippingTax.Amount') }} as shipping_tax_jpy,
-        {{ json_text('item', '$.PromotionIds[0]') }} as promo_code,
+        {{ json_money(item_doc, '$.ItemPrice.Amount') }} as item_price_jpy,
+        {{ json_money(item_doc, '$.ItemTax.Amount') }} as item_tax_jpy,
+        {{ json_money(item_doc, '$.PromotionDiscount.Amount') }} as discount_jpy,
+        {{ json_money(item_doc, '$.PromotionDiscountTax.Amount') }} as discount_tax_jpy,
+        {{ json_money(item_doc, '$.ShippingPrice.Amount') }} as shipping_jpy,
+        {{ json_money(item_doc, '$.ShippingDiscount.Amount') }} as shipping_discount_jpy,
+        {{ json_money(item_doc, '$.ShippingTax.Amount') }} as shipping_tax_jpy,
+        {{ json_text(item_doc, '$.PromotionIds[0]') }} as promo_code,
         _record_updated_at,
         _loaded_at,
         _load_id,
         {{ landed_through() }} as _landed_through
-    from items
+    from {{ json_parsed(item_doc, 'items') }}
 ),
 
 final as (

@@ -14,34 +14,35 @@ source as (
 ),
 
 renamed as (
+    {%- set raw_doc = json_document('_raw') %}
     select
         'amazon' as channel,
         _record_key as channel_order_id,
-        {{ json_text('_raw', '$.AmazonOrderId') }} as order_name,
+        {{ json_text(raw_doc, '$.AmazonOrderId') }} as order_name,
         -- the Orders API hides the buyer's id; the relay address is stable per buyer
-        nullif({{ json_text('_raw', '$.BuyerInfo.BuyerEmail') }}, '') as channel_customer_id,
-        {{ json_text('_raw', '$.OrderStatus') }} as order_status,
-        {{ json_text('_raw', '$.FulfillmentChannel') }} as fulfillment_channel,
+        nullif({{ json_text(raw_doc, '$.BuyerInfo.BuyerEmail') }}, '') as channel_customer_id,
+        {{ json_text(raw_doc, '$.OrderStatus') }} as order_status,
+        {{ json_text(raw_doc, '$.FulfillmentChannel') }} as fulfillment_channel,
         -- Amazon fulfils AFN orders from FBA; the seller ships MFN ones itself
-        case {{ json_text('_raw', '$.FulfillmentChannel') }}
+        case {{ json_text(raw_doc, '$.FulfillmentChannel') }}
             when 'AFN' then 'FBA-JP'
             when 'MFN' then '{{ var("orders_mfn_location_id", "WH-TOKYO") }}'
         end as location_id,
-        {{ json_text('_raw', '$.PaymentMethod') }} as amazon_payment_method,
-        {{ json_text('_raw', '$.PaymentMethodDetails[0]') }} as payment_method_detail,
-        {{ json_text('_raw', '$.OrderTotal.CurrencyCode') }} as currency,
-        {{ json_money('_raw', '$.OrderTotal.Amount') }} as total_jpy,
-        {{ json_int('_raw', '$.NumberOfItemsShipped') }} as items_shipped,
-        {{ json_int('_raw', '$.NumberOfItemsUnshipped') }} as items_unshipped,
-        {{ json_ts('_raw', '$.PurchaseDate') }} as ordered_at,
-        {{ json_ts('_raw', '$.LastUpdateDate') }} as updated_at,
-        {{ json_ts('_raw', '$.LatestShipDate') }} as latest_ship_at,
+        {{ json_text(raw_doc, '$.PaymentMethod') }} as amazon_payment_method,
+        {{ json_text(raw_doc, '$.PaymentMethodDetails[0]') }} as payment_method_detail,
+        {{ json_text(raw_doc, '$.OrderTotal.CurrencyCode') }} as currency,
+        {{ json_money(raw_doc, '$.OrderTotal.Amount') }} as total_jpy,
+        {{ json_int(raw_doc, '$.NumberOfItemsShipped') }} as items_shipped,
+        {{ json_int(raw_doc, '$.NumberOfItemsUnshipped') }} as items_unshipped,
+        {{ json_ts(raw_doc, '$.PurchaseDate') }} as ordered_at,
+        {{ json_ts(raw_doc, '$.LastUpdateDate') }} as updated_at,
+        {{ json_ts(raw_doc, '$.LatestShipDate') }} as latest_ship_at,
         _raw,
         _record_updated_at,
         _loaded_at,
         _load_id,
         {{ landed_through() }} as _landed_through
-    from source
+    from {{ json_parsed(raw_doc, 'source') }}
 ),
 
 final as (

@@ -5,29 +5,32 @@ source as (
 ),
 
 events as (
+    {%- set raw_doc = json_document('_raw') %}
     select
         _record_key as refund_event_id,
-        {{ json_text('_raw', '$.AmazonOrderId') }} as channel_order_id,
-        {{ json_ts('_raw', '$.PostedDate') }} as posted_at,
-        {{ json_each('_raw', '$.ShipmentItemAdjustmentList') }} as adjustment,
+        {{ json_text(raw_doc, '$.AmazonOrderId') }} as channel_order_id,
+        {{ json_ts(raw_doc, '$.PostedDate') }} as posted_at,
+        {{ json_each(raw_doc, '$.ShipmentItemAdjustmentList') }} as adjustment,
         _loaded_at
-    from source
+    from {{ json_parsed(raw_doc, 'source') }}
 ),
 
 adjustments as (
+    {%- set adjustment_doc = json_document('adjustment') %}
     select
         refund_event_id,
         channel_order_id,
         posted_at,
-        {{ json_text('adjustment', '$.OrderAdjustmentItemId') }} as refund_line_id,
-        {{ json_text('adjustment', '$.SellerSKU') }} as sku,
-        {{ json_int('adjustment', '$.QuantityShipped') }} as quantity,
-        {{ json_each('adjustment', '$.ItemChargeAdjustmentList') }} as charge,
+        {{ json_text(adjustment_doc, '$.OrderAdjustmentItemId') }} as refund_line_id,
+        {{ json_text(adjustment_doc, '$.SellerSKU') }} as sku,
+        {{ json_int(adjustment_doc, '$.QuantityShipped') }} as quantity,
+        {{ json_each(adjustment_doc, '$.ItemChargeAdjustmentList') }} as charge,
         _loaded_at
-    from events
+    from {{ json_parsed(adjustment_doc, 'events') }}
 ),
 
 charges as (
+    {%- set charge_doc = json_document('charge') %}
     select
         refund_event_id,
         channel_order_id,
@@ -35,11 +38,11 @@ charges as (
         refund_line_id,
         sku,
         quantity,
-        {{ json_text('charge', '$.ChargeType') }} as charge_type,
-        cast(round(try_cast({{ json_text('charge', '$.ChargeAmount.CurrencyAmount') }} as decimal(18, 2))) as bigint)
+        {{ json_text(charge_doc, '$.ChargeType') }} as charge_type,
+        cast(round(try_cast({{ json_text(charge_doc, '$.ChargeAmount.CurrencyAmount') }} as decimal(18, 2))) as bigint)
             as charge_jpy,
         _loaded_at
-    from adjustments
+    from {{ json_parsed(charge_doc, 'adjustments') }}
 ),
 
 final as (

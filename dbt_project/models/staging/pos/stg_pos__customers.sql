@@ -14,15 +14,16 @@ members as (
 ),
 
 renamed as (
+    {%- set raw_doc = json_document('_raw') %}
     select
         'pos' as channel,
-        nullif(trim({{ json_text('_raw', '$.会員番号') }}), '') as channel_customer_id,
+        nullif(trim({{ json_text(raw_doc, '$.会員番号') }}), '') as channel_customer_id,
         -- till clocks are JST
         timezone(
-            'Asia/Tokyo', try_strptime({{ json_text('_raw', '$.取引日時') }}, '%Y/%m/%d %H:%M:%S')
+            'Asia/Tokyo', try_strptime({{ json_text(raw_doc, '$.取引日時') }}, '%Y/%m/%d %H:%M:%S')
         ) as sold_at,
         _loaded_at
-    from source
+    from {{ json_parsed(raw_doc, 'source') }}
 ),
 
 per_card as (

@@ -9,26 +9,27 @@ source as (
 ),
 
 renamed as (
+    {%- set raw_doc = json_document('_raw') %}
     select
         'pos' as channel,
-        nullif(trim({{ json_text('_raw', '$.会員番号') }}), '') as channel_customer_id,
-        nullif(trim({{ json_text('_raw', '$.姓') }}), '') as family_name,
-        nullif(trim({{ json_text('_raw', '$.名') }}), '') as given_name,
-        nullif(trim({{ json_text('_raw', '$.セイ') }}), '') as family_name_kana,
-        nullif(trim({{ json_text('_raw', '$.メイ') }}), '') as given_name_kana,
-        nullif(trim({{ json_text('_raw', '$.電話番号') }}), '') as phone,
-        nullif(trim({{ json_text('_raw', '$.メールアドレス') }}), '') as email,
-        nullif(trim({{ json_text('_raw', '$.郵便番号') }}), '') as postal_code,
-        nullif(trim({{ json_text('_raw', '$.都道府県') }}), '') as prefecture,
-        nullif(trim({{ json_text('_raw', '$.市区町村') }}), '') as city,
-        nullif(trim({{ json_text('_raw', '$.住所') }}), '') as address1,
-        {{ json_text('_raw', '$.DM許可') }} = '1' as accepts_marketing,
+        nullif(trim({{ json_text(raw_doc, '$.会員番号') }}), '') as channel_customer_id,
+        nullif(trim({{ json_text(raw_doc, '$.姓') }}), '') as family_name,
+        nullif(trim({{ json_text(raw_doc, '$.名') }}), '') as given_name,
+        nullif(trim({{ json_text(raw_doc, '$.セイ') }}), '') as family_name_kana,
+        nullif(trim({{ json_text(raw_doc, '$.メイ') }}), '') as given_name_kana,
+        nullif(trim({{ json_text(raw_doc, '$.電話番号') }}), '') as phone,
+        nullif(trim({{ json_text(raw_doc, '$.メールアドレス') }}), '') as email,
+        nullif(trim({{ json_text(raw_doc, '$.郵便番号') }}), '') as postal_code,
+        nullif(trim({{ json_text(raw_doc, '$.都道府県') }}), '') as prefecture,
+        nullif(trim({{ json_text(raw_doc, '$.市区町村') }}), '') as city,
+        nullif(trim({{ json_text(raw_doc, '$.住所') }}), '') as address1,
+        {{ json_text(raw_doc, '$.DM許可') }} = '1' as accepts_marketing,
         -- the registration day starts at JST midnight
         timezone(
-            'Asia/Tokyo', try_strptime({{ json_text('_raw', '$.入会日') }}, '%Y/%m/%d')
+            'Asia/Tokyo', try_strptime({{ json_text(raw_doc, '$.入会日') }}, '%Y/%m/%d')
         ) as registered_at,
         _loaded_at
-    from source
+    from {{ json_parsed(raw_doc, 'source') }}
 ),
 
 final as (

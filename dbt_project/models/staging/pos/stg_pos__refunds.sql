@@ -7,21 +7,22 @@ source as (
 ),
 
 renamed as (
+    {%- set raw_doc = json_document('_raw') %}
     select
         'pos' as channel,
-        {{ json_text('_raw', '$.取引番号') }} as return_receipt_number,
-        {{ json_text('_raw', '$.元取引番号') }} as channel_order_id,
-        {{ json_text('_raw', '$.明細番号') }} as channel_line_id,
-        timezone('Asia/Tokyo', try_strptime({{ json_text('_raw', '$.取引日時') }}, '%Y/%m/%d %H:%M:%S'))
+        {{ json_text(raw_doc, '$.取引番号') }} as return_receipt_number,
+        {{ json_text(raw_doc, '$.元取引番号') }} as channel_order_id,
+        {{ json_text(raw_doc, '$.明細番号') }} as channel_line_id,
+        timezone('Asia/Tokyo', try_strptime({{ json_text(raw_doc, '$.取引日時') }}, '%Y/%m/%d %H:%M:%S'))
             as refunded_at,
-        {{ json_text('_raw', '$.店舗コード') }} as store_code,
-        {{ json_text('_raw', '$.取引区分') }} as transaction_type,
-        {{ json_text('_raw', '$.商品コード') }} as sku,
-        -{{ json_int('_raw', '$.数量') }} as quantity,
-        -{{ json_int('_raw', '$.金額') }} as refund_jpy,
-        nullif({{ json_text('_raw', '$.会員番号') }}, '') as channel_customer_id,
+        {{ json_text(raw_doc, '$.店舗コード') }} as store_code,
+        {{ json_text(raw_doc, '$.取引区分') }} as transaction_type,
+        {{ json_text(raw_doc, '$.商品コード') }} as sku,
+        -{{ json_int(raw_doc, '$.数量') }} as quantity,
+        -{{ json_int(raw_doc, '$.金額') }} as refund_jpy,
+        nullif({{ json_text(raw_doc, '$.会員番号') }}, '') as channel_customer_id,
         _loaded_at
-    from source
+    from {{ json_parsed(raw_doc, 'source') }}
 ),
 
 final as (

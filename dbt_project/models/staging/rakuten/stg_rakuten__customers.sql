@@ -21,33 +21,34 @@ source as (
 ),
 
 renamed as (
+    {%- set raw_doc = json_document('_raw') %}
     select
         'rakuten' as channel,
-        nullif({{ json_text('_raw', '$.OrdererModel.emailAddress') }}, '') as channel_customer_id,
-        nullif({{ json_text('_raw', '$.OrdererModel.emailAddress') }}, '') as email,
+        nullif({{ json_text(raw_doc, '$.OrdererModel.emailAddress') }}, '') as channel_customer_id,
+        nullif({{ json_text(raw_doc, '$.OrdererModel.emailAddress') }}, '') as email,
         nullif(concat_ws(
             '-',
-            nullif({{ json_text('_raw', '$.OrdererModel.phoneNumber1') }}, ''),
-            nullif({{ json_text('_raw', '$.OrdererModel.phoneNumber2') }}, ''),
-            nullif({{ json_text('_raw', '$.OrdererModel.phoneNumber3') }}, '')
+            nullif({{ json_text(raw_doc, '$.OrdererModel.phoneNumber1') }}, ''),
+            nullif({{ json_text(raw_doc, '$.OrdererModel.phoneNumber2') }}, ''),
+            nullif({{ json_text(raw_doc, '$.OrdererModel.phoneNumber3') }}, '')
         ), '') as phone,
-        nullif(trim({{ json_text('_raw', '$.OrdererModel.familyName') }}), '') as family_name,
-        nullif(trim({{ json_text('_raw', '$.OrdererModel.firstName') }}), '') as given_name,
-        nullif(trim({{ json_text('_raw', '$.OrdererModel.familyNameKana') }}), '') as family_name_kana,
-        nullif(trim({{ json_text('_raw', '$.OrdererModel.firstNameKana') }}), '') as given_name_kana,
+        nullif(trim({{ json_text(raw_doc, '$.OrdererModel.familyName') }}), '') as family_name,
+        nullif(trim({{ json_text(raw_doc, '$.OrdererModel.firstName') }}), '') as given_name,
+        nullif(trim({{ json_text(raw_doc, '$.OrdererModel.familyNameKana') }}), '') as family_name_kana,
+        nullif(trim({{ json_text(raw_doc, '$.OrdererModel.firstNameKana') }}), '') as given_name_kana,
         nullif(concat_ws(
             '-',
-            nullif({{ json_text('_raw', '$.OrdererModel.zipCode1') }}, ''),
-            nullif({{ json_text('_raw', '$.OrdererModel.zipCode2') }}, '')
+            nullif({{ json_text(raw_doc, '$.OrdererModel.zipCode1') }}, ''),
+            nullif({{ json_text(raw_doc, '$.OrdererModel.zipCode2') }}, '')
         ), '') as postal_code,
-        nullif({{ json_text('_raw', '$.OrdererModel.prefecture') }}, '') as prefecture,
-        nullif({{ json_text('_raw', '$.OrdererModel.city') }}, '') as city,
-        nullif({{ json_text('_raw', '$.OrdererModel.subAddress') }}, '') as address1,
-        {{ json_ts('_raw', '$.orderDatetime') }} as created_at,
-        {{ json_ts('_raw', '$.orderDatetime') }} as last_ordered_at,
+        nullif({{ json_text(raw_doc, '$.OrdererModel.prefecture') }}, '') as prefecture,
+        nullif({{ json_text(raw_doc, '$.OrdererModel.city') }}, '') as city,
+        nullif({{ json_text(raw_doc, '$.OrdererModel.subAddress') }}, '') as address1,
+        {{ json_ts(raw_doc, '$.orderDatetime') }} as created_at,
+        {{ json_ts(raw_doc, '$.orderDatetime') }} as last_ordered_at,
         _loaded_at,
         _load_id
-    from source
+    from {{ json_parsed(raw_doc, 'source') }}
 ),
 
 -- the members' rows as built: their latest order so far and their first order's date

@@ -30,36 +30,38 @@ packages as (
 ),
 
 items as (
+    {%- set package_doc = json_document('package') %}
     select
         channel_order_id,
-        {{ json_text('package', '$.basketId') }} as basket_id,
-        {{ json_each('package', '$.ItemModelList') }} as item,
+        {{ json_text(package_doc, '$.basketId') }} as basket_id,
+        {{ json_each(package_doc, '$.ItemModelList') }} as item,
         _loaded_at,
         _load_id,
         _record_updated_at
-    from packages
+    from {{ json_parsed(package_doc, 'packages') }}
 ),
 
 renamed as (
+    {%- set item_doc = json_document('item') %}
     select
         'rakuten' as channel,
         channel_order_id,
         basket_id,
-        {{ json_text('item', '$.itemDetailId') }} as channel_line_id,
+        {{ json_text(item_doc, '$.itemDetailId') }} as channel_line_id,
         coalesce(
-            {{ json_text('item', '$.SkuModelList[0].merchantDefinedSkuId') }},
-            {{ json_text('item', '$.itemNumber') }}
+            {{ json_text(item_doc, '$.SkuModelList[0].merchantDefinedSkuId') }},
+            {{ json_text(item_doc, '$.itemNumber') }}
         ) as sku,
-        {{ json_text('item', '$.manageNumber') }} as manage_number,
-        {{ json_int('item', '$.units') }} as units,
-        {{ json_int('item', '$.units') }} as most_units,
-        {{ json_money('item', '$.priceTaxIncl') }} as unit_price_jpy,
+        {{ json_text(item_doc, '$.manageNumber') }} as manage_number,
+        {{ json_int(item_doc, '$.units') }} as units,
+        {{ json_int(item_doc, '$.units') }} as most_units,
+        {{ json_money(item_doc, '$.priceTaxIncl') }} as unit_price_jpy,
         _loaded_at,
         _load_id,
         _record_updated_at,
         -- a landed version outranks the built lines, which stand for the versions before it
         1 as _source_rank
-    from items
+    from {{ json_parsed(item_doc, 'items') }}
 ),
 
 -- a built line as a version: its current units, and the most units any version showed

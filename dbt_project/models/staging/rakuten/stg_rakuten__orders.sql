@@ -24,21 +24,22 @@ source as (
 ),
 
 versions as (
+    {%- set raw_doc = json_document('_raw', alias='_first_amount_fields') %}
     select
-        *,
-        first_value({{ json_money('_raw', '$.requestPrice') }}) over (
+        * exclude (_first_amount_fields),
+        first_value({{ json_money(raw_doc, '$.requestPrice') }}) over (
             partition by _record_key order by _loaded_at, _load_id, _record_updated_at
         ) as first_request_price_jpy,
-        first_value({{ json_money('_raw', '$.goodsPrice') }}) over (
+        first_value({{ json_money(raw_doc, '$.goodsPrice') }}) over (
             partition by _record_key order by _loaded_at, _load_id, _record_updated_at
         ) as first_goods_price_jpy,
-        first_value({{ json_money('_raw', '$.couponAllTotalPrice') }}) over (
+        first_value({{ json_money(raw_doc, '$.couponAllTotalPrice') }}) over (
             partition by _record_key order by _loaded_at, _load_id, _record_updated_at
         ) as first_coupon_jpy,
-        first_value({{ json_int('_raw', '$.orderProgress') }}) over (
+        first_value({{ json_int(raw_doc, '$.orderProgress') }}) over (
             partition by _record_key order by _loaded_at, _load_id, _record_updated_at
         ) as first_order_progress
-    from source
+    from {{ json_parsed(raw_doc, 'source') }}
 ),
 
 latest as (
@@ -69,34 +70,35 @@ with_first_amounts as (
 ),
 
 renamed as (
+    {%- set raw_doc = json_document('_raw') %}
     select
         'rakuten' as channel,
         _record_key as channel_order_id,
-        {{ json_text('_raw', '$.orderNumber') }} as order_name,
-        nullif({{ json_text('_raw', '$.OrdererModel.emailAddress') }}, '') as channel_customer_id,
-        {{ json_int('_raw', '$.orderProgress') }} as order_progress,
-        {{ json_int('_raw', '$.SettlementModel.settlementMethodCode') }} as settlement_method_code,
-        {{ json_text('_raw', '$.SettlementModel.settlementMethod') }} as settlement_method,
-        {{ json_ts('_raw', '$.orderDatetime') }} as ordered_at,
-        {{ json_ts('_raw', '$.shopOrderCfmDatetime') }} as confirmed_at,
-        {{ json_ts('_raw', '$.shippingCmplRptDatetime') }} as shipped_at,
-        {{ json_int('_raw', '$.goodsPrice') }} as goods_price_jpy,
-        {{ json_int('_raw', '$.postagePrice') }} + coalesce({{ json_int('_raw', '$.deliveryPrice') }}, 0)
-        + coalesce({{ json_int('_raw', '$.paymentCharge') }}, 0) as shipping_jpy,
-        {{ json_int('_raw', '$.couponAllTotalPrice') }} as coupon_jpy,
-        {{ json_int('_raw', '$.totalPrice') }} as total_price_jpy,
-        {{ json_int('_raw', '$.requestPrice') }} as request_price_jpy,
-        {{ json_int('_raw', '$.TaxSummaryModelList[0].reqPriceTax') }} as request_tax_jpy,
-        {{ json_text('_raw', '$.CouponModelList[0].couponCode') }} as coupon_code,
-        {{ json_int('_raw', '$.CouponModelList[0].couponCapitalCode') }} as coupon_capital_code,
-        {{ json_text('_raw', '$.memo') }} as memo,
+        {{ json_text(raw_doc, '$.orderNumber') }} as order_name,
+        nullif({{ json_text(raw_doc, '$.OrdererModel.emailAddress') }}, '') as channel_customer_id,
+        {{ json_int(raw_doc, '$.orderProgress') }} as order_progress,
+        {{ json_int(raw_doc, '$.SettlementModel.settlementMethodCode') }} as settlement_method_code,
+        {{ json_text(raw_doc, '$.SettlementModel.settlementMethod') }} as settlement_method,
+        {{ json_ts(raw_doc, '$.orderDatetime') }} as ordered_at,
+        {{ json_ts(raw_doc, '$.shopOrderCfmDatetime') }} as confirmed_at,
+        {{ json_ts(raw_doc, '$.shippingCmplRptDatetime') }} as shipped_at,
+        {{ json_int(raw_doc, '$.goodsPrice') }} as goods_price_jpy,
+        {{ json_int(raw_doc, '$.postagePrice') }} + coalesce({{ json_int(raw_doc, '$.deliveryPrice') }}, 0)
+        + coalesce({{ json_int(raw_doc, '$.paymentCharge') }}, 0) as shipping_jpy,
+        {{ json_int(raw_doc, '$.couponAllTotalPrice') }} as coupon_jpy,
+        {{ json_int(raw_doc, '$.totalPrice') }} as total_price_jpy,
+        {{ json_int(raw_doc, '$.requestPrice') }} as request_price_jpy,
+        {{ json_int(raw_doc, '$.TaxSummaryModelList[0].reqPriceTax') }} as request_tax_jpy,
+        {{ json_text(raw_doc, '$.CouponModelList[0].couponCode') }} as coupon_code,
+        {{ json_int(raw_doc, '$.CouponModelList[0].couponCapitalCode') }} as coupon_capital_code,
+        {{ json_text(raw_doc, '$.memo') }} as memo,
         -- RMS books changes (cancellations, returns) here: the first and the latest of them
         coalesce(json_array_length(_raw, '$.ChangeReasonModelList'), 0) as change_count,
-        {{ json_int('_raw', '$.ChangeReasonModelList[0].changeType') }} as change_type,
-        {{ json_int('_raw', '$.ChangeReasonModelList[0].changeReason') }} as change_reason,
-        {{ json_int('_raw', '$.ChangeReasonModelList[0].changeReasonDetail') }} as change_reason_detail,
-        {{ json_ts('_raw', '$.ChangeReasonModelList[0].changeApplyDatetime') }} as change_applied_at,
-        {{ json_ts('_raw', '$.ChangeReasonModelList[#-1].changeFixDatetime') }} as change_fixed_at,
+        {{ json_int(raw_doc, '$.ChangeReasonModelList[0].changeType') }} as change_type,
+        {{ json_int(raw_doc, '$.ChangeReasonModelList[0].changeReason') }} as change_reason,
+        {{ json_int(raw_doc, '$.ChangeReasonModelList[0].changeReasonDetail') }} as change_reason_detail,
+        {{ json_ts(raw_doc, '$.ChangeReasonModelList[0].changeApplyDatetime') }} as change_applied_at,
+        {{ json_ts(raw_doc, '$.ChangeReasonModelList[#-1].changeFixDatetime') }} as change_fixed_at,
         first_request_price_jpy,
         first_goods_price_jpy,
         first_coupon_jpy,
@@ -106,7 +108,7 @@ renamed as (
         _loaded_at,
         _load_id,
         {{ landed_through() }} as _landed_through
-    from with_first_amounts
+    from {{ json_parsed(raw_doc, 'with_first_amounts') }}
 ),
 
 final as (

@@ -3,33 +3,42 @@
     one. One row per such change here; int_refunds_unioned spreads them over the returned lines. -#}
 with
 
-source as (
-    {{ latest_version(source('rakuten', 'orders')) }}
+-- the latest version of each order, its raw JSON kept by stg_rakuten__orders (incremental),
+-- so that this model parses each order once instead of every landed version
+orders as (
+    select
+        channel_order_id,
+        shipped_at,
+        _raw,
+        _loaded_at
+    from {{ ref('stg_rakuten__orders') }}
+    where change_count > 0
 ),
 
 changes as (
     select
-        _record_key as channel_order_id,
-        {{ json_ts('_raw', '$.shippingCmplRptDatetime') }} as shipped_at,
+        channel_order_id,
+        shipped_at,
         {{ json_each('_raw', '$.ChangeReasonModelList') }} as change_model,
         _loaded_at
-    from source
+    from orders
 ),
 
 renamed as (
+    {%- set change_model_doc = json_document('change_model') %}
     select
         'rakuten' as channel,
         channel_order_id,
-        {{ json_text('change_model', '$.changeId') }} as change_id,
-        {{ json_int('change_model', '$.changeType') }} as change_type,
-        {{ json_int('change_model', '$.changeTypeDetail') }} as change_type_detail,
-        {{ json_int('change_model', '$.changeReason') }} as change_reason,
-        {{ json_int('change_model', '$.changeReasonDetail') }} as change_reason_detail,
-        {{ json_ts('change_model', '$.changeApplyDatetime') }} as requested_at,
-        {{ json_ts('change_model', '$.changeFixDatetime') }} as refunded_at,
+        {{ json_text(change_model_doc, '$.changeId') }} as change_id,
+        {{ json_int(change_model_doc, '$.changeType') }} as change_type,
+        {{ json_int(change_model_doc, '$.changeTypeDetail') }} as change_type_detail,
+        {{ json_int(change_model_doc, '$.changeReason') }} as change_reason,
+        {{ json_int(change_model_doc, '$.changeReasonDetail') }} as change_reason_detail,
+        {{ json_ts(change_model_doc, '$.changeApplyDatetime') }} as requested_at,
+        {{ json_ts(change_model_doc, '$.changeFixDatetime') }} as refunded_at,
         shipped_at,
         _loaded_at
-    from changes
+    from {{ json_parsed(change_model_doc, 'changes') }}
 ),
 
 final as (

@@ -18,34 +18,35 @@ source as (
 ),
 
 renamed as (
+    {%- set raw_doc = json_document('_raw') %}
     select
         'shopify' as channel,
         _record_key as channel_customer_id,
-        nullif(trim({{ json_text('_raw', '$.email') }}), '') as email,
+        nullif(trim({{ json_text(raw_doc, '$.email') }}), '') as email,
         coalesce(
-            nullif(trim({{ json_text('_raw', '$.phone') }}), ''),
-            nullif(trim({{ json_text('_raw', '$.default_address.phone') }}), '')
+            nullif(trim({{ json_text(raw_doc, '$.phone') }}), ''),
+            nullif(trim({{ json_text(raw_doc, '$.default_address.phone') }}), '')
         ) as phone,
         coalesce(
-            nullif(trim({{ json_text('_raw', '$.last_name') }}), ''),
-            nullif(trim({{ json_text('_raw', '$.default_address.last_name') }}), '')
+            nullif(trim({{ json_text(raw_doc, '$.last_name') }}), ''),
+            nullif(trim({{ json_text(raw_doc, '$.default_address.last_name') }}), '')
         ) as family_name,
         coalesce(
-            nullif(trim({{ json_text('_raw', '$.first_name') }}), ''),
-            nullif(trim({{ json_text('_raw', '$.default_address.first_name') }}), '')
+            nullif(trim({{ json_text(raw_doc, '$.first_name') }}), ''),
+            nullif(trim({{ json_text(raw_doc, '$.default_address.first_name') }}), '')
         ) as given_name,
-        nullif(trim({{ json_text('_raw', '$.default_address.zip') }}), '') as postal_code,
-        {{ json_text('_raw', '$.default_address.province_code') }} as province_code,
-        {{ json_text('_raw', '$.default_address.city') }} as city,
-        {{ json_text('_raw', '$.default_address.address1') }} as address1,
-        {{ json_text('_raw', '$.default_address.company') }} as company,
-        {{ json_text('_raw', '$.email_marketing_consent.state') }} = 'subscribed' as accepts_marketing,
-        {{ json_ts('_raw', '$.created_at') }} as created_at,
-        {{ json_ts('_raw', '$.updated_at') }} as updated_at,
+        nullif(trim({{ json_text(raw_doc, '$.default_address.zip') }}), '') as postal_code,
+        {{ json_text(raw_doc, '$.default_address.province_code') }} as province_code,
+        {{ json_text(raw_doc, '$.default_address.city') }} as city,
+        {{ json_text(raw_doc, '$.default_address.address1') }} as address1,
+        {{ json_text(raw_doc, '$.default_address.company') }} as company,
+        {{ json_text(raw_doc, '$.email_marketing_consent.state') }} = 'subscribed' as accepts_marketing,
+        {{ json_ts(raw_doc, '$.created_at') }} as created_at,
+        {{ json_ts(raw_doc, '$.updated_at') }} as updated_at,
         _loaded_at,
         _load_id,
         {{ landed_through() }} as _landed_through
-    from source
+    from {{ json_parsed(raw_doc, 'source') }}
 )
 
 select * from renamed

@@ -7,15 +7,16 @@ source as (
 ),
 
 renamed as (
+    {%- set raw_doc = json_document('_raw') %}
     select
         _record_key as inventory_level_key,
-        {{ json_int('_raw', '$.inventory_item_id') }} as inventory_item_id,
-        {{ json_int('_raw', '$.location_id') }} as shopify_location_id,
-        {{ json_int('_raw', '$.available') }} as available,
-        {{ json_ts('_raw', '$.updated_at') }} as updated_at,
+        {{ json_int(raw_doc, '$.inventory_item_id') }} as inventory_item_id,
+        {{ json_int(raw_doc, '$.location_id') }} as shopify_location_id,
+        {{ json_int(raw_doc, '$.available') }} as available,
+        {{ json_ts(raw_doc, '$.updated_at') }} as updated_at,
         _loaded_at,
         _load_id
-    from source
+    from {{ json_parsed(raw_doc, 'source') }}
 )
 
 select * from renamed

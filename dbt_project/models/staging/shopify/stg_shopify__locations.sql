@@ -5,17 +5,18 @@ source as (
 ),
 
 renamed as (
+    {%- set raw_doc = json_document('_raw') %}
     select
-        {{ json_int('_raw', '$.id') }} as shopify_location_id,
-        {{ json_text('_raw', '$.name') }} as location_name,
-        {{ json_text('_raw', '$.address1') }} as address1,
-        {{ json_text('_raw', '$.province_code') }} as province_code,
-        {{ json_text('_raw', '$.country_code') }} as country_code,
-        cast({{ json_text('_raw', '$.active') }} as boolean) as is_active,
-        {{ json_ts('_raw', '$.updated_at') }} as updated_at,
+        {{ json_int(raw_doc, '$.id') }} as shopify_location_id,
+        {{ json_text(raw_doc, '$.name') }} as location_name,
+        {{ json_text(raw_doc, '$.address1') }} as address1,
+        {{ json_text(raw_doc, '$.province_code') }} as province_code,
+        {{ json_text(raw_doc, '$.country_code') }} as country_code,
+        cast({{ json_text(raw_doc, '$.active') }} as boolean) as is_active,
+        {{ json_ts(raw_doc, '$.updated_at') }} as updated_at,
         _loaded_at,
         _load_id
-    from source
+    from {{ json_parsed(raw_doc, 'source') }}
 )
 
 select * from renamed

@@ -21,32 +21,33 @@ source as (
 ),
 
 renamed as (
+    {%- set raw_doc = json_document('_raw') %}
     select
         'shopify' as channel,
-        {{ json_text('_raw', '$.customer.id') }} as channel_customer_id,
+        {{ json_text(raw_doc, '$.customer.id') }} as channel_customer_id,
         coalesce(
-            nullif(trim({{ json_text('_raw', '$.customer.email') }}), ''),
-            nullif(trim({{ json_text('_raw', '$.email') }}), '')
+            nullif(trim({{ json_text(raw_doc, '$.customer.email') }}), ''),
+            nullif(trim({{ json_text(raw_doc, '$.email') }}), '')
         ) as email,
         coalesce(
-            nullif(trim({{ json_text('_raw', '$.customer.phone') }}), ''),
-            nullif(trim({{ json_text('_raw', '$.customer.default_address.phone') }}), '')
+            nullif(trim({{ json_text(raw_doc, '$.customer.phone') }}), ''),
+            nullif(trim({{ json_text(raw_doc, '$.customer.default_address.phone') }}), '')
         ) as phone,
-        nullif(trim({{ json_text('_raw', '$.customer.last_name') }}), '') as family_name,
-        nullif(trim({{ json_text('_raw', '$.customer.first_name') }}), '') as given_name,
-        nullif(trim({{ json_text('_raw', '$.customer.default_address.zip') }}), '') as postal_code,
-        {{ json_text('_raw', '$.customer.default_address.province_code') }} as province_code,
-        {{ json_text('_raw', '$.customer.default_address.city') }} as city,
-        {{ json_text('_raw', '$.customer.default_address.address1') }} as address1,
-        {{ json_text('_raw', '$.customer.default_address.company') }} as company,
-        {{ json_text('_raw', '$.customer.email_marketing_consent.state') }} = 'subscribed' as accepts_marketing,
-        {{ json_ts('_raw', '$.customer.created_at') }} as created_at,
-        {{ json_ts('_raw', '$.customer.updated_at') }} as updated_at,
+        nullif(trim({{ json_text(raw_doc, '$.customer.last_name') }}), '') as family_name,
+        nullif(trim({{ json_text(raw_doc, '$.customer.first_name') }}), '') as given_name,
+        nullif(trim({{ json_text(raw_doc, '$.customer.default_address.zip') }}), '') as postal_code,
+        {{ json_text(raw_doc, '$.customer.default_address.province_code') }} as province_code,
+        {{ json_text(raw_doc, '$.customer.default_address.city') }} as city,
+        {{ json_text(raw_doc, '$.customer.default_address.address1') }} as address1,
+        {{ json_text(raw_doc, '$.customer.default_address.company') }} as company,
+        {{ json_text(raw_doc, '$.customer.email_marketing_consent.state') }} = 'subscribed' as accepts_marketing,
+        {{ json_ts(raw_doc, '$.customer.created_at') }} as created_at,
+        {{ json_ts(raw_doc, '$.customer.updated_at') }} as updated_at,
         _loaded_at,
         _load_id,
         {{ landed_through() }} as _landed_through
-    from source
-    where {{ json_text('_raw', '$.customer.id') }} is not null
+    from {{ json_parsed(raw_doc, 'source') }}
+    where {{ json_text(raw_doc, '$.customer.id') }} is not null
 ),
 
 latest_per_customer as (

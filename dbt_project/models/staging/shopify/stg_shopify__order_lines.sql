@@ -24,23 +24,24 @@ items as (
 ),
 
 renamed as (
+    {%- set item_doc = json_document('item') %}
     select
         'shopify' as channel,
         channel_order_id,
-        {{ json_text('item', '$.id') }} as channel_line_id,
-        {{ json_text('item', '$.sku') }} as sku,
-        {{ json_int('item', '$.quantity') }} as quantity,
-        {{ json_int('item', '$.current_quantity') }} as current_quantity,
-        {{ json_money('item', '$.price') }} as unit_price_jpy,
+        {{ json_text(item_doc, '$.id') }} as channel_line_id,
+        {{ json_text(item_doc, '$.sku') }} as sku,
+        {{ json_int(item_doc, '$.quantity') }} as quantity,
+        {{ json_int(item_doc, '$.current_quantity') }} as current_quantity,
+        {{ json_money(item_doc, '$.price') }} as unit_price_jpy,
         -- order-level codes arrive as allocations; the sandbox allocates one per line
-        coalesce({{ json_money('item', '$.discount_allocations[0].amount') }}, 0)
-        + coalesce({{ json_money('item', '$.total_discount') }}, 0) as discount_jpy,
-        {{ json_money('item', '$.tax_lines[0].price') }} as tax_jpy,
+        coalesce({{ json_money(item_doc, '$.discount_allocations[0].amount') }}, 0)
+        + coalesce({{ json_money(item_doc, '$.total_discount') }}, 0) as discount_jpy,
+        {{ json_money(item_doc, '$.tax_lines[0].price') }} as tax_jpy,
         _record_updated_at,
         _loaded_at,
         _load_id,
         {{ landed_through() }} as _landed_through
-    from items
+    from {{ json_parsed(item_doc, 'items') }}
 ),
 
 final as (

@@ -24,31 +24,33 @@ refunds as (
 ),
 
 refund_lines as (
+    {%- set refund_doc = json_document('refund') %}
     select
         channel_order_id,
-        {{ json_text('refund', '$.id') }} as refund_id,
-        {{ json_text('refund', '$.note') }} as note,
-        {{ json_ts('refund', '$.created_at') }} as created_at,
-        {{ json_ts('refund', '$.processed_at') }} as processed_at,
-        {{ json_money('refund', '$.transactions[0].amount') }} as refund_transaction_jpy,
-        {{ json_each('refund', '$.refund_line_items') }} as refund_line,
+        {{ json_text(refund_doc, '$.id') }} as refund_id,
+        {{ json_text(refund_doc, '$.note') }} as note,
+        {{ json_ts(refund_doc, '$.created_at') }} as created_at,
+        {{ json_ts(refund_doc, '$.processed_at') }} as processed_at,
+        {{ json_money(refund_doc, '$.transactions[0].amount') }} as refund_transaction_jpy,
+        {{ json_each(refund_doc, '$.refund_line_items') }} as refund_line,
         _record_updated_at,
         _loaded_at,
         _load_id
-    from refunds
+    from {{ json_parsed(refund_doc, 'refunds') }}
 ),
 
 renamed as (
+    {%- set refund_line_doc = json_document('refund_line') %}
     select
         'shopify' as channel,
         channel_order_id,
         refund_id,
-        {{ json_text('refund_line', '$.id') }} as refund_line_id,
-        {{ json_text('refund_line', '$.line_item_id') }} as channel_line_id,
-        {{ json_text('refund_line', '$.line_item.sku') }} as sku,
-        {{ json_int('refund_line', '$.quantity') }} as quantity,
-        {{ json_money('refund_line', '$.subtotal') }} as refund_line_jpy,
-        {{ json_text('refund_line', '$.restock_type') }} as restock_type,
+        {{ json_text(refund_line_doc, '$.id') }} as refund_line_id,
+        {{ json_text(refund_line_doc, '$.line_item_id') }} as channel_line_id,
+        {{ json_text(refund_line_doc, '$.line_item.sku') }} as sku,
+        {{ json_int(refund_line_doc, '$.quantity') }} as quantity,
+        {{ json_money(refund_line_doc, '$.subtotal') }} as refund_line_jpy,
+        {{ json_text(refund_line_doc, '$.restock_type') }} as restock_type,
         refund_transaction_jpy,
         note,
         created_at,
@@ -57,7 +59,7 @@ renamed as (
         _loaded_at,
         _load_id,
         {{ landed_through() }} as _landed_through
-    from refund_lines
+    from {{ json_parsed(refund_line_doc, 'refund_lines') }}
 ),
 
 final as (

@@ -7,19 +7,20 @@ source as (
 ),
 
 renamed as (
+    {%- set raw_doc = json_document('_raw') %}
     select
         _record_key || '@' || strftime(_record_updated_at, '%Y-%m-%dT%H:%M:%SZ') as snapshot_row_key,
-        {{ json_text('_raw', '$.location_id') }} as location_id,
-        {{ json_text('_raw', '$.sku') }} as sku,
-        {{ json_text('_raw', '$.jan') }} as jan,
-        {{ json_int('_raw', '$.on_hand') }} as on_hand,
-        {{ json_ts('_raw', '$.snapshot_at') }} as snapshot_at,
-        {{ json_text('_raw', '$._file') }} as file_name,
-        {{ json_int('_raw', '$._file_version') }} as file_version,
-        {{ json_int('_raw', '$._row') }} as file_row,
+        {{ json_text(raw_doc, '$.location_id') }} as location_id,
+        {{ json_text(raw_doc, '$.sku') }} as sku,
+        {{ json_text(raw_doc, '$.jan') }} as jan,
+        {{ json_int(raw_doc, '$.on_hand') }} as on_hand,
+        {{ json_ts(raw_doc, '$.snapshot_at') }} as snapshot_at,
+        {{ json_text(raw_doc, '$._file') }} as file_name,
+        {{ json_int(raw_doc, '$._file_version') }} as file_version,
+        {{ json_int(raw_doc, '$._row') }} as file_row,
         _loaded_at,
         _load_id
-    from source
+    from {{ json_parsed(raw_doc, 'source') }}
 )
 
 select * from renamed

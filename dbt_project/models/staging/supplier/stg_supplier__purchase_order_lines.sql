@@ -14,16 +14,17 @@ unnested as (
 ),
 
 renamed as (
+    {%- set po_line_doc = json_document('po_line') %}
     select
-        po_id || ':' || {{ json_text('po_line', '$.line_no') }} as po_line_key,
+        po_id || ':' || {{ json_text(po_line_doc, '$.line_no') }} as po_line_key,
         po_id,
-        {{ json_int('po_line', '$.line_no') }} as line_number,
-        {{ json_text('po_line', '$.sku') }} as sku,
-        {{ json_int('po_line', '$.quantity') }} as quantity,
-        {{ json_money('po_line', '$.unit_cost_jpy') }} as unit_cost_jpy,
-        {{ json_money('po_line', '$.amount_jpy') }} as amount_jpy,
+        {{ json_int(po_line_doc, '$.line_no') }} as line_number,
+        {{ json_text(po_line_doc, '$.sku') }} as sku,
+        {{ json_int(po_line_doc, '$.quantity') }} as quantity,
+        {{ json_money(po_line_doc, '$.unit_cost_jpy') }} as unit_cost_jpy,
+        {{ json_money(po_line_doc, '$.amount_jpy') }} as amount_jpy,
         _loaded_at
-    from unnested
+    from {{ json_parsed(po_line_doc, 'unnested') }}
 )
 
 select * from renamed

@@ -7,13 +7,14 @@ source as (
 ),
 
 renamed as (
+    {%- set raw_doc = json_document('_raw') %}
     select
         'wholesale' as channel,
-        {{ json_text('_raw', '$.buyer') }} as channel_customer_id,
-        nullif(trim({{ json_text('_raw', '$.customer') }}), '') as company,
-        try_cast({{ json_text('_raw', '$.order_date') }} as date) as order_date,
+        {{ json_text(raw_doc, '$.buyer') }} as channel_customer_id,
+        nullif(trim({{ json_text(raw_doc, '$.customer') }}), '') as company,
+        try_cast({{ json_text(raw_doc, '$.order_date') }} as date) as order_date,
         _loaded_at
-    from source
+    from {{ json_parsed(raw_doc, 'source') }}
 ),
 
 per_buyer as (
