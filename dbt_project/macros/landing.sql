@@ -114,3 +114,25 @@
         ({{ l }} > {{ r }} or ({{ l }} = {{ r }} and {{ _version_at_least(left, right, versions[1:], false) }}))
     {%- endif -%}
 {%- endmacro %}
+
+{#- A post-hook of an incremental model built by key: forget the rows whose `key` is no longer
+    in `relation` (a record that left its source builds no row that would replace them). -#}
+{% macro forget_gone_keys(key, relation) -%}
+    {%- if is_incremental() %}
+        delete from {{ this }} as built
+        where not exists (select 1 from {{ relation }} as now where now.{{ key }} = built.{{ key }})
+    {%- endif %}
+{%- endmacro %}
+
+{#- The post-hook of an incremental model built per row of a parent that says when it was built
+    (`_built_at`): forget the rows whose parent row is gone or was built again after them. -#}
+{% macro forget_rows_behind(parent, key) -%}
+    {%- if is_incremental() %}
+        delete from {{ this }} as built
+        where not exists (
+            select 1
+            from {{ parent }} as parent
+            where parent.{{ key }} = built.{{ key }} and parent._built_at <= built._built_at
+        )
+    {%- endif %}
+{%- endmacro %}

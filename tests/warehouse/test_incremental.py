@@ -57,7 +57,12 @@ _INCREMENTAL = (
 )
 
 
-_INCREMENTAL_MARTS = ("fct_demand_daily", "agg_demand_channel_daily")
+_INCREMENTAL_MARTS = (
+    "fct_demand_daily",
+    "agg_demand_channel_daily",
+    "fct_orders",
+    "fct_order_lines",
+)
 
 
 def _dbt_run(
@@ -115,6 +120,7 @@ def _late_arrivals(data_dir: Path, warehouse: Path) -> tuple[dict[str, Any], str
     shelf had no sale on, between two other such days (it splits a quiet run), its landing key,
     and an empty stock snapshot of a shelf's quiet day long past that no snapshot had flagged."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute(_SINGLE_LINE_ORDERS)
         con.execute(
             """
             create temp table quiet as
@@ -144,6 +150,7 @@ def _late_arrivals(data_dir: Path, warehouse: Path) -> tuple[dict[str, Any], str
                 on orders.location_id = quiet.location_id
             inner join staging.stg_shopify__order_lines as lines
                 on lines.channel_order_id = orders.channel_order_id and lines.sku = quiet.sku
+            where orders.channel_order_id in (select channel_order_id from single_line_orders)
             group by all
             order by all
             limit 1
@@ -194,6 +201,17 @@ def _landed_order(data_dir: Path, order_id: str) -> str:
     return str(raw[0])
 
 
+# Templates for the orders the test lands: a copy keeps only its line of one SKU, so a template
+# of one line keeps its totals adding up (fct_orders' tests check that they do).
+_SINGLE_LINE_ORDERS = """
+    create temp view single_line_orders as
+    select channel_order_id
+    from staging.stg_shopify__order_lines
+    group by channel_order_id
+    having count(*) = 1
+"""
+
+
 def _copied_order(raw: str, sku: str, *, suffix: str, offset: int) -> dict[str, Any]:
     """A landed Shopify order as a new order of its own with only its line of `sku`: none of
     the template's refunds or fulfilments (their ids are unique)."""
@@ -210,6 +228,7 @@ def _order_on_a_new_shelf(data_dir: Path, warehouse: Path) -> tuple[dict[str, An
     """A Shopify order copied to the other warehouse, where its SKU never sold (a shelf of its
     own), another SKU the shop sells and the new shelf's key."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute(_SINGLE_LINE_ORDERS)
         found = con.execute(
             """
             with locations as (
@@ -221,7 +240,9 @@ def _order_on_a_new_shelf(data_dir: Path, warehouse: Path) -> tuple[dict[str, An
             from staging.stg_shopify__orders as orders
             inner join staging.stg_shopify__order_lines as lines using (channel_order_id)
             inner join locations as other on other.location_id != orders.location_id
-            where lines.sku is not null and not exists (
+            where lines.sku is not null
+            and orders.channel_order_id in (select channel_order_id from single_line_orders)
+            and not exists (
                 select 1 from marts.fct_demand_daily as demand
                 where demand.sku = lines.sku and demand.location_id = other.location_id
             )

@@ -1,3 +1,20 @@
+{#- One row per order line with its order's location, status and what was returned of it.
+
+    Incremental (delete+insert by order_key): the lines of the orders fct_orders built since this
+    model's last build (its `_built_at`) replace the lines built before for those orders (an
+    order whose lines changed is among them: they are part of its `_inputs_hash`). A post-hook
+    forgets every line built before its order was (a line its order no longer has) and the
+    lines of orders that left fct_orders. -#}
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="delete+insert",
+        unique_key="order_key",
+        on_schema_change="sync_all_columns",
+        post_hook="{{ forget_rows_behind(ref('fct_orders'), 'order_key') }}",
+    )
+}}
+
 with
 
 order_lines as (
@@ -5,7 +22,12 @@ order_lines as (
 ),
 
 orders as (
-    select * from {{ ref('fct_orders') }}
+    select built_orders.* from {{ ref('fct_orders') }} as built_orders
+    {%- if built_with_column('_built_at') %}
+        where built_orders._built_at > (
+            select coalesce(max(built_lines._built_at), '-infinity') from {{ this }} as built_lines
+        )
+    {%- endif %}
 ),
 
 refunds as (
@@ -40,7 +62,8 @@ final as (
         l.tax_jpy,
         l.line_total_jpy,
         coalesce(r.returned_quantity, 0) as returned_quantity,
-        coalesce(r.refunded_jpy, 0) as refunded_jpy
+        coalesce(r.refunded_jpy, 0) as refunded_jpy,
+        {{ build_started_at() }} as _built_at
     from order_lines as l
     inner join orders as o on l.order_key = o.order_key
     left join returned as r on l.order_line_key = r.order_line_key

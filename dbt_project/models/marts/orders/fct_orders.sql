@@ -1,7 +1,22 @@
 {#- One row per order, every channel, with the order_status an OMS sorts by. Closed orders are
     cancelled, returned (every unit refunded), delivered or shipped; open ones are sorted by the
     rules in seeds/order_status_rules.csv (priority, on/off, review threshold), each rule's test
-    written once in `conditions` below. -#}
+    written once in `conditions` below.
+
+    Incremental (delete+insert by order_key): an order's row is built again when what it is
+    made of changed (`_inputs_hash`: its unioned row, its lines and its refunds), and while it is
+    open, since an open order's status also reads the stock, the catalogue and the rules. A
+    post-hook forgets orders that left int_orders_unioned. -#}
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="delete+insert",
+        unique_key="order_key",
+        on_schema_change="sync_all_columns",
+        post_hook="{{ forget_gone_keys('order_key', ref('int_orders_unioned')) }}",
+    )
+}}
+
 with
 
 orders as (
@@ -29,6 +44,75 @@ rules as (
     where enabled
 ),
 
+-- what an order's closed status and amounts are made of: the hash of its unioned row, and the
+-- sums of its lines' and refunds' hashes (an order's lines and refunds carry its order_key)
+order_hashes as (
+    select
+        order_key,
+        hash(*columns(*)) as row_hash
+    from orders
+),
+
+line_hashes as (
+    select
+        order_key,
+        sum(hash(*columns(*))) as lines_hash
+    from order_lines
+    group by order_key
+),
+
+refund_hashes as (
+    select
+        order_key,
+        sum(hash(*columns(*))) as refunds_hash
+    from refunds
+    group by order_key
+),
+
+inputs as (
+    select
+        order_hashes.order_key,
+        hash(
+            order_hashes.row_hash, coalesce(line_hashes.lines_hash, 0), coalesce(refund_hashes.refunds_hash, 0)
+        ) as inputs_hash
+    from order_hashes
+    left join line_hashes on order_hashes.order_key = line_hashes.order_key
+    left join refund_hashes on order_hashes.order_key = refund_hashes.order_key
+),
+
+-- the rows built before (none in a full build)
+built as (
+    {%- if built_with_column('_inputs_hash') %}
+        select
+            order_key,
+            is_open,
+            _inputs_hash
+        from {{ this }}
+    {%- else %}
+        select
+            cast(null as varchar) as order_key,
+            cast(null as boolean) as is_open,
+            cast(null as ubigint) as _inputs_hash
+        where false
+    {%- endif %}
+),
+
+-- the orders to build: the new, the changed and the open ones (in a full build, all)
+to_build as (
+    select inputs.*
+    from inputs
+    left join built on inputs.order_key = built.order_key
+    where built.order_key is null or built.is_open or built._inputs_hash != inputs.inputs_hash
+),
+
+orders_to_build as (
+    select
+        orders.*,
+        to_build.inputs_hash
+    from orders
+    inner join to_build on orders.order_key = to_build.order_key
+),
+
 returned_lines as (
     select
         order_line_key,
@@ -45,7 +129,7 @@ line_checks as (
         bool_or(c.available_from > cast(timezone('Asia/Tokyo', o.ordered_at) as date)) as has_unreleased_sku,
         bool_or(l.quantity > coalesce(s.on_hand, 0)) as lacks_stock
     from order_lines as l
-    inner join orders as o on l.order_key = o.order_key
+    inner join orders_to_build as o on l.order_key = o.order_key
     left join catalogue as c on l.sku = c.sku
     left join stock_levels as s on o.location_id = s.location_id and l.sku = s.sku
     left join returned_lines as r on l.order_line_key = r.order_line_key
@@ -66,7 +150,7 @@ closed_status as (
         end as closed_status,
         coalesce(lc.has_unreleased_sku, false) as has_unreleased_sku,
         coalesce(lc.lacks_stock, false) as lacks_stock
-    from orders as o
+    from orders_to_build as o
     left join line_checks as lc on o.order_key = lc.order_key
 ),
 
@@ -133,7 +217,9 @@ final as (
         o.is_amount_known,
         o.has_unobserved_returns,
         o.updated_at,
-        o._loaded_at
+        o._loaded_at,
+        o.inputs_hash as _inputs_hash,
+        {{ build_started_at() }} as _built_at
     from closed_status as o
     left join open_status as s on o.order_key = s.order_key
 )

@@ -5,8 +5,19 @@
     card's first receipt. -#}
 with
 
-source as (
-    {{ latest_version(source('pos', 'sales')) }}
+-- every till row: the sales (stg_pos__order_lines, incremental) and the returns
+till_rows as (
+    select
+        channel_customer_id,
+        ordered_at as sold_at,
+        _loaded_at
+    from {{ ref('stg_pos__order_lines') }}
+    union all
+    select
+        channel_customer_id,
+        refunded_at as sold_at,
+        _loaded_at
+    from {{ ref('stg_pos__refunds') }}
 ),
 
 members as (
@@ -14,16 +25,12 @@ members as (
 ),
 
 renamed as (
-    {%- set raw_doc = json_document('_raw') %}
     select
         'pos' as channel,
-        nullif(trim({{ json_text(raw_doc, '$.会員番号') }}), '') as channel_customer_id,
-        -- till clocks are JST
-        timezone(
-            'Asia/Tokyo', try_strptime({{ json_text(raw_doc, '$.取引日時') }}, '%Y/%m/%d %H:%M:%S')
-        ) as sold_at,
+        nullif(trim(channel_customer_id), '') as channel_customer_id,
+        sold_at,
         _loaded_at
-    from {{ json_parsed(raw_doc, 'source') }}
+    from till_rows
 ),
 
 per_card as (
