@@ -377,7 +377,8 @@ def order_detail(snap: Snapshot, order_key: str) -> dict[str, pl.DataFrame]:
     )
     return {
         "order": order,
-        "lines": lines,
+        # the marts' bookkeeping (`_built_at`: which build wrote the row) is not the order's
+        "lines": lines.select([c for c in lines.columns if not c.startswith("_")]),
         "returns": returns,
         "history": _order_history(order, returns),
     }

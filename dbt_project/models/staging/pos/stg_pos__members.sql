@@ -1,11 +1,23 @@
 {#- The stores' member master (会員マスタ): one row per member number, the newest export of it.
     Names in kanji with their katakana reading, the phone as written on the form, e-mail only
     where given (optional on the paper form), the address in parts; registered (入会日) on a JST
-    date. -#}
+    date.
+
+    Incremental like the order-shaped staging models: each export lists every member again, so a
+    build reads only the exports landed since the last one. -#}
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="delete+insert",
+        unique_key="channel_customer_id",
+        on_schema_change="append_new_columns",
+    )
+}}
+
 with
 
 source as (
-    {{ latest_version(source('pos', 'members')) }}
+    {{ latest_version(landed_since_built('pos', 'members')) }}
 ),
 
 renamed as (
@@ -28,7 +40,10 @@ renamed as (
         timezone(
             'Asia/Tokyo', try_strptime({{ json_text(raw_doc, '$.入会日') }}, '%Y/%m/%d')
         ) as registered_at,
-        _loaded_at
+        _record_updated_at,
+        _loaded_at,
+        _load_id,
+        {{ landed_through() }} as _landed_through
     from {{ json_parsed(raw_doc, 'source') }}
 ),
 
@@ -38,3 +53,4 @@ final as (
 )
 
 select * from final
+{{ where_newer_than_built('final', key='channel_customer_id') }}
