@@ -205,6 +205,26 @@
             on built_shelves.sku = stock.sku and built_shelves.location_id = stock.location_id
     ),
 
+    -- the sale days of the shelves with a changed day only: the ASOF joins below sort what they
+    -- join to, and every shelf's sale days are ~1M rows at large whatever changed
+    changed_shelves as (
+        select distinct sku, location_id from changed_days
+    ),
+
+    changed_built_sale_days as (
+        select built_sale_days.*
+        from built_sale_days
+        semi join changed_shelves
+            on built_sale_days.sku = changed_shelves.sku and built_sale_days.location_id = changed_shelves.location_id
+    ),
+
+    changed_now_sale_days as (
+        select now_sale_days.*
+        from now_sale_days
+        semi join changed_shelves
+            on now_sale_days.sku = changed_shelves.sku and now_sale_days.location_id = changed_shelves.location_id
+    ),
+
     -- where each changed day's rows are built from. A day that had a sale and has none, or the
     -- other way round, changes the runs around it: from the start of the zero-sale run that holds
     -- it (the day itself on a sale day; the shelf's first day when no sale came before it). Any
@@ -225,12 +245,12 @@
                 )
             end as run_start
         from changed_days
-        asof left join built_sale_days
+        asof left join changed_built_sale_days as built_sale_days
             on
                 changed_days.sku = built_sale_days.sku
                 and changed_days.location_id = built_sale_days.location_id
                 and changed_days.demand_date >= built_sale_days.demand_date
-        asof left join now_sale_days
+        asof left join changed_now_sale_days as now_sale_days
             on
                 changed_days.sku = now_sale_days.sku
                 and changed_days.location_id = now_sale_days.location_id
