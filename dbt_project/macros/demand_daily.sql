@@ -299,7 +299,7 @@
         sku,
         min(demand_date) as rebuild_from
     from {{ ref('fct_demand_daily') }}
-    where _built_at > coalesce((select max(_built_at) from {{ this }}), timestamptz '-infinity')
+    where {{ built_since_this_model('_built_at') }}
     group by sku
 {%- endmacro %}
 
@@ -320,11 +320,6 @@
     {%- else -%}
         select 1
     {%- endif -%}
-{%- endmacro %}
-
-{#- When the rows a build writes were built: the start of the build (dbt's run_started_at). -#}
-{% macro build_started_at() -%}
-    cast('{{ run_started_at.isoformat() }}' as timestamptz)
 {%- endmacro %}
 
 {#- The pre-hook of an incremental build: forget each shelf's rows from its recompute_from. -#}

@@ -136,3 +136,14 @@
         )
     {%- endif %}
 {%- endmacro %}
+
+{#- When the rows a build writes were built: the start of the build (dbt's run_started_at). -#}
+{% macro build_started_at() -%}
+    cast('{{ run_started_at.isoformat() }}' as timestamptz)
+{%- endmacro %}
+
+{#- Whether an upstream row, by its `built_at` (an upstream model's `_built_at`), was built after
+    this model's last build: the rows an incremental build of this model takes again. -#}
+{% macro built_since_this_model(built_at) -%}
+    {{ built_at }} > coalesce((select max(_built_at) from {{ this }}), timestamptz '-infinity')
+{%- endmacro %}

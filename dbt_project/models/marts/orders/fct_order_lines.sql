@@ -24,9 +24,7 @@ order_lines as (
 orders as (
     select built_orders.* from {{ ref('fct_orders') }} as built_orders
     {%- if built_with_column('_built_at') %}
-        where built_orders._built_at > (
-            select coalesce(max(built_lines._built_at), '-infinity') from {{ this }} as built_lines
-        )
+        where {{ built_since_this_model('built_orders._built_at') }}
     {%- endif %}
 ),
 

@@ -93,7 +93,7 @@ renamed as (
         {{ json_int(raw_doc, '$.CouponModelList[0].couponCapitalCode') }} as coupon_capital_code,
         {{ json_text(raw_doc, '$.memo') }} as memo,
         -- RMS books changes (cancellations, returns) here: the first and the latest of them
-        coalesce(json_array_length(_raw, '$.ChangeReasonModelList'), 0) as change_count,
+        coalesce(json_array_length({{ json_text(raw_doc, '$.ChangeReasonModelList') }}), 0) as change_count,
         {{ json_int(raw_doc, '$.ChangeReasonModelList[0].changeType') }} as change_type,
         {{ json_int(raw_doc, '$.ChangeReasonModelList[0].changeReason') }} as change_reason,
         {{ json_int(raw_doc, '$.ChangeReasonModelList[0].changeReasonDetail') }} as change_reason_detail,

@@ -20,46 +20,46 @@ source as (
 ),
 
 renamed as (
-    {%- set raw = json_document('_raw') %}
+    {%- set raw_doc = json_document('_raw') %}
     select
         'shopify' as channel,
         _record_key as channel_order_id,
-        {{ json_text(raw, '$.name') }} as order_name,
-        {{ json_text(raw, '$.customer.id') }} as channel_customer_id,
-        {{ json_int(raw, '$.location_id') }} as shopify_location_id,
-        case {{ json_text(raw, '$.location_id') }}
+        {{ json_text(raw_doc, '$.name') }} as order_name,
+        {{ json_text(raw_doc, '$.customer.id') }} as channel_customer_id,
+        {{ json_int(raw_doc, '$.location_id') }} as shopify_location_id,
+        case {{ json_text(raw_doc, '$.location_id') }}
             {%- for shopify_id, location_id in shopify_locations.items() %}
                 when '{{ shopify_id }}' then '{{ location_id }}'
             {%- endfor %}
         end as location_id,
-        {{ json_text(raw, '$.financial_status') }} as financial_status,
-        {{ json_text(raw, '$.fulfillment_status') }} as fulfillment_status,
-        {{ json_text(raw, '$.gateway') }} as gateway,
-        {{ json_text(raw, '$.cancel_reason') }} as cancel_reason,
-        {{ json_text(raw, '$.currency') }} as currency,
-        {{ json_text(raw, '$.note') }} as note,
-        {{ json_ts(raw, '$.created_at') }} as ordered_at,
-        {{ json_ts(raw, '$.cancelled_at') }} as cancelled_at,
-        {{ json_ts(raw, '$.closed_at') }} as closed_at,
-        {{ json_ts(raw, '$.updated_at') }} as updated_at,
+        {{ json_text(raw_doc, '$.financial_status') }} as financial_status,
+        {{ json_text(raw_doc, '$.fulfillment_status') }} as fulfillment_status,
+        {{ json_text(raw_doc, '$.gateway') }} as gateway,
+        {{ json_text(raw_doc, '$.cancel_reason') }} as cancel_reason,
+        {{ json_text(raw_doc, '$.currency') }} as currency,
+        {{ json_text(raw_doc, '$.note') }} as note,
+        {{ json_ts(raw_doc, '$.created_at') }} as ordered_at,
+        {{ json_ts(raw_doc, '$.cancelled_at') }} as cancelled_at,
+        {{ json_ts(raw_doc, '$.closed_at') }} as closed_at,
+        {{ json_ts(raw_doc, '$.updated_at') }} as updated_at,
         -- the world ships an order in one fulfillment; its last update is the delivery
-        {{ json_ts(raw, '$.fulfillments[0].created_at') }} as shipped_at,
-        {{ json_text(raw, '$.fulfillments[0].shipment_status') }} as shipment_status,
-        {{ json_ts(raw, '$.fulfillments[0].updated_at') }} as fulfillment_updated_at,
-        {{ json_money(raw, '$.subtotal_price') }} as subtotal_after_discount_jpy,
-        {{ json_money(raw, '$.total_line_items_price') }} as subtotal_jpy,
-        {{ json_money(raw, '$.total_discounts') }} as discount_jpy,
-        {{ json_money(raw, '$.total_shipping_price_set.shop_money.amount') }} as shipping_jpy,
-        {{ json_money(raw, '$.total_tax') }} as tax_jpy,
-        {{ json_money(raw, '$.total_price') }} as total_jpy,
-        {{ json_money(raw, '$.total_outstanding') }} as outstanding_jpy,
-        {{ json_text(raw, '$.discount_codes[0].code') }} as promo_code,
+        {{ json_ts(raw_doc, '$.fulfillments[0].created_at') }} as shipped_at,
+        {{ json_text(raw_doc, '$.fulfillments[0].shipment_status') }} as shipment_status,
+        {{ json_ts(raw_doc, '$.fulfillments[0].updated_at') }} as fulfillment_updated_at,
+        {{ json_money(raw_doc, '$.subtotal_price') }} as subtotal_after_discount_jpy,
+        {{ json_money(raw_doc, '$.total_line_items_price') }} as subtotal_jpy,
+        {{ json_money(raw_doc, '$.total_discounts') }} as discount_jpy,
+        {{ json_money(raw_doc, '$.total_shipping_price_set.shop_money.amount') }} as shipping_jpy,
+        {{ json_money(raw_doc, '$.total_tax') }} as tax_jpy,
+        {{ json_money(raw_doc, '$.total_price') }} as total_jpy,
+        {{ json_money(raw_doc, '$.total_outstanding') }} as outstanding_jpy,
+        {{ json_text(raw_doc, '$.discount_codes[0].code') }} as promo_code,
         _raw,
         _record_updated_at,
         _loaded_at,
         _load_id,
         {{ landed_through() }} as _landed_through
-    from {{ json_parsed(raw, 'source') }}
+    from {{ json_parsed(raw_doc, 'source') }}
 ),
 
 final as (
