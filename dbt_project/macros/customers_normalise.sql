@@ -78,6 +78,12 @@
     )
 {%- endmacro %}
 
+{#- A name (or its reading) as written, for comparing and for looking up its learned reading:
+    NFC, without spaces of either width. -#}
+{% macro customers_name_as_written(column) -%}
+    nullif(regexp_replace(nfc_normalize({{ column }}), '[\s　]+', '', 'g'), '')
+{%- endmacro %}
+
 {% macro customers_is_romaji(column) -%}
     regexp_matches({{ column }}, '^[A-Za-z][A-Za-z''’ .\-]*$')
 {%- endmacro %}

@@ -59,10 +59,11 @@ _INCREMENTAL = (
 
 
 _INCREMENTAL_MARTS = (
-    "fct_demand_daily",
-    "agg_demand_channel_daily",
-    "fct_orders",
-    "fct_order_lines",
+    "marts.fct_demand_daily",
+    "marts.agg_demand_channel_daily",
+    "marts.fct_orders",
+    "marts.fct_order_lines",
+    "intermediate.int_identities_normalised",
 )
 
 
@@ -72,7 +73,7 @@ def _dbt_run(
     """Build the incremental models (or `select`) and what the order unions need beside them."""
     ensure_landing_sources(data_dir, ensure_manifest())
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    everything = [*_INCREMENTAL, *(f"+{model}" for model in _INCREMENTAL_MARTS)]
+    everything = [*_INCREMENTAL, *(f"+{model.split('.')[1]}" for model in _INCREMENTAL_MARTS)]
     args = dbt_build_args(full_refresh=full_refresh, select=select or " ".join(everything))
     command = [str(Path(sys.executable).with_name("dbt")), *args, "--quiet"]
     command += ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
@@ -99,21 +100,22 @@ def _rows(warehouse: Path, model: str) -> list[tuple[object, ...]]:
         return con.sql(query).fetchall()
 
 
-def _mart_rows(warehouse: Path, model: str) -> list[tuple[object, ...]]:
-    """A mart's rows, its floating-point columns to 9 places: sums over rows that arrive in
-    another order differ in the last bits."""
+def _mart_rows(warehouse: Path, relation: str) -> list[tuple[object, ...]]:
+    """A mart's (or an incremental intermediate model's) rows, its floating-point columns to 9
+    places: sums over rows that arrive in another order differ in the last bits."""
+    schema, model = relation.split(".")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         columns = con.execute(
             "select column_name, data_type from information_schema.columns "
-            "where table_schema = 'marts' and table_name = ? order by ordinal_position",
-            [model],
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, model],
         ).fetchall()
         shown = ", ".join(
             f"round({name}, 9) as {name}" if kind == "DOUBLE" else name for name, kind in columns
         )
         # `_built_at`: which build wrote the row
         shown = shown.replace(", _built_at", "")
-        return con.sql(f"select {shown} from marts.{model} order by all").fetchall()
+        return con.sql(f"select {shown} from {relation} order by all").fetchall()
 
 
 def _late_arrivals(data_dir: Path, warehouse: Path) -> tuple[dict[str, Any], str, dict[str, Any]]:
@@ -300,6 +302,7 @@ def test_an_incremental_build_after_more_landed_equals_a_full_refresh(
         incremental = data_dir / "warehouse" / "ichigen.duckdb"
         _dbt_run(data_dir, incremental)
         before = {model: len(_rows(incremental, model)) for model in _INCREMENTAL}
+        identities = len(_mart_rows(incremental, "intermediate.int_identities_normalised"))
         # an order on a shelf of its own, built; later its line turns into another SKU, and
         # the shelf is gone (while its SKU's other shelves do not change that day)
         moved, other_sku, gone_shelf = _order_on_a_new_shelf(data_dir, incremental)
@@ -348,6 +351,7 @@ def test_an_incremental_build_after_more_landed_equals_a_full_refresh(
     # the week landed new orders, lines and till sales, not only re-pulls of known ones
     for model in ("stg_shopify__orders", "stg_shopify__order_lines", "stg_pos__order_lines"):
         assert len(_rows(full, model)) > before[model], model
+    assert len(_mart_rows(full, "intermediate.int_identities_normalised")) > identities
 
 
 def _land_orders(
