@@ -23,10 +23,12 @@
     landing parts written since its last build: every row carries `_landed_through`, the start
     of the build that read it, and the next build reads the parts modified since the newest of
     those (less a minute, for a part renamed into place just as a build began; reading a part
-    twice changes nothing). A full refresh, or the first build, reads every part. -#}
-{% macro landed_since_built(channel, entity) -%}
+    twice changes nothing). A full refresh, or the first build, reads every part; so does the
+    build of a table built before its model wrote the column `built_with`, which only a new
+    version of a record would fill. -#}
+{% macro landed_since_built(channel, entity, built_with=none) -%}
     {%- set relation = source(channel, entity) -%}
-    {%- if built_incrementally() -%}
+    {%- if built_incrementally() and (built_with is none or built_with_column(built_with)) -%}
         {%- set parts_query -%}
             select filename
             from read_blob('{{ env_var("ICHIGEN_DATA_DIR", "../data") }}/landing/{{ channel }}/{{ entity }}/*.parquet')
@@ -85,11 +87,14 @@
 {#- In an incremental build, keep only the records whose version is newer than the one already
     built (with `unique_key` = `key` and delete+insert, a newer version replaces all the rows of
     its record), so that the table equals a full refresh. `versions` order the versions as
-    latest_version does: the first may be null (oldest), the rest are not. -#}
+    latest_version does: the first may be null (oldest), the rest are not. A table built
+    before its model wrote the column `built_with` takes every record again (see
+    landed_since_built). -#}
 {%- macro where_newer_than_built(
-    relation, key='_record_key', versions=('_record_updated_at', '_loaded_at', '_load_id')
+    relation, key='_record_key', versions=('_record_updated_at', '_loaded_at', '_load_id'),
+    built_with=none
 ) -%}
-    {%- if built_incrementally() %}
+    {%- if built_incrementally() and (built_with is none or built_with_column(built_with)) %}
     where not exists (
         select 1
         from {{ this }} as built

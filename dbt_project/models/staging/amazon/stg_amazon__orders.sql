@@ -3,7 +3,7 @@
         materialized="incremental",
         incremental_strategy="delete+insert",
         unique_key="channel_order_id",
-        on_schema_change="append_new_columns",
+        on_schema_change="sync_all_columns",
     )
 }}
 
@@ -37,7 +37,6 @@ renamed as (
         {{ json_ts(raw_doc, '$.PurchaseDate') }} as ordered_at,
         {{ json_ts(raw_doc, '$.LastUpdateDate') }} as updated_at,
         {{ json_ts(raw_doc, '$.LatestShipDate') }} as latest_ship_at,
-        _raw,
         _record_updated_at,
         _loaded_at,
         _load_id,

@@ -13,14 +13,15 @@
         materialized="incremental",
         incremental_strategy="delete+insert",
         unique_key="channel_order_id",
-        on_schema_change="append_new_columns",
+        on_schema_change="sync_all_columns",
     )
 }}
 
 with
 
 source as (
-    select * from {{ landed_since_built('rakuten', 'orders') }}
+    -- every part once for a table built before it kept the changes (stg_rakuten__refunds)
+    select * from {{ landed_since_built('rakuten', 'orders', built_with='change_reasons') }}
 ),
 
 versions as (
@@ -94,6 +95,8 @@ renamed as (
         {{ json_text(raw_doc, '$.memo') }} as memo,
         -- RMS books changes (cancellations, returns) here: the first and the latest of them
         coalesce(json_array_length({{ json_text(raw_doc, '$.ChangeReasonModelList') }}), 0) as change_count,
+        -- every change, as JSON, for stg_rakuten__refunds
+        {{ json_text(raw_doc, '$.ChangeReasonModelList') }} as change_reasons,
         {{ json_int(raw_doc, '$.ChangeReasonModelList[0].changeType') }} as change_type,
         {{ json_int(raw_doc, '$.ChangeReasonModelList[0].changeReason') }} as change_reason,
         {{ json_int(raw_doc, '$.ChangeReasonModelList[0].changeReasonDetail') }} as change_reason_detail,
@@ -104,7 +107,6 @@ renamed as (
         first_coupon_jpy,
         first_order_progress,
         _record_updated_at,
-        _raw,
         _loaded_at,
         _load_id,
         {{ landed_through() }} as _landed_through
@@ -146,4 +148,4 @@ final as (
 )
 
 select * from final
-{{ where_newer_than_built('final', key='channel_order_id') }}
+{{ where_newer_than_built('final', key='channel_order_id', built_with='change_reasons') }}

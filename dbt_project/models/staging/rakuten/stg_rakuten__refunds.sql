@@ -3,13 +3,13 @@
     one. One row per such change here; int_refunds_unioned spreads them over the returned lines. -#}
 with
 
--- the latest version of each order, its raw JSON kept by stg_rakuten__orders (incremental),
--- so that this model parses each order once instead of every landed version
+-- the latest version of each order with its changes as JSON, kept by stg_rakuten__orders
+-- (incremental), so that this model parses each order once instead of every landed version
 orders as (
     select
         channel_order_id,
         shipped_at,
-        _raw,
+        change_reasons,
         _loaded_at
     from {{ ref('stg_rakuten__orders') }}
     where change_count > 0
@@ -19,7 +19,7 @@ changes as (
     select
         channel_order_id,
         shipped_at,
-        {{ json_each('_raw', '$.ChangeReasonModelList') }} as change_model,
+        {{ json_each('change_reasons', '$') }} as change_model,
         _loaded_at
     from orders
 ),

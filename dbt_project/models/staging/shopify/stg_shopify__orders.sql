@@ -9,7 +9,7 @@
         materialized="incremental",
         incremental_strategy="delete+insert",
         unique_key="channel_order_id",
-        on_schema_change="append_new_columns",
+        on_schema_change="sync_all_columns",
     )
 }}
 
@@ -54,7 +54,6 @@ renamed as (
         {{ json_money(raw_doc, '$.total_price') }} as total_jpy,
         {{ json_money(raw_doc, '$.total_outstanding') }} as outstanding_jpy,
         {{ json_text(raw_doc, '$.discount_codes[0].code') }} as promo_code,
-        _raw,
         _record_updated_at,
         _loaded_at,
         _load_id,

@@ -22,7 +22,6 @@ renamed as (
         try_cast({{ json_text(raw_doc, '$.expected_delivery_date') }} as date) as expected_delivery_date,
         {{ json_int(raw_doc, '$.total_quantity') }} as total_quantity,
         {{ json_money(raw_doc, '$.total_cost_jpy') }} as total_cost_jpy,
-        _raw,
         _loaded_at,
         _load_id
     from {{ json_parsed(raw_doc, 'source') }}
