@@ -142,6 +142,24 @@
     {%- endif %}
 {%- endmacro %}
 
+{#- The built rows' `columns` (a mapping of name to type) in an incremental build of a table that
+    has the column `built_with`; otherwise no rows, typed alike (a full build, or a table built
+    before its model wrote that column, which is then built whole). -#}
+-- noqa: disable=LT02
+-- (sqlfluff lints this macro's body as SQL, its Jinja tags as indented code)
+{% macro built_columns(columns, built_with) -%}
+    {%- if built_with_column(built_with) %}
+    select {{ columns.keys() | join(', ') }} from {{ this }}
+    {%- else %}
+    select
+        {%- for name, type in columns.items() %}
+        cast(null as {{ type }}) as {{ name }}{{ "," if not loop.last }}
+        {%- endfor %}
+    where false
+    {%- endif %}
+{%- endmacro %}
+-- noqa: enable=LT02
+
 {#- When the rows a build writes were built: the start of the build (dbt's run_started_at). -#}
 {% macro build_started_at() -%}
     cast('{{ run_started_at.isoformat() }}' as timestamptz)

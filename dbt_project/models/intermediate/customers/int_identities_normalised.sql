@@ -56,17 +56,7 @@ inputs as (
 
 -- the rows built before (none in a full build)
 built as (
-    {%- if built_with_column('_inputs_hash') %}
-        select
-            identity_key,
-            _inputs_hash
-        from {{ this }}
-    {%- else %}
-        select
-            cast(null as varchar) as identity_key,
-            cast(null as ubigint) as _inputs_hash
-        where false
-    {%- endif %}
+    {{ built_columns({'identity_key': 'varchar', '_inputs_hash': 'ubigint'}, '_inputs_hash') }}
 ),
 
 -- the identities to normalise: the new and the changed (in a full build, all)

@@ -82,19 +82,7 @@ inputs as (
 
 -- the rows built before (none in a full build)
 built as (
-    {%- if built_with_column('_inputs_hash') %}
-        select
-            order_key,
-            is_open,
-            _inputs_hash
-        from {{ this }}
-    {%- else %}
-        select
-            cast(null as varchar) as order_key,
-            cast(null as boolean) as is_open,
-            cast(null as ubigint) as _inputs_hash
-        where false
-    {%- endif %}
+    {{ built_columns({'order_key': 'varchar', 'is_open': 'boolean', '_inputs_hash': 'ubigint'}, '_inputs_hash') }}
 ),
 
 -- the orders to build: the new, the changed and the open ones (in a full build, all)
