@@ -254,7 +254,9 @@ final as (
         on_order,
         open_purchase_orders,
         inventory_position,
-        case when demand_daily_mean > 0 then inventory_position / demand_daily_mean end as days_of_cover,
+        -- none below a unit a year: a dead SKU's forecast decays towards zero (1e-114 a day at
+        -- large), which made 1e114 days of cover
+        case when demand_daily_mean * 365 >= 1 then inventory_position / demand_daily_mean end as days_of_cover,
         needs_reorder,
         raw_quantity,
         moq,
