@@ -28,7 +28,7 @@
     version of a record would fill. -#}
 {% macro landed_since_built(channel, entity, built_with=none) -%}
     {%- set relation = source(channel, entity) -%}
-    {%- if built_incrementally() and (built_with is none or built_with_column(built_with)) -%}
+    {%- if built_incrementally(built_with) -%}
         {%- set parts_query -%}
             select filename
             from read_blob('{{ env_var("ICHIGEN_DATA_DIR", "../data") }}/landing/{{ channel }}/{{ entity }}/*.parquet')
@@ -51,9 +51,10 @@
 {%- endmacro %}
 
 {#- An incremental build of a table built before its model was incremental (no
-    `_landed_through`) reads every part once; on_schema_change adds the columns it lacked. -#}
-{% macro built_incrementally() -%}
-    {{ return(built_with_column('_landed_through')) }}
+    `_landed_through`) reads every part once; on_schema_change adds the columns it lacked. So
+    does one of a table built before its model wrote the column `built_with`, when given. -#}
+{% macro built_incrementally(built_with=none) -%}
+    {{ return(built_with_column('_landed_through') and (built_with is none or built_with_column(built_with))) }}
 {%- endmacro %}
 
 {#- Whether this is an incremental build of a table that has `column`: a table built before its
@@ -94,7 +95,7 @@
     relation, key='_record_key', versions=('_record_updated_at', '_loaded_at', '_load_id'),
     built_with=none
 ) -%}
-    {%- if built_incrementally() and (built_with is none or built_with_column(built_with)) %}
+    {%- if built_incrementally(built_with) %}
     where not exists (
         select 1
         from {{ this }} as built

@@ -30,18 +30,16 @@ readings as (
 
 unioned_hashes as (
     select
-        identity_key,
-        family_name,
-        given_name,
+        *,
         hash(*columns(*)) as row_hash
     from unioned
 ),
 
--- what each identity's row is made of: the learned readings are looked up by the names as
--- the model cleans them below
+-- each identity with what its row is made of: the learned readings are looked up by the names
+-- as the model cleans them below
 inputs as (
     select
-        unioned_hashes.identity_key,
+        unioned_hashes.* exclude (unioned_hashes.row_hash),
         hash(unioned_hashes.row_hash, family_readings.reading, given_readings.reading) as inputs_hash
     from unioned_hashes
     left join readings as family_readings
@@ -61,11 +59,8 @@ built as (
 
 -- the identities to normalise: the new and the changed (in a full build, all)
 identities as (
-    select
-        unioned.*,
-        inputs.inputs_hash
-    from unioned
-    inner join inputs on unioned.identity_key = inputs.identity_key
+    select inputs.*
+    from inputs
     left join built on inputs.identity_key = built.identity_key
     where built.identity_key is null or built._inputs_hash != inputs.inputs_hash
 ),
