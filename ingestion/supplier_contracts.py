@@ -11,9 +11,12 @@ checks, so every field that must be present has its own not-null check.
 Real dates are Great Expectations' dateutil check, which parses value by value in Python
 (~0.2 ms each, most of a purchase-order load's time). `datetime.fromisoformat` settles the
 common case in C first: a value that matches the pattern and that it accepts is a real date
-dateutil parses too (tests/ingestion/test_supplier_connector.py holds the edge cases), so the
-dateutil check runs only on the rows flagged ``_unsure__<column>``, the rest being known to
-pass. What is quarantined, and why, is what the check over every row would say.
+dateutil parses too (tests/ingestion/test_supplier_connector.py holds the edge cases). So the
+pattern and dateutil checks read a column ``_unsure__<column>`` that holds only the values the
+cheap parse could not settle (null elsewhere, and nulls pass both), the rest being known to
+pass; the contract shows it as ``<column>``. What is quarantined, and why, is what the checks
+over every value would say. A null column costs Great Expectations far less than a row
+condition on the whole frame (0.55 against 0.63 s for 27,000 purchase orders).
 """
 
 from __future__ import annotations
@@ -107,38 +110,36 @@ def _settled(value: str, pattern: re.Pattern[str]) -> bool:
     return True
 
 
-def _flagged(extract: Extract, patterns: Mapping[str, str]) -> Extract:
-    """`extract`, plus a flag per time column on the values the cheap parse cannot vouch for."""
+def _unsettled(extract: Extract, patterns: Mapping[str, str]) -> Extract:
+    """`extract`, plus per time column the values the cheap parse cannot vouch for."""
     compiled = {column: re.compile(pattern) for column, pattern in patterns.items()}
 
-    def flagged(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
+    def unsettled(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
         frame = extract(records)
         return frame.with_columns(
             pl.Series(
                 _unsure(column),
-                [v is not None and not _settled(v, pattern) for v in frame[column].to_list()],
-                dtype=pl.Boolean(),
+                [None if v is None or _settled(v, pattern) else v for v in frame[column].to_list()],
+                dtype=pl.String(),
             )
             for column, pattern in compiled.items()
         )
 
-    return flagged
+    return unsettled
 
 
 def _times(patterns: Mapping[str, str]) -> list[Any]:
-    """Each column matches its pattern and is a real date (dateutil on the unsure rows only)."""
-    from great_expectations.expectations.row_conditions import Column
-
+    """Each column matches its pattern and is a real date, checked on its unsure values."""
     checks: list[Any] = []
     for column, pattern in patterns.items():
-        checks.append(_gx().ExpectColumnValuesToMatchRegex(column=column, regex=pattern))
-        checks.append(
-            _gx().ExpectColumnValuesToBeDateutilParseable(
-                column=column,
-                row_condition=Column(_unsure(column)) == True,  # noqa: E712 (builds a condition)
-            )
-        )
+        checks.append(_gx().ExpectColumnValuesToMatchRegex(column=_unsure(column), regex=pattern))
+        checks.append(_gx().ExpectColumnValuesToBeDateutilParseable(column=_unsure(column)))
     return checks
+
+
+def _shown(patterns: Mapping[str, str]) -> dict[str, str]:
+    """The unsure columns under the names of the columns they stand for, in reasons."""
+    return {_unsure(column): column for column in patterns}
 
 
 def _flat(
@@ -191,7 +192,7 @@ def catalogue_contract() -> Contract:
     """One supplier SKU with its terms; `supplier_id` is added by the ingest."""
     return Contract(
         name="supplier.catalogue",
-        extract=_flagged(
+        extract=_unsettled(
             _flat(
                 {
                     "supplier_id": lambda r: _text(r.get("supplier_id")),
@@ -228,6 +229,7 @@ def catalogue_contract() -> Contract:
             _gx().ExpectColumnValuesToMatchRegex(column="jan", regex=JAN),
             *_times(_CATALOGUE_TIME_PATTERNS),
         ],
+        shown_as=_shown(_CATALOGUE_TIME_PATTERNS),
     )
 
 
@@ -308,7 +310,7 @@ def purchase_orders_contract() -> Contract:
     """Purchase orders with their lines, as the supplier reports them."""
     return Contract(
         name="supplier.purchase_orders",
-        extract=_flagged(_po_rows, _PO_TIME_PATTERNS),
+        extract=_unsettled(_po_rows, _PO_TIME_PATTERNS),
         expectations=[
             *_not_null("id", "supplier_id", "ship_to_location_id", "status", "currency"),
             *_not_null("created_at", "updated_at", "total_quantity", "total_cost_jpy"),
@@ -325,4 +327,5 @@ def purchase_orders_contract() -> Contract:
             _zero("total_quantity_gap"),
             _zero("total_cost_gap_jpy"),
         ],
+        shown_as=_shown(_PO_TIME_PATTERNS),
     )

@@ -33,6 +33,9 @@ class Contract:
     name: str  # "shopify.orders"
     extract: Extract
     expectations: Sequence[Any]  # great_expectations.expectations.Expectation instances
+    # A column the extract derived to check another one more cheaply -> the column a reason
+    # names (see `ingestion.supplier_contracts`): a reader looks for the field they know.
+    shown_as: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -61,14 +64,15 @@ class Verdict:
         return index not in self.reasons
 
 
-# Not part of what an expectation asks: a row condition only spares rows known to pass it
-# (see `ingestion.supplier_contracts`), so the reason reads the same with or without one.
+# Not part of what an expectation asks.
 _UNSHOWN = frozenset({"batch_id", "result_format", "row_condition", "condition_parser"})
 
 
-def _describe(config: Any) -> str:
+def _describe(config: Any, shown_as: Mapping[str, str]) -> str:
     """`expect_column_values_to_be_between(column=quantity, min_value=1, ...)`."""
     shown = {k: v for k, v in config.kwargs.items() if k not in _UNSHOWN}
+    if "column" in shown:
+        shown["column"] = shown_as.get(shown["column"], shown["column"])
     if "value_set" in shown:
         shown["value_set"] = f"<{len(shown['value_set'])} values>"
     return f"{config.type}(" + ", ".join(f"{k}={v}" for k, v in shown.items()) + ")"
@@ -139,7 +143,7 @@ class BatchValidator:
             config = item.expectation_config
             if config is None:  # GE always sets it for suite runs; keep mypy and us honest
                 raise RuntimeError(f"{self.contract.name}: a result without its expectation")
-            name = _describe(config)
+            name = _describe(config, self.contract.shown_as)
             unexpected = item.result.get("unexpected_index_list") or []
             column = config.kwargs.get("column")
             for hit in unexpected:
@@ -150,7 +154,7 @@ class BatchValidator:
                 ExpectationOutcome(
                     expectation=name,
                     success=bool(item.success),
-                    # every row, also those a row condition spared (they are known to pass)
+                    # every row, also those a cheaper check already settled (they are known to pass)
                     checked=len(frame),
                     unexpected=len({int(hit["_row"]) for hit in unexpected}),
                 )

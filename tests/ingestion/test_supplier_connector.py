@@ -18,6 +18,7 @@ from ichigen.settings import Settings
 from ingestion.errors import AuthenticationError, RetriesExhaustedError, UnexpectedResponseError
 from ingestion.http import RetryPolicy
 from ingestion.landing import LandingZone
+from ingestion.shopify_contracts import ISO_TIMESTAMP
 from ingestion.supplier import (
     IdempotencyKeyReusedError,
     OrderLine,
@@ -359,6 +360,20 @@ def test_real_dates_are_judged_as_dateutil_judges_every_value(
         + repr("2026-13-45T00:00:00Z")
         in verdict.reasons[len(_EDGE_TIMES) - 1]
     )
+
+
+def test_a_time_that_is_not_iso_is_named_by_its_column_and_pattern(
+    validators: dict[str, BatchValidator],
+) -> None:
+    # dateutil reads this one; the pattern does not, and the reason names the field it was in.
+    verdict = validators["purchase_orders"].validate(
+        [_po("SPO-1"), _po("SPO-2", updated_at="2026/10/01 18:00")]
+    )
+    assert list(verdict.reasons) == [1]
+    assert verdict.reasons[1] == [
+        f"expect_column_values_to_match_regex(column=updated_at, regex={ISO_TIMESTAMP}): "
+        "got '2026/10/01 18:00'"
+    ]
 
 
 def test_an_moq_that_is_not_whole_cases_is_quarantined(
