@@ -41,6 +41,7 @@ from ingestion.errors import ChannelError, ConfigurationError, UnexpectedRespons
 from ingestion.http import DEFAULT_TIMEOUT, RateLimiter, ResilientClient, RetryPolicy, Sleep
 
 __all__ = [
+    "DEFAULT_RATE_PER_S",
     "MAX_IDEMPOTENCY_KEY",
     "PAGE_LIMIT",
     "IdempotencyKeyReusedError",
@@ -54,6 +55,9 @@ __all__ = [
 
 CHANNEL: Final = "supplier"
 PAGE_LIMIT: Final = 500  # the API's largest page
+# The API publishes no rate; a modest pace keeps a shared portal friendly. Like the published
+# allowances of the other channels, ICHIGEN_RATE_MULTIPLIER scales it (a sandbox allows more).
+DEFAULT_RATE_PER_S: Final = 10.0
 MAX_IDEMPOTENCY_KEY: Final = 255
 REPLAYED_HEADER: Final = "Idempotent-Replayed"
 
@@ -175,7 +179,7 @@ class SupplierClient:
         *,
         http: httpx.Client | None = None,
         retry: RetryPolicy | None = None,
-        rate_per_s: float = 10.0,
+        rate_per_s: float = DEFAULT_RATE_PER_S,
         burst: int = 10,
         page_limit: int = PAGE_LIMIT,
         sleep: Sleep = time.sleep,
@@ -189,7 +193,6 @@ class SupplierClient:
         self.base_url = url.rstrip("/")
         self._api_key = api_key
         self.page_limit = page_limit
-        # The API publishes no rate; a modest pace keeps a shared portal friendly.
         self.limiter = RateLimiter(rate_per_s=rate_per_s, burst=burst, sleep=sleep)
         self.http = ResilientClient(
             CHANNEL,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dagster as dg
 
 from ichigen.settings import Settings, load_settings
-from ingestion.supplier import SupplierClient
+from ingestion.supplier import DEFAULT_RATE_PER_S, SupplierClient
 from orchestration.resources import secret
 
 __all__ = ["RESOURCE_KEY", "SupplierResource", "supplier_resource"]
@@ -23,9 +23,12 @@ class SupplierResource(dg.ConfigurableResource):
 
     url: str
     api_key: str
+    rate_multiplier: float = 1.0
 
     def client(self) -> SupplierClient:
-        return SupplierClient(self.url, self.api_key)
+        return SupplierClient(
+            self.url, self.api_key, rate_per_s=DEFAULT_RATE_PER_S * self.rate_multiplier
+        )
 
 
 def supplier_resource(settings: Settings | None = None) -> SupplierResource:
@@ -35,4 +38,5 @@ def supplier_resource(settings: Settings | None = None) -> SupplierResource:
     return SupplierResource(
         url=s.supplier.url,
         api_key=secret("ICHIGEN_SUPPLIER_API_KEY", s.supplier.api_key),
+        rate_multiplier=s.rate_multiplier,
     )

@@ -61,6 +61,17 @@ def test_the_api_key_is_an_environment_reference_when_the_variable_is_set(
     assert "sup_from_env" not in repr(resource)
 
 
+def test_the_client_keeps_its_own_pace_times_the_rate_multiplier(settings: Settings) -> None:
+    from ingestion.supplier import DEFAULT_RATE_PER_S
+
+    assert supplier_resource(settings).client().limiter.rate_per_s == DEFAULT_RATE_PER_S
+    faster = load_settings(
+        {"ICHIGEN_DATA_DIR": str(settings.data_dir), "ICHIGEN_RATE_MULTIPLIER": "10"},
+        dotenv=False,
+    )
+    assert supplier_resource(faster).client().limiter.rate_per_s == 10 * DEFAULT_RATE_PER_S
+
+
 def test_materialising_the_supplier_assets_lands_everything_with_passing_checks(
     sandbox: RunningSandbox, settings: Settings, world: World
 ) -> None:
