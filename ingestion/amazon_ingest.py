@@ -25,7 +25,7 @@ staging, which keeps the latest version per key.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -36,7 +36,8 @@ from ingestion.amazon_contracts import (
     orders_contract,
     refunds_contract,
 )
-from ingestion.landing import LandingZone, LoadManifest
+from ingestion.landing import PART_ROWS, LandingZone, LoadManifest
+from ingestion.paging import one_ahead
 from ingestion.record_fields import parse_utc as parse_time
 from ingestion.validation import BatchValidator
 
@@ -73,7 +74,7 @@ def ingest_amazon(
     lookback: timedelta = DEFAULT_LOOKBACK,
     catalogue: Collection[str] | None = None,
     validator: BatchValidator | None = None,
-    part_rows: int = 5000,
+    part_rows: int = PART_ROWS,
 ) -> LoadManifest:
     """Pull `entity` (one of `ENTITIES`) into `zone`; returns the committed load's manifest.
 
@@ -129,15 +130,6 @@ def _with_items(
     return list(fetchers.map(with_items, page.orders))
 
 
-def _one_ahead(pages: Iterator[OrdersPage], pager: ThreadPoolExecutor) -> Iterator[OrdersPage]:
-    """`pages`, each asked for while the caller still works on the one before (getOrders and
-    getOrderItems have rate limits of their own, so neither waits for the other)."""
-    upcoming = pager.submit(next, pages, None)
-    while (page := upcoming.result()) is not None:
-        upcoming = pager.submit(next, pages, None)
-        yield page
-
-
 def _ingest_orders(
     client: AmazonClient,
     zone: LandingZone,
@@ -161,9 +153,9 @@ def _ingest_orders(
             part_rows=part_rows,
         ) as load,
         ThreadPoolExecutor(_ITEM_FETCHERS, thread_name_prefix="amazon-items") as fetchers,
-        ThreadPoolExecutor(1, thread_name_prefix="amazon-orders") as pager,
     ):
-        for page in itertools.chain([first], _one_ahead(pages, pager)):
+        # getOrders and getOrderItems have rate limits of their own: neither waits for the other.
+        for page in itertools.chain([first], one_ahead(pages, name="amazon-orders")):
             load.add(
                 _with_items(client, page, fetchers),
                 key=_text_key("AmazonOrderId"),

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from ingestion.landing import LandingZone, LoadManifest
+from ingestion.landing import PART_ROWS, LandingZone, LoadManifest
+from ingestion.paging import one_ahead
 from ingestion.rakuten import BULK_GET, GET_ORDER, InventoryKey, RakutenClient
 from ingestion.rakuten_contracts import inventory_contract, order_contract
 from ingestion.rakuten_search import DateType, parse_rms_time
@@ -119,7 +120,7 @@ def ingest_orders(
     reopen: timedelta = DEFAULT_REOPEN,
     known_skus: Collection[str] | None = None,
     validator: BatchValidator | None = None,
-    part_rows: int = 5000,
+    part_rows: int = PART_ROWS,
 ) -> OrderPull:
     """Land every order changed since the landing zone's cursor, validated, as one load.
 
@@ -141,7 +142,7 @@ def ingest_orders(
         part_rows=part_rows,
     ) as load:
         numbers = changed_order_numbers(client, since=since, until=until, reopen=reopen)
-        for batch in client.iter_orders(numbers):
+        for batch in one_ahead(client.iter_orders(numbers), name="rakuten-orders"):
             load.add(
                 batch.orders,
                 key=lambda order: str(order.get("orderNumber") or ""),

@@ -16,12 +16,13 @@ over live data, so the end is wherever the pull stopped.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from ingestion.landing import LandingZone, LoadManifest
+from ingestion.landing import PART_ROWS, LandingZone, LoadManifest
+from ingestion.paging import one_ahead
 from ingestion.record_fields import id_key as record_key
 from ingestion.record_fields import updated_at
 from ingestion.shopify import ShopifyClient
@@ -107,7 +108,7 @@ def ingest_shopify(
     lookback: timedelta = DEFAULT_LOOKBACK,
     catalogue: Collection[str] | None = None,
     validator: BatchValidator | None = None,
-    part_rows: int = 5000,
+    part_rows: int = PART_ROWS,
 ) -> LoadManifest:
     """Pull `entity` (one of `ENTITIES`) into `zone`; returns the committed load's manifest.
 
@@ -121,7 +122,6 @@ def ingest_shopify(
     since = zone.next_cursor(CHANNEL, entity, lookback=lookback) if spec.incremental else None
     if since is not None:
         since = since.astimezone(UTC)  # a manifest may carry another offset
-    pages: Iterable[list[dict[str, Any]]] = spec.pull(client, since)
     with zone.open_load(
         CHANNEL,
         entity,
@@ -131,6 +131,6 @@ def ingest_shopify(
         validator=validator or BatchValidator(spec.contract(catalogue)),
         part_rows=part_rows,
     ) as load:
-        for page in pages:
+        for page in one_ahead(spec.pull(client, since), name=f"shopify-{entity}"):
             load.add(page, key=spec.key, updated_at=updated_at)
         return load.commit()

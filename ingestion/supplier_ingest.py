@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from ingestion.landing import LandingZone, LoadManifest
+from ingestion.landing import PART_ROWS, LandingZone, LoadManifest
+from ingestion.paging import one_ahead
 from ingestion.record_fields import id_key as record_key
 from ingestion.record_fields import updated_at
 from ingestion.supplier import SupplierClient
@@ -96,7 +97,7 @@ def ingest_supplier(
     *,
     lookback: timedelta = DEFAULT_LOOKBACK,
     validator: BatchValidator | None = None,
-    part_rows: int = 5000,
+    part_rows: int = PART_ROWS,
 ) -> LoadManifest:
     """Pull `entity` (one of `ENTITIES`) into `zone`; returns the committed load's manifest.
 
@@ -118,6 +119,6 @@ def ingest_supplier(
         validator=validator or BatchValidator(spec.contract()),
         part_rows=part_rows,
     ) as load:
-        for page in spec.pull(client, since):
+        for page in one_ahead(spec.pull(client, since), name=f"supplier-{entity}"):
             load.add(page, key=spec.key, updated_at=updated_at)
         return load.commit()

@@ -26,7 +26,7 @@ from typing import Any
 
 from ingestion.errors import FileImportError
 from ingestion.files.state import ImportedFile, ImportState
-from ingestion.landing import LandingZone, LoadManifest
+from ingestion.landing import PART_ROWS, LandingZone, LoadManifest
 from ingestion.validation import BatchValidator
 
 __all__ = [
@@ -104,7 +104,7 @@ def import_folder(
     key: Key,
     updated_at: UpdatedAt | None = None,
     validator: BatchValidator | None = None,
-    part_rows: int = 5000,
+    part_rows: int = PART_ROWS,
 ) -> ImportResult:
     """Land the rows of every new or corrected file in `drop_dir` as one validated load."""
     state = ImportState(state_path(zone, channel, entity))

@@ -6,10 +6,12 @@ import gc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 import polars as pl
 import pytest
 
 from ingestion.landing import LANDING_SCHEMA, LandingZone
+from ingestion.validation import BatchValidator, Contract
 
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
 
@@ -96,10 +98,9 @@ def test_parallel_loads_write_only_their_own_files(tmp_path: Path) -> None:
     assert {n.rsplit("-", 1)[0] for n in names} == {first.load_id, second.load_id}
 
 
-def test_a_validated_load_quarantines_bad_records_and_counts_both(tmp_path: Path) -> None:
+def _ids_up_to_six() -> BatchValidator:
+    """A contract that sends records with an id above 6 to the quarantine."""
     import great_expectations as gx
-
-    from ingestion.validation import BatchValidator, Contract
 
     def extract(records: object) -> pl.DataFrame:
         return pl.DataFrame(
@@ -107,7 +108,7 @@ def test_a_validated_load_quarantines_bad_records_and_counts_both(tmp_path: Path
             schema={"_row": pl.Int64, "id": pl.Int64},
         )
 
-    validator = BatchValidator(
+    return BatchValidator(
         Contract(
             name="t.orders",
             extract=extract,
@@ -116,6 +117,10 @@ def test_a_validated_load_quarantines_bad_records_and_counts_both(tmp_path: Path
             ],
         )
     )
+
+
+def test_a_validated_load_quarantines_bad_records_and_counts_both(tmp_path: Path) -> None:
+    validator = _ids_up_to_six()
     zone = LandingZone(tmp_path / "landing")
     with zone.open_load("pos", "sales", source="f.csv", validator=validator, part_rows=4) as load:
         load.add(_records(10), key=_key, updated_at=_updated)
@@ -129,3 +134,27 @@ def test_a_validated_load_quarantines_bad_records_and_counts_both(tmp_path: Path
     )
     assert (tmp_path / "quarantine" / "pos" / "sales").is_dir()
     assert "expect_column_values_to_be_between" in quarantined["_reasons"][0][0]
+
+
+def test_a_part_is_flushed_at_its_size_in_bytes_and_validated_with_its_own_rows(
+    tmp_path: Path,
+) -> None:
+    # Ten records of one size; a part holds three. One `add` of all ten is cut mid-call, so
+    # each part's validation rows must be the rows of its own records.
+    size = len(orjson.dumps(_records(1)[0]))
+    assert {len(orjson.dumps(r)) for r in _records(10)} == {size}
+    zone = LandingZone(tmp_path / "landing")
+    with zone.open_load(
+        "supplier", "purchase_orders", source="s", validator=_ids_up_to_six(), part_bytes=3 * size
+    ) as load:
+        load.add(_records(10), key=_key, updated_at=_updated)
+        manifest = load.commit()
+    assert (manifest.parts, manifest.records, manifest.quarantined) == (4, 10, 3)
+    parts = sorted(zone.entity_dir("supplier", "purchase_orders").glob("*.parquet"))
+    assert [pl.read_parquet(p).height for p in parts] == [3, 3, 1, 0]  # 7, 8, 9 quarantined
+    landed = zone.scan("supplier", "purchase_orders").collect()["_record_key"].to_list()
+    assert landed == [str(i) for i in range(7)]
+    quarantined = zone.scan_quarantine("supplier", "purchase_orders").collect()
+    assert quarantined["_record_key"].to_list() == ["7", "8", "9"]
+    reasons = [r[0] for r in quarantined["_reasons"]]
+    assert [r.rsplit("got ", 1)[1] for r in reasons] == ["7", "8", "9"]
