@@ -14,10 +14,12 @@ A part is flushed when it holds `part_bytes` of JSON or `part_rows` records, whi
 first, so memory stays bounded however much a pull returns and however large its records
 are; a part waits as JSON text and its validation rows, never as decoded records (see
 `LoadWriter.add`), and each load writes only files named after its own id, so parallel loads never
-touch the same file. The bound is mostly bytes because each part is one Great Expectations
-validation run, whose fixed cost (~0.35 s for the supplier's 37 checks, about as much as
-checking 25,000 more rows) is paid per part: a count sized for 9 KB Shopify orders split a
-load of 0.5 KB purchase orders into six runs where one does.
+touch the same file. A part's memory is mostly per record (its JSON, key and validation rows,
+and their copies while it is written): 5,000 records is what the ingest's peak memory was
+measured with, and parts of 8,000-10,000 Amazon and Rakuten orders raised it from 860 to
+985 MiB (small tier). The byte bound keeps a pull of unusually large records (a Shopify order
+of many lines) from holding more. Each part is also one Great Expectations run of a fixed
+~0.35 s, so an entity of small flat records may ask for larger parts (the supplier's do).
 
 A load that crashes leaves its parts (their records are real and staging deduplicates them)
 but no manifest, so the next cursor ignores it and the window is pulled again: at-least-once
@@ -55,10 +57,9 @@ __all__ = [
 ]
 
 UTC_TS = pl.Datetime("us", "UTC")
-# A part's bounds (see the module's docstring): about 5,000 Shopify orders, the most the
-# ingest's peak memory was measured with, or at most 50,000 small records.
+# A part's bounds (see the module's docstring); 5,000 Shopify orders are ~44 MiB of JSON.
 PART_BYTES: Final = 48 * 2**20
-PART_ROWS: Final = 50_000
+PART_ROWS: Final = 5_000
 
 LANDING_SCHEMA = pl.Schema(
     {

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from ingestion.landing import PART_ROWS, LandingZone, LoadManifest
+from ingestion.landing import LandingZone, LoadManifest
 from ingestion.paging import one_ahead
 from ingestion.record_fields import id_key as record_key
 from ingestion.record_fields import updated_at
@@ -38,6 +38,7 @@ __all__ = [
     "CHANNEL",
     "DEFAULT_LOOKBACK",
     "ENTITIES",
+    "PART_ROWS",
     "catalogue_key",
     "ingest_supplier",
     "record_key",
@@ -48,6 +49,11 @@ CHANNEL: Final = "supplier"
 # Suppliers key in confirmations and shipments by hand, often the next morning with the time
 # the event happened: a day of purchase orders is cheap to read again.
 DEFAULT_LOOKBACK: Final = timedelta(days=1)
+# Supplier records are small and flat (a purchase order is ~0.5 KB and a validation row per
+# line): a part of 30,000 peaks lower than one of 5,000 orders of the other channels, and a
+# part is one Great Expectations run of ~0.35 s whatever its size, so a large tier's 27,000
+# purchase orders are one run, not six (their pull 6.4 -> 4.3 s with `one_ahead`).
+PART_ROWS: Final = 30_000
 
 Pages = Iterator[list[dict[str, Any]]]
 
