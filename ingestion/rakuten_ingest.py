@@ -23,7 +23,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from ingestion.landing import PART_ROWS, LandingZone, LoadManifest
-from ingestion.paging import one_ahead
 from ingestion.rakuten import BULK_GET, GET_ORDER, InventoryKey, RakutenClient
 from ingestion.rakuten_contracts import inventory_contract, order_contract
 from ingestion.rakuten_search import DateType, parse_rms_time
@@ -142,7 +141,9 @@ def ingest_orders(
         part_rows=part_rows,
     ) as load:
         numbers = changed_order_numbers(client, since=since, until=until, reopen=reopen)
-        for batch in one_ahead(client.iter_orders(numbers), name="rakuten-orders"):
+        # Not fetched one ahead (`ingestion.paging`): measured at large, the pull took as long
+        # (65.2 against 64.0-66.8 s) and the page held ahead raised the ingest's peak memory.
+        for batch in client.iter_orders(numbers):
             load.add(
                 batch.orders,
                 key=lambda order: str(order.get("orderNumber") or ""),
