@@ -21,11 +21,10 @@ Pacing is taken out of both sides, so that the ratios measure our code, not a ch
 allowance: the simulators run with their rate limits lifted (``start_sandbox(unthrottled=
 True)``), and the connectors, which keep to each API's published rate, see that: Amazon's
 adopt the rate its answers announce, Shopify's the pace its bucket's announced capacity
-implies, Rakuten's and the supplier's run at `RATE_MULTIPLIER` times RMS's published rate
-and the supplier client's own pace (the supplier API limits nothing). The replay sends
-nothing to pace. Real
-channels are slower than any of this: what is left to compare is what our code adds to each
-request.
+implies, and Rakuten's run at `RATE_MULTIPLIER` times RMS's published rate, the supplier's
+at that multiple of its client's own pace (the supplier API limits nothing). The replay sends
+nothing to pace. Real channels are slower than any of this: what is left to compare is what
+our code adds to each request.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ pattern and dateutil checks read a column ``_unsure__<column>`` that holds only 
 cheap parse could not settle (null elsewhere, and nulls pass both), the rest being known to
 pass; the contract shows it as ``<column>``. What is quarantined, and why, is what the checks
 over every value would say. A null column costs Great Expectations far less than a row
-condition on the whole frame (0.55 against 0.63 s for 27,000 purchase orders).
+condition on the whole frame (0.43 against 0.63 s to check 27,000 purchase orders).
 """
 
 from __future__ import annotations
