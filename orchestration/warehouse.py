@@ -77,9 +77,10 @@ def dbt_build_args(
     models (``eager``), so such a test runs there, once both sides are built.
 
     The staging models over each channel's orders, the customers of Shopify, Amazon and
-    Rakuten and the POS member master are incremental (dbt_project/macros/landing.sql): a build
-    reads only what landed since the last one; so are the order and demand marts (each model's
-    header says how). ``full_refresh`` rebuilds them from every part.
+    Rakuten, the POS receipts, returns and member master and the stock snapshots are
+    incremental (dbt_project/macros/landing.sql): a build reads only what landed since the last
+    one; so are the order and demand marts (each model's header says how). ``full_refresh``
+    rebuilds them from every part.
     `threads` overrides the profile's (2: on two cores, see benchmarks/build.py).
 
     Unit tests check the models' logic on fixed inputs, not the data, so a build leaves them out

@@ -57,6 +57,17 @@
     {{ return(built_with_column('_landed_through') and (built_with is none or built_with_column(built_with))) }}
 {%- endmacro %}
 
+{#- The pre-hook of a staging model whose tables built before it was incremental lack its
+    `unique_key`: delete+insert would keep their rows beside the new ones, so such a table is
+    emptied and built whole once. -#}
+{% macro forget_rows_built_whole() -%}
+    {%- if is_incremental() and not built_incrementally() -%}
+        delete from {{ this }}
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Whether this is an incremental build of a table that has `column`: a table built before its
     model wrote the column (an older version of the model) must be built whole once. -#}
 {% macro built_with_column(column) -%}

@@ -53,8 +53,11 @@ _INCREMENTAL = (
     "stg_rakuten__order_lines",
     "stg_rakuten__customers",
     "stg_pos__order_lines",
+    "stg_pos__orders",
+    "stg_pos__refunds",
     "stg_pos__members",
     "stg_wholesale__order_lines",
+    "stg_stock__snapshots",
 )
 
 

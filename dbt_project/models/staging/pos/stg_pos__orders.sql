@@ -1,8 +1,30 @@
-{#- A till receipt (取引番号 of the 売上 rows) is an order; receipts are paid at the counter. -#}
+{#- A till receipt (取引番号 of the 売上 rows) is an order; receipts are paid at the counter.
+
+    Incremental (delete+insert by receipt): a build makes again the receipts that have a line
+    stg_pos__order_lines read since this table's last build (`_landed_through`), from all their
+    lines. Lines are only ever added or replaced there, never taken away. -#}
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="delete+insert",
+        unique_key="channel_order_id",
+        on_schema_change="append_new_columns",
+    )
+}}
+
 with
 
 lines as (
     select * from {{ ref('stg_pos__order_lines') }}
+    {%- if built_incrementally() %}
+        where channel_order_id in (
+            select landed.channel_order_id
+            from {{ ref('stg_pos__order_lines') }} as landed
+            where landed._landed_through > (
+                select coalesce(max(built._landed_through), timestamptz '-infinity') from {{ this }} as built
+            )
+        )
+    {%- endif %}
 ),
 
 final as (
@@ -18,7 +40,8 @@ final as (
         sum(discount_jpy) as discount_jpy,
         sum(line_total_jpy) as total_jpy,
         count(*) as line_count,
-        max(_loaded_at) as _loaded_at
+        max(_loaded_at) as _loaded_at,
+        max(_landed_through) as _landed_through
     from lines
     group by channel_order_id
 )

@@ -1,15 +1,30 @@
 {#- A 返品 is its own receipt: 取引番号 is the return's, 元取引番号 the sale's, 明細番号 the sold
-    line's; 数量 and 金額 are negative. Tills record no reason. -#}
+    line's; 数量 and 金額 are negative. Tills record no reason.
+
+    Incremental as stg_pos__order_lines is (the same landed rows, the other 取引区分): a build
+    reads the parts landed since the last one. Its tables built before then have no row key, so
+    the first such build makes it whole again (the pre-hook). -#}
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="delete+insert",
+        unique_key="pos_row_key",
+        on_schema_change="append_new_columns",
+        pre_hook="{{ forget_rows_built_whole() }}",
+    )
+}}
+
 with
 
 source as (
-    {{ latest_version(source('pos', 'sales')) }}
+    {{ latest_version(landed_since_built('pos', 'sales')) }}
 ),
 
 renamed as (
     {%- set raw_doc = json_document('_raw') %}
     select
         'pos' as channel,
+        _record_key as pos_row_key,
         {{ json_text(raw_doc, '$.取引番号') }} as return_receipt_number,
         {{ json_text(raw_doc, '$.元取引番号') }} as channel_order_id,
         {{ json_text(raw_doc, '$.明細番号') }} as channel_line_id,
@@ -21,7 +36,10 @@ renamed as (
         -{{ json_int(raw_doc, '$.数量') }} as quantity,
         -{{ json_int(raw_doc, '$.金額') }} as refund_jpy,
         nullif({{ json_text(raw_doc, '$.会員番号') }}, '') as channel_customer_id,
-        _loaded_at
+        _record_updated_at,
+        _loaded_at,
+        _load_id,
+        {{ landed_through() }} as _landed_through
     from {{ json_parsed(raw_doc, 'source') }}
 ),
 
@@ -38,9 +56,14 @@ final as (
         refund_jpy,
         channel_customer_id,
         'other' as reason,
-        _loaded_at
+        pos_row_key,
+        _record_updated_at,
+        _loaded_at,
+        _load_id,
+        _landed_through
     from renamed
     where transaction_type = '返品'
 )
 
 select * from final
+{{ where_newer_than_built('final', key='pos_row_key') }}
