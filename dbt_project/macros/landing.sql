@@ -60,7 +60,7 @@
 {#- The pre-hook of a staging model whose tables built before it was incremental lack its
     `unique_key`: delete+insert would keep their rows beside the new ones, so such a table is
     emptied and built whole once. -#}
-{% macro forget_rows_built_whole() -%}
+{% macro forget_rows_built_before_incremental() -%}
     {%- if is_incremental() and not built_incrementally() -%}
         delete from {{ this }}
     {%- else -%}

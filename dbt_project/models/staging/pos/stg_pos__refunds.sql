@@ -10,7 +10,7 @@
         incremental_strategy="delete+insert",
         unique_key="pos_row_key",
         on_schema_change="append_new_columns",
-        pre_hook="{{ forget_rows_built_whole() }}",
+        pre_hook="{{ forget_rows_built_before_incremental() }}",
     )
 }}
 
