@@ -178,7 +178,8 @@
 {%- endmacro %}
 
 {#- Whether an upstream row, by its `built_at` (an upstream model's `_built_at`), was built after
-    this model's last build: the rows an incremental build of this model takes again. -#}
-{% macro built_since_this_model(built_at) -%}
-    {{ built_at }} > coalesce((select max(_built_at) from {{ this }}), timestamptz '-infinity')
+    this model's last build (the latest `this_column` of its rows): the rows an incremental build
+    of this model takes again. Staging models say when they were built by `_landed_through`. -#}
+{% macro built_since_this_model(built_at, this_column='_built_at') -%}
+    {{ built_at }} > coalesce((select max({{ this_column }}) from {{ this }}), timestamptz '-infinity')
 {%- endmacro %}

@@ -20,9 +20,7 @@ lines as (
         where channel_order_id in (
             select landed.channel_order_id
             from {{ ref('stg_pos__order_lines') }} as landed
-            where landed._landed_through > (
-                select coalesce(max(built._landed_through), timestamptz '-infinity') from {{ this }} as built
-            )
+            where {{ built_since_this_model('landed._landed_through', '_landed_through') }}
         )
     {%- endif %}
 ),
