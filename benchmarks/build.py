@@ -357,8 +357,9 @@ def build_section(context: BenchContext) -> list[Figure]:
 
     def catch_up(records: int) -> None:
         # untimed: the first warehouse takes what the days traded again landed
-        echo(f"  build: {records:,} records landed for the days traded again; building them")
-        dbt_build(data_dir, scratch / "dbt", keep=True)
+        if records:
+            echo(f"  build: {records:,} records landed for the days traded again; building them")
+            dbt_build(data_dir, scratch / "dbt", keep=True)
 
     orders = land_more_orders(
         data_dir,
