@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -44,31 +45,65 @@ def test_build_arguments_are_built_from_options() -> None:
     ]
 
 
-@pytest.mark.slow
-def test_the_models_pass_their_unit_tests(tmp_path: Path) -> None:
-    """Builds leave the unit tests out: they run here, on models built empty (dbt reads the
-    column types of a unit test's inputs from the warehouse)."""
-    data_dir = tmp_path / "data"
-    ensure_landing_sources(data_dir, ensure_manifest())
-    env = {
-        **os.environ,
-        "ICHIGEN_DATA_DIR": str(data_dir),
-        "ICHIGEN_WAREHOUSE_PATH": str(tmp_path / "ichigen.duckdb"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    where = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-    where += ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
-    dbt = str(Path(sys.executable).with_name("dbt"))
-    steps = [
-        ["build", "--empty", "--exclude-resource-type", "test", "--exclude-resource-type",
-         "unit_test"],
-        ["test", "--select", "test_type:unit"],
-    ]  # fmt: skip
-    for step in steps:
-        done = subprocess.run(
-            [dbt, *step, "--quiet", *where], env=env, capture_output=True, text=True, check=False
+class _Dbt:
+    """dbt on a warehouse of its own under `root`, over a landing zone where nothing landed."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.env = {
+            **os.environ,
+            "ICHIGEN_DATA_DIR": str(root / "data"),
+            "ICHIGEN_WAREHOUSE_PATH": str(root / "ichigen.duckdb"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+        self.where = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+        self.where += ["--target-path", str(root / "target"), "--log-path", str(root / "logs")]
+
+    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
+        dbt = str(Path(sys.executable).with_name("dbt"))
+        return subprocess.run(
+            [dbt, *args, "--quiet", *self.where],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
-        assert done.returncode == 0, done.stdout[-4000:]
+
+
+@dataclass(frozen=True)
+class _EmptyBuild:
+    dbt: _Dbt
+    result: subprocess.CompletedProcess[str]
+
+
+@pytest.fixture(scope="module")
+def built_before_the_first_load(tmp_path_factory: pytest.TempPathFactory) -> _EmptyBuild:
+    """The build a new installation runs before anything landed: every source is its empty
+    part, and every model and data test runs on no rows."""
+    dbt = _Dbt(tmp_path_factory.mktemp("empty-warehouse"))
+    ensure_landing_sources(dbt.root / "data", ensure_manifest())
+    return _EmptyBuild(dbt, dbt(*dbt_build_args()))
+
+
+@pytest.mark.slow
+def test_a_build_before_the_first_load_passes_with_every_model_empty(
+    built_before_the_first_load: _EmptyBuild,
+) -> None:
+    built = built_before_the_first_load.result
+    assert built.returncode == 0, built.stdout[-4000:]
+    warehouse = built_before_the_first_load.dbt.root / "ichigen.duckdb"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for mart in ("fct_orders", "dim_customers", "fct_demand_daily", "fct_reorder_signals"):
+            assert con.execute(f"select count(*) from marts.{mart}").fetchone() == (0,), mart
+
+
+@pytest.mark.slow
+def test_the_models_pass_their_unit_tests(built_before_the_first_load: _EmptyBuild) -> None:
+    """Builds leave the unit tests out: they run here, on the models built empty (dbt reads
+    the column types of a unit test's inputs from the warehouse)."""
+    assert built_before_the_first_load.result.returncode == 0, "the build before them failed"
+    done = built_before_the_first_load.dbt("test", "--select", "test_type:unit")
+    assert done.returncode == 0, done.stdout[-4000:]
 
 
 def test_dbt_sources_are_the_landing_assets_so_the_graph_is_one_lineage() -> None:
