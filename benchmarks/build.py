@@ -19,6 +19,9 @@ processes' load disturbs far less.
   ingested again) against a full build of the same landing. Target: under 15% of the full build.
   What an earlier run landed is traded again, ingested and built (untimed) first, so that the
   timed build takes only the new days (see `land_more_orders`).
+- the floors of an incremental build, reported without a target: the same warehouse built again
+  with nothing new landed, and the whole project built over empty sources (dbt's and DuckDB's
+  cost per node with no rows to read), each against the full build.
 
     python -m benchmarks.build /path/to/data_dir [small|large]
 """
@@ -370,8 +373,12 @@ def build_section(context: BenchContext) -> list[Figure]:
     )
     echo("  build: incremental build on the first build's warehouse")
     incremental = dbt_build(data_dir, scratch / "dbt", keep=True)
+    echo("  build: the same warehouse built again, nothing new landed")
+    unchanged = dbt_build(data_dir, scratch / "dbt", keep=True)
     echo("  build: full build of the same landing")
     rebuilt = dbt_build(data_dir, scratch / "full")
+    echo("  build: the project over a landing zone where nothing landed")
+    empty = dbt_build(scratch / "empty_data", scratch / "empty")
     figures += _wall_and_cpu(
         "incremental build vs full build",
         (incremental.seconds, rebuilt.seconds),
@@ -393,6 +400,40 @@ def build_section(context: BenchContext) -> list[Figure]:
             "slowest_full": _slowest(rebuilt.nodes),
         },
     )
+    figures += _floors(unchanged, empty, rebuilt, command=command)
+    return figures
+
+
+def _floors(unchanged: DbtRun, empty: DbtRun, full: DbtRun, *, command: str) -> list[Figure]:
+    """What an incremental build cannot go below, as shares of the full build.
+
+    An incremental build with nothing new to take still reads what it compares against (the
+    marts that look back, the identities rebuilt whole) and runs every data test. A build of the
+    whole project over empty sources is dbt's and DuckDB's cost of the project itself: starting,
+    compiling and running each of its ~440 nodes. A 1% build costs at least the second, and
+    nearly the first."""
+    figures = []
+    for name, run in (
+        ("build with nothing new vs full", unchanged),
+        ("build of empty sources vs full", empty),
+    ):
+        figures.append(
+            Figure(
+                benchmark=f"{name} (s)",
+                value=run.seconds,
+                reference=full.seconds,
+                target="reported (floor)",
+                met=None,
+                command=command,
+                details={
+                    "cpu_s": round(run.cpu_seconds, 1),
+                    "full_cpu_s": round(full.cpu_seconds, 1),
+                    "startup_s": _rounded(run.startup_seconds),
+                    "node_seconds_by_kind": _by_kind(run.nodes),
+                    "slowest": _slowest(run.nodes),
+                },
+            )
+        )
     return figures
 
 
