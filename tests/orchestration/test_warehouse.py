@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from orchestration.warehouse import (
     parse_ahead,
     warehouse_resources,
 )
+from tests.dbt_cli import run_dbt
 
 
 def test_build_arguments_are_built_from_options() -> None:
@@ -45,34 +44,10 @@ def test_build_arguments_are_built_from_options() -> None:
     ]
 
 
-class _Dbt:
-    """dbt on a warehouse of its own under `root`, over a landing zone where nothing landed."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.env = {
-            **os.environ,
-            "ICHIGEN_DATA_DIR": str(root / "data"),
-            "ICHIGEN_WAREHOUSE_PATH": str(root / "ichigen.duckdb"),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        }
-        self.where = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-        self.where += ["--target-path", str(root / "target"), "--log-path", str(root / "logs")]
-
-    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
-        dbt = str(Path(sys.executable).with_name("dbt"))
-        return subprocess.run(
-            [dbt, *args, "--quiet", *self.where],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-
-
 @dataclass(frozen=True)
 class _EmptyBuild:
-    dbt: _Dbt
+    data_dir: Path
+    warehouse: Path
     result: subprocess.CompletedProcess[str]
 
 
@@ -80,9 +55,11 @@ class _EmptyBuild:
 def built_before_the_first_load(tmp_path_factory: pytest.TempPathFactory) -> _EmptyBuild:
     """The build a new installation runs before anything landed: every source is its empty
     part, and every model and data test runs on no rows."""
-    dbt = _Dbt(tmp_path_factory.mktemp("empty-warehouse"))
-    ensure_landing_sources(dbt.root / "data", ensure_manifest())
-    return _EmptyBuild(dbt, dbt(*dbt_build_args()))
+    root = tmp_path_factory.mktemp("empty-warehouse")
+    data_dir, warehouse = root / "data", root / "warehouse" / "ichigen.duckdb"
+    ensure_landing_sources(data_dir, ensure_manifest())
+    built = run_dbt(dbt_build_args(), data_dir=data_dir, warehouse=warehouse)
+    return _EmptyBuild(data_dir, warehouse, built)
 
 
 @pytest.mark.slow
@@ -91,8 +68,7 @@ def test_a_build_before_the_first_load_passes_with_every_model_empty(
 ) -> None:
     built = built_before_the_first_load.result
     assert built.returncode == 0, built.stdout[-4000:]
-    warehouse = built_before_the_first_load.dbt.root / "ichigen.duckdb"
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with duckdb.connect(str(built_before_the_first_load.warehouse), read_only=True) as con:
         for mart in ("fct_orders", "dim_customers", "fct_demand_daily", "fct_reorder_signals"):
             assert con.execute(f"select count(*) from marts.{mart}").fetchone() == (0,), mart
 
@@ -101,8 +77,11 @@ def test_a_build_before_the_first_load_passes_with_every_model_empty(
 def test_the_models_pass_their_unit_tests(built_before_the_first_load: _EmptyBuild) -> None:
     """Builds leave the unit tests out: they run here, on the models built empty (dbt reads
     the column types of a unit test's inputs from the warehouse)."""
-    assert built_before_the_first_load.result.returncode == 0, "the build before them failed"
-    done = built_before_the_first_load.dbt("test", "--select", "test_type:unit")
+    empty = built_before_the_first_load
+    assert empty.result.returncode == 0, "the build before them failed"
+    done = run_dbt(
+        ["test", "--select", "test_type:unit"], data_dir=empty.data_dir, warehouse=empty.warehouse
+    )
     assert done.returncode == 0, done.stdout[-4000:]
 
 

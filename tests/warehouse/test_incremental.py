@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -28,7 +26,6 @@ from ichigen.settings import Settings, load_settings
 from ingestion.landing import LandingZone
 from orchestration.ingest_run import run_ingest
 from orchestration.warehouse import (
-    DBT_PROJECT_DIR,
     dbt_build_args,
     ensure_landing_sources,
     ensure_manifest,
@@ -36,6 +33,7 @@ from orchestration.warehouse import (
 from sandbox.drops import write_drops
 from sandbox.simulators.serve import start_sandbox
 from sandbox.world import World
+from tests.dbt_cli import run_dbt
 
 # two ingests of the test world and three dbt builds: minutes, more on a loaded machine
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
@@ -75,20 +73,9 @@ def _dbt_run(
 ) -> None:
     """Build the incremental models (or `select`) and what the order unions need beside them."""
     ensure_landing_sources(data_dir, ensure_manifest())
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
     everything = [*_INCREMENTAL, *(f"+{model.split('.')[1]}" for model in _INCREMENTAL_MARTS)]
     args = dbt_build_args(full_refresh=full_refresh, select=select or " ".join(everything))
-    command = [str(Path(sys.executable).with_name("dbt")), *args, "--quiet"]
-    command += ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-    command += ["--target-path", str(warehouse.parent / "target")]
-    command += ["--log-path", str(warehouse.parent / "logs")]
-    env = {
-        **os.environ,
-        "ICHIGEN_DATA_DIR": str(data_dir),
-        "ICHIGEN_WAREHOUSE_PATH": str(warehouse),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    done = run_dbt(args, data_dir=data_dir, warehouse=warehouse)
     assert done.returncode == 0, done.stdout[-4000:]
 
 

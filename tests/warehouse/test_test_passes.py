@@ -6,17 +6,14 @@ again. Each test runs `dbt test` on a copy of the session's built warehouse."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.warehouse import DBT_PROJECT_DIR
 from tests.conftest import BuiltWarehouse
+from tests.dbt_cli import run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -33,17 +30,9 @@ def _copy(built_warehouse: BuiltWarehouse, tmp_path: Path) -> Path:
 
 def _dbt_test(built_warehouse: BuiltWarehouse, warehouse: Path, select: str) -> dict[str, str]:
     """Each test's status, by name, after `dbt test --select select` on `warehouse`."""
+    data_dir = built_warehouse.settings.data_dir
+    run_dbt(["test", "--select", select], data_dir=data_dir, warehouse=warehouse)
     target = warehouse.parent / "target"
-    command = [str(Path(sys.executable).with_name("dbt")), "test", "--select", select, "--quiet"]
-    command += ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-    command += ["--target-path", str(target), "--log-path", str(warehouse.parent / "logs")]
-    env = {
-        **os.environ,
-        "ICHIGEN_DATA_DIR": str(built_warehouse.settings.data_dir),
-        "ICHIGEN_WAREHOUSE_PATH": str(warehouse),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     results = json.loads((target / "run_results.json").read_text("utf-8"))["results"]
     return {r["unique_id"].split(".")[2]: r["status"] for r in results}
 
