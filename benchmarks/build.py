@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import resource
 import shutil
 import subprocess
@@ -54,7 +53,6 @@ if TYPE_CHECKING:
 __all__ = ["DbtRun", "build_section", "dbt_build", "direct_build", "land_more_orders"]
 
 _DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
-_DBT = Path(sys.executable).with_name("dbt")
 _THREADS = (1, 2, 4)
 _INCREMENTAL_SHARE = 0.01  # "1% new orders"
 _DBT_TARGET = 1.5
@@ -84,16 +82,10 @@ def _dbt(
     verb: list[str], data_dir: Path, warehouse_dir: Path
 ) -> tuple[subprocess.CompletedProcess[str], float, float]:
     """Run dbt on the warehouse ``warehouse_dir/ichigen.duckdb``; the result, wall, CPU s."""
-    command = [str(_DBT), *verb, "--quiet", "--project-dir", str(_DBT_PROJECT)]
-    command += ["--profiles-dir", str(_DBT_PROJECT)]
-    command += ["--target-path", str(warehouse_dir / "target")]
-    command += ["--log-path", str(warehouse_dir / "logs")]
-    env = {
-        **os.environ,
-        "ICHIGEN_DATA_DIR": str(data_dir.resolve()),
-        "ICHIGEN_WAREHOUSE_PATH": str((warehouse_dir / "ichigen.duckdb").resolve()),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
+    from orchestration.warehouse import dbt_command
+
+    warehouse = (warehouse_dir / "ichigen.duckdb").resolve()
+    command, env = dbt_command(verb, data_dir=data_dir.resolve(), warehouse=warehouse)
     cpu, started = _children_cpu(), time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu

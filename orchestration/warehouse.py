@@ -142,6 +142,26 @@ class WarehouseResource(dg.ConfigurableResource):
         os.environ["ICHIGEN_WAREHOUSE_PATH"] = str(self.warehouse_path.resolve())
 
 
+def dbt_command(
+    args: list[str], *, data_dir: Path, warehouse: Path
+) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of `dbt <args>` outside Dagster (the benchmarks, the
+    tests), on the warehouse file `warehouse` over the landing zone under `data_dir`. dbt's
+    target folder and logs go beside the warehouse, as `oms build` keeps them beside its own,
+    so two warehouses never share them."""
+    command = [str(_DBT), *args, "--quiet"]
+    command += ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    command += ["--target-path", str(warehouse.parent / "target")]
+    command += ["--log-path", str(warehouse.parent / "logs")]
+    env = {
+        **os.environ,
+        "ICHIGEN_DATA_DIR": str(data_dir),
+        "ICHIGEN_WAREHOUSE_PATH": str(warehouse),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    return command, env
+
+
 def ensure_landing_sources(data_dir: Path, manifest_path: Path) -> list[Path]:
     """Give every dbt source an empty landing part until its first load lands.
 
