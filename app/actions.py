@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from app.snapshot import data_dir
+from ichigen.app.snapshot import data_dir
 from ichigen.ops import OpsStore
 
 __all__ = ["SendOutcome", "follow_now", "ops_store", "send_now"]

@@ -23,7 +23,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from app.snapshot import Snapshot, current_snapshot, data_dir
+from ichigen.app.snapshot import Snapshot, current_snapshot, data_dir
 from ichigen.customer_views import CHANNEL_MIX, COHORTS, CUSTOMER_ORDERS, selection_key
 
 __all__ = [

@@ -45,8 +45,9 @@ def app_environment(settings: Settings) -> dict[str, str]:
     env["ICHIGEN_RATE_MULTIPLIER"] = str(settings.rate_multiplier)
     for name in ("shopify", "amazon", "rakuten", "supplier"):
         env[f"ICHIGEN_{name.upper()}_URL"] = getattr(settings, name).url
-    # the app imports `app.*` whatever directory streamlit puts first on sys.path
-    root = str(APP_SCRIPT.parent.parent)
+    # the pages import `ichigen.app.*` whatever directory streamlit puts first on sys.path:
+    # the folder that holds the `ichigen` package (the checkout, or site-packages)
+    root = str(APP_SCRIPT.parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     return env
 

@@ -4,7 +4,7 @@ Serves the app on a free loopback port against $ICHIGEN_DATA_DIR's published sna
 `oms demo --no-ui` or `oms build` first), opens each page as a buyer and writes
 ``screenshots/<page>.png`` (git-ignored). Needs Debian's chromium.
 
-    python -m app.screenshots [out_dir]
+    python -m ichigen.app.screenshots [out_dir]
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from app.launch import app_command, app_environment
+from ichigen.app.launch import app_command, app_environment
 from ichigen.settings import load_settings
 from ichigen.wait import wait_until_answering
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import data
-from app.roles import sidebar_user
+from ichigen.app import data
+from ichigen.app.roles import sidebar_user
 
 st.set_page_config(page_title="ichigen", page_icon=":material/storefront:", layout="wide")
 

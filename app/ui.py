@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import polars as pl
 import streamlit as st
 
-from app import data
-from app.snapshot import Snapshot
+from ichigen.app import data
+from ichigen.app.snapshot import Snapshot
 
 __all__ = [
     "NO_DATA",

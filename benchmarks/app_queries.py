@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.report import BenchContext, Figure
+from ichigen.benchmarks.report import BenchContext, Figure
 
 __all__ = ["TARGET_P95_MS", "PageTimes", "app_section", "measure_pages"]
 
@@ -87,8 +87,8 @@ def _child(data_dir: Path, warm_runs: int) -> dict[str, Any]:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from app import data
-    from app.screenshots import PAGES
+    from ichigen.app import data
+    from ichigen.app.screenshots import PAGES
 
     calls: list[tuple[str, float]] = []
     depth = [0]
@@ -163,7 +163,7 @@ def _child(data_dir: Path, warm_runs: int) -> dict[str, Any]:
 def measure_pages(data_dir: Path, *, warm_runs: int = WARM_RUNS) -> list[PageTimes]:
     """Every page's query times against `data_dir`'s snapshot, in a fresh interpreter."""
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.app_queries", str(data_dir), str(warm_runs)],
+        [sys.executable, "-m", "ichigen.benchmarks.app_queries", str(data_dir), str(warm_runs)],
         check=True,
         capture_output=True,
         text=True,

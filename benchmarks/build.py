@@ -45,10 +45,10 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from benchmarks.report import BenchContext, Figure
+from ichigen.benchmarks.report import BenchContext, Figure
 
 if TYPE_CHECKING:
-    from orchestration.ingest_run import AssetOutcome
+    from ichigen.orchestration.ingest_run import AssetOutcome
 
 __all__ = ["DbtRun", "build_section", "dbt_build", "direct_build", "land_more_orders"]
 
@@ -82,7 +82,7 @@ def _dbt(
     verb: list[str], data_dir: Path, warehouse_dir: Path
 ) -> tuple[subprocess.CompletedProcess[str], float, float]:
     """Run dbt on the warehouse ``warehouse_dir/ichigen.duckdb``; the result, wall, CPU s."""
-    from orchestration.warehouse import dbt_command
+    from ichigen.orchestration.warehouse import dbt_command
 
     warehouse = (warehouse_dir / "ichigen.duckdb").resolve()
     command, env = dbt_command(verb, data_dir=data_dir.resolve(), warehouse=warehouse)
@@ -107,7 +107,11 @@ def dbt_build(
 
     A fresh warehouse gets a fresh target folder, parsed (untimed) first, as the target folder
     `oms build` keeps for its warehouse would be after the first build."""
-    from orchestration.warehouse import dbt_build_args, ensure_landing_sources, ensure_manifest
+    from ichigen.orchestration.warehouse import (
+        dbt_build_args,
+        ensure_landing_sources,
+        ensure_manifest,
+    )
 
     ensure_landing_sources(data_dir, ensure_manifest())
     parse_seconds = None
@@ -211,9 +215,9 @@ def direct_build(run: DbtRun, warehouse_dir: Path) -> tuple[float, float, dict[s
 @contextmanager
 def _sandbox(data_dir: Path) -> Iterator[tuple[Any, dict[str, str]]]:
     """The tier's world served on free ports; advancing it drops the files of the days traded."""
+    from ichigen.sandbox.simulators.serve import start_sandbox
+    from ichigen.sandbox.world import World
     from ichigen.settings import load_settings
-    from sandbox.simulators.serve import start_sandbox
-    from sandbox.world import World
 
     world = World.load(data_dir / "sandbox" / "world")
     drops = data_dir / "sandbox" / "drops"
@@ -253,8 +257,8 @@ def land_more_orders(
     the trading-again ingest had landed twelve weeks of Shopify orders (66,472 records)."""
     import httpx
 
+    from ichigen.orchestration.ingest_run import run_ingest
     from ichigen.settings import load_settings
-    from orchestration.ingest_run import run_ingest
 
     manifest = json.loads((data_dir / "sandbox" / "world" / "manifest.json").read_text("utf-8"))
     days = max(1, round(int(manifest["days"]) * share))
@@ -474,7 +478,7 @@ def _slowest(nodes: dict[str, float], count: int = 12) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    from benchmarks.report import format_row, header
+    from ichigen.benchmarks.report import format_row, header
 
     directory = Path(sys.argv[1])
     bench = BenchContext(

@@ -34,7 +34,7 @@ from typing import IO, Any
 
 import httpx
 
-from benchmarks.report import BenchContext, Figure
+from ichigen.benchmarks.report import BenchContext, Figure
 from ichigen.wait import stop_group
 
 __all__ = ["TARGET_SECONDS", "DemoTimes", "end_to_end_section", "measure_demo"]
@@ -59,7 +59,7 @@ class DemoTimes:
 
 
 def _free_port() -> int:
-    from app.screenshots import free_port
+    from ichigen.app.screenshots import free_port
 
     return free_port()
 
@@ -99,7 +99,7 @@ def _wait_for_revenue(app_url: str, deadline: float) -> bool:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
-    from app.screenshots import CHROMIUM_ARGS
+    from ichigen.app.screenshots import CHROMIUM_ARGS
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)

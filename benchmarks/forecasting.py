@@ -20,7 +20,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from benchmarks.report import BenchContext, Figure
+from ichigen.benchmarks.report import BenchContext, Figure
 
 __all__ = ["TARGETS", "ForecastFigure", "forecasting_section", "measure_forecasting"]
 
@@ -28,7 +28,7 @@ TARGETS = {"series_per_second": 100.0, "wape_improvement": 0.15}
 
 _CHILD = """
 import json, sys, time
-from benchmarks.report import peak_rss_mib
+from ichigen.benchmarks.report import peak_rss_mib
 started = time.perf_counter()
 from pathlib import Path
 import polars as pl

@@ -39,8 +39,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from benchmarks.ingest_child import API_CHANNELS
-from benchmarks.report import BenchContext, Figure
+from ichigen.benchmarks.ingest_child import API_CHANNELS
+from ichigen.benchmarks.report import BenchContext, Figure
 
 __all__ = ["CEILING_SHARE", "PEAK_MIB", "RATE_MULTIPLIER", "ingest_section"]
 
@@ -52,7 +52,7 @@ _COMMAND: Final = "oms bench --tier {tier} --only ingest"
 
 def _child(mode: str, *args: str, env: Mapping[str, str]) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-m", f"benchmarks.{mode}", *args],
+        [sys.executable, "-m", f"ichigen.benchmarks.{mode}", *args],
         check=False,
         capture_output=True,
         text=True,
@@ -90,9 +90,9 @@ def _rate(records: float, seconds: float) -> float:
 
 def ingest_section(context: BenchContext) -> list[Figure]:
     """Ours, the ceiling and dlt, side by side on the tier's sandbox; the landing zone stays."""
+    from ichigen.sandbox.build import ensure_sandbox
+    from ichigen.sandbox.simulators.serve import start_sandbox
     from ichigen.settings import load_settings
-    from sandbox.build import ensure_sandbox
-    from sandbox.simulators.serve import start_sandbox
 
     data_dir = context.data_dir
     for kept in ("landing", "quarantine"):  # a fresh pull, not an increment on the last run

@@ -31,7 +31,7 @@ from typing import IO, Any, Final
 import httpx
 import orjson
 
-from benchmarks.report import peak_rss_mib
+from ichigen.benchmarks.report import peak_rss_mib
 
 __all__ = ["API_CHANNELS", "main"]
 
@@ -97,10 +97,10 @@ def _ingest(record: Path, ports: dict[int, str]) -> dict[str, Any]:
     # start-up), not a cost of the first asset's records.
     import great_expectations  # noqa: F401
 
+    from ichigen.orchestration.cli_runs import cli_instance
+    from ichigen.orchestration.definitions import INGEST_ASSETS
+    from ichigen.orchestration.ingest_run import run_ingest
     from ichigen.settings import load_settings
-    from orchestration.cli_runs import cli_instance
-    from orchestration.definitions import INGEST_ASSETS
-    from orchestration.ingest_run import run_ingest
 
     settings = load_settings()
     # Dagster imports its run and event storage when the process's first instance is made
@@ -146,7 +146,7 @@ def _recorded(record: Path) -> Iterator[dict[str, Any]]:
 
 
 def _replay(record: Path) -> dict[str, Any]:
-    from ingestion.http import DEFAULT_TIMEOUT
+    from ichigen.ingestion.http import DEFAULT_TIMEOUT
 
     by_channel: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for request in _recorded(record):

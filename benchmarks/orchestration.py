@@ -34,7 +34,7 @@ from typing import Any
 
 import dagster as dg
 
-from benchmarks.report import BenchContext, Figure
+from ichigen.benchmarks.report import BenchContext, Figure
 from ichigen.settings import SANDBOX_PORTS, Settings, load_settings
 
 __all__ = ["TARGET_RATIO", "TARGET_SECONDS", "ingest_job", "orchestration_section"]
@@ -63,9 +63,9 @@ def _fresh(context: BenchContext, way: str) -> Path:
 
 @contextmanager
 def _simulators(context: BenchContext) -> Iterator[dict[str, str]]:
-    from app.screenshots import free_port
-    from sandbox.build import ensure_sandbox
-    from sandbox.simulators.serve import start_sandbox
+    from ichigen.app.screenshots import free_port
+    from ichigen.sandbox.build import ensure_sandbox
+    from ichigen.sandbox.simulators.serve import start_sandbox
 
     sandbox = context.data_dir / "sandbox"
     ports = {name: free_port() for name in SANDBOX_PORTS}
@@ -104,15 +104,15 @@ def _in_threads(groups: list[list[Step]]) -> None:
 
 def _direct_ingest(settings: Settings) -> None:
     """Every landing asset's work, called as the assets call it (see orchestration/)."""
-    from ingestion.amazon_ingest import ingest_amazon
-    from ingestion.files import import_members, import_pos, import_stock, import_wholesale
-    from ingestion.rakuten_ingest import ingest_inventories, ingest_orders
-    from ingestion.shopify_ingest import ingest_shopify
-    from ingestion.supplier_ingest import ingest_supplier
-    from orchestration.files import catalogue_from_landing
-    from orchestration.ingest_run import channel_groups
-    from orchestration.rakuten import known_inventory_keys
-    from orchestration.resources import resources_from
+    from ichigen.ingestion.amazon_ingest import ingest_amazon
+    from ichigen.ingestion.files import import_members, import_pos, import_stock, import_wholesale
+    from ichigen.ingestion.rakuten_ingest import ingest_inventories, ingest_orders
+    from ichigen.ingestion.shopify_ingest import ingest_shopify
+    from ichigen.ingestion.supplier_ingest import ingest_supplier
+    from ichigen.orchestration.files import catalogue_from_landing
+    from ichigen.orchestration.ingest_run import channel_groups
+    from ichigen.orchestration.rakuten import known_inventory_keys
+    from ichigen.orchestration.resources import resources_from
 
     resources: dict[str, Any] = resources_from(settings)
     zone = resources["landing"].zone()
@@ -164,9 +164,9 @@ def _direct_ingest(settings: Settings) -> None:
 def _direct_build(settings: Settings) -> None:
     """dbt build, the forecasts, dbt build of what reads them, the snapshot: no Dagster."""
     from ichigen.forecasting import ForecastConfig, forecast_demand
-    from orchestration.forecasting import read_demand, write_forecast_run
-    from orchestration.serving import publish_snapshot
-    from orchestration.warehouse import (
+    from ichigen.orchestration.forecasting import read_demand, write_forecast_run
+    from ichigen.orchestration.serving import publish_snapshot
+    from ichigen.orchestration.warehouse import (
         DBT_PROJECT_DIR,
         WarehouseResource,
         ensure_landing_sources,
@@ -191,7 +191,7 @@ def _direct_build(settings: Settings) -> None:
 
 
 def _dagster_ingest(settings: Settings) -> None:
-    from orchestration.ingest_run import run_ingest
+    from ichigen.orchestration.ingest_run import run_ingest
 
     failed = [o.describe() for o in run_ingest(settings) if not o.success]
     if failed:
@@ -199,7 +199,7 @@ def _dagster_ingest(settings: Settings) -> None:
 
 
 def _dagster_build(settings: Settings) -> None:
-    from orchestration.build_run import run_build
+    from ichigen.orchestration.build_run import run_build
 
     outcome = run_build(settings)
     if not outcome.success:
@@ -211,8 +211,8 @@ def ingest_job() -> dg.JobDefinition:
 
     Its step processes rebuild it from the environment, which the section sets beforehand.
     """
-    from orchestration.ingest_assets import INGEST_ASSETS
-    from orchestration.resources import resources_from
+    from ichigen.orchestration.ingest_assets import INGEST_ASSETS
+    from ichigen.orchestration.resources import resources_from
 
     executor = dg.multiprocess_executor.configured(
         {"start_method": {"forkserver": {"preload_modules": [__name__]}}}
@@ -227,8 +227,8 @@ def ingest_job() -> dg.JobDefinition:
 
 def _multiprocess_ingest(settings: Settings) -> None:
     """Supplier first (the files read its catalogue), then the rest in one multiprocess run."""
-    from orchestration.cli_runs import QUIET_RUN_CONFIG
-    from orchestration.ingest_run import FIRST_GROUPS, channel_groups
+    from ichigen.orchestration.cli_runs import QUIET_RUN_CONFIG
+    from ichigen.orchestration.ingest_run import FIRST_GROUPS, channel_groups
 
     for name, value in {
         "ICHIGEN_DATA_DIR": str(settings.data_dir),
@@ -265,8 +265,8 @@ def _met(value: float, reference: float) -> bool:
 
 def orchestration_section(context: BenchContext) -> list[Figure]:
     """Dagster's ingest + build against the same steps called directly, from empty data dirs."""
-    import orchestration.build_run
-    import orchestration.definitions  # noqa: F401
+    import ichigen.orchestration.build_run
+    import ichigen.orchestration.definitions  # noqa: F401
 
     command = f"oms bench --tier {context.tier} --only orchestration"
     seconds: dict[str, dict[str, float]] = {}

@@ -14,14 +14,14 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.app_queries import app_section
-from benchmarks.build import build_section
-from benchmarks.end_to_end import end_to_end_section
-from benchmarks.forecasting import forecasting_section
-from benchmarks.ingest import ingest_section
-from benchmarks.orchestration import orchestration_section
-from benchmarks.report import BenchContext, Figure, Section, format_row, header
-from benchmarks.sandbox_generation import generation_section
+from ichigen.benchmarks.app_queries import app_section
+from ichigen.benchmarks.build import build_section
+from ichigen.benchmarks.end_to_end import end_to_end_section
+from ichigen.benchmarks.forecasting import forecasting_section
+from ichigen.benchmarks.ingest import ingest_section
+from ichigen.benchmarks.orchestration import orchestration_section
+from ichigen.benchmarks.report import BenchContext, Figure, Section, format_row, header
+from ichigen.benchmarks.sandbox_generation import generation_section
 
 __all__ = ["SECTIONS", "run_benchmarks"]
 

@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.report import BenchContext, Figure
+from ichigen.benchmarks.report import BenchContext, Figure
 
 __all__ = ["TARGETS", "GenerationFigure", "generation_section", "measure_generation"]
 
@@ -24,8 +24,8 @@ TARGETS = {"small": (20.0, 2048.0), "large": (300.0, 8192.0)}  # seconds, peak M
 _CHILD = """
 import json, sys, time
 from pathlib import Path
-from benchmarks.report import peak_rss_mib
-from sandbox.build import build_sandbox
+from ichigen.benchmarks.report import peak_rss_mib
+from ichigen.sandbox.build import build_sandbox
 started = time.perf_counter()
 summary = build_sandbox(Path(sys.argv[1]), scale=sys.argv[2], seed=int(sys.argv[3]))
 print(json.dumps({

@@ -11,7 +11,7 @@ from ichigen.demo import wait_for_interrupt
 from ichigen.settings import SANDBOX_PORTS, Settings, load_settings
 
 if TYPE_CHECKING:
-    from sandbox.simulators.serve import RunningSandbox
+    from ichigen.sandbox.simulators.serve import RunningSandbox
 
 __all__ = ["app"]
 
@@ -41,7 +41,7 @@ def _settings() -> Settings:
 @sandbox_app.command("generate")
 def sandbox_generate(scale: Scale = "small", days: Days = None, seed: Seed = 42) -> None:
     """Generate the simulated business under $ICHIGEN_DATA_DIR/sandbox (deterministic)."""
-    from sandbox.build import build_sandbox
+    from ichigen.sandbox.build import build_sandbox
 
     settings = _settings()
     started = time.perf_counter()
@@ -72,14 +72,14 @@ def sandbox_serve(
 
 
 def _start_simulators(settings: Settings, *, faults: str, port_base: int | None) -> RunningSandbox:
-    from sandbox.simulators.faults import FaultPlan
+    from ichigen.sandbox.simulators.faults import FaultPlan
 
     try:
         plan = FaultPlan.parse(faults)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--faults") from exc
-    from sandbox.build import ensure_sandbox
-    from sandbox.simulators.serve import start_sandbox
+    from ichigen.sandbox.build import ensure_sandbox
+    from ichigen.sandbox.simulators.serve import start_sandbox
 
     world = ensure_sandbox(settings.sandbox_dir)
     ports = (
@@ -109,7 +109,7 @@ def demo(
 @app.command()
 def ingest(channel: Annotated[str | None, typer.Option(help="Only this channel.")] = None) -> None:
     """Pull every channel into the landing zone, validated; bad records go to the quarantine."""
-    from orchestration.ingest_run import run_ingest
+    from ichigen.orchestration.ingest_run import run_ingest
 
     settings = _settings()
     try:
@@ -141,7 +141,7 @@ def build(
     ] = False,
 ) -> None:
     """Build the warehouse with dbt and publish the app's snapshot."""
-    from orchestration.build_run import run_build
+    from ichigen.orchestration.build_run import run_build
 
     outcome = run_build(_settings(), full_refresh=full_refresh)
     if not outcome.success:
@@ -157,7 +157,7 @@ def app_command(
     port: Annotated[int | None, typer.Option(help="Port (default $ICHIGEN_APP_PORT).")] = None,
 ) -> None:
     """Serve the Streamlit app on 127.0.0.1 (it reads the published snapshot)."""
-    from app.launch import run_app
+    from ichigen.app.launch import run_app
 
     settings = _settings()
     chosen = port or settings.app_port
@@ -177,7 +177,7 @@ def bench(
 
     Sections, in order: generate, ingest, build, orchestration, app, end_to_end, forecasting.
     """
-    from benchmarks.run import run_benchmarks
+    from ichigen.benchmarks.run import run_benchmarks
 
     if tier not in ("small", "large"):
         raise typer.BadParameter("choose small or large", param_hint="--tier")

@@ -32,7 +32,7 @@ def start_dagster_ui(
         str(Path(sys.executable).with_name("dagster")),
         "dev",
         "-m",
-        "orchestration.definitions",
+        "ichigen.orchestration.definitions",
         "-h",
         "127.0.0.1",
         "-p",

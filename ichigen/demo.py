@@ -42,7 +42,7 @@ def run_demo(
 ) -> None:
     """Generate the sandbox if needed, serve it, run the pipeline once, then (with
     `keep_running`) serve the app and the Dagster UI until interrupted."""
-    from sandbox.build import build_sandbox
+    from ichigen.sandbox.build import build_sandbox
 
     _terminate_as_interrupt()  # so that SIGTERM still stops what was started, at any point
     if not (settings.sandbox_dir / "world" / "manifest.json").exists():
@@ -146,7 +146,7 @@ def _serve_ui(
 
 def _launch_app(settings: Settings) -> subprocess.Popen[bytes]:
     """Start the Streamlit app in its own session (`_serve_ui` waits until it answers)."""
-    from app.launch import app_command, app_environment
+    from ichigen.app.launch import app_command, app_environment
 
     return subprocess.Popen(
         app_command(port=settings.app_port),
@@ -158,7 +158,7 @@ def _launch_app(settings: Settings) -> subprocess.Popen[bytes]:
 
 
 def _pipeline(settings: Settings, echo: Echo) -> None:
-    from orchestration.ingest_run import run_ingest
+    from ichigen.orchestration.ingest_run import run_ingest
 
     # The build's modules (dagster-dbt; a `dbt parse` on a fresh checkout; the forecasting
     # engine) load, and the project is parsed for this warehouse, while the channels are
@@ -172,7 +172,9 @@ def _pipeline(settings: Settings, echo: Echo) -> None:
     if failed:
         raise RuntimeError(f"ingestion failed for {', '.join(failed)}")
     loading.join()
-    from orchestration.build_run import run_build  # loaded by now (or it fails here, loudly)
+    from ichigen.orchestration.build_run import (
+        run_build,  # loaded by now (or it fails here, loudly)
+    )
 
     echo("building the warehouse ...")
     with _phase("built", echo):
@@ -186,8 +188,8 @@ def _load_build(settings: Settings) -> None:
     # a failure here is raised again by the import in _pipeline, in the main thread, or by the
     # build's own parse
     with contextlib.suppress(Exception):
-        import orchestration.build_run  # noqa: F401
-        from orchestration.warehouse import parse_ahead
+        import ichigen.orchestration.build_run  # noqa: F401
+        from ichigen.orchestration.warehouse import parse_ahead
 
         parse_ahead(settings)
 

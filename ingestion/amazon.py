@@ -32,11 +32,11 @@ from urllib.parse import quote
 
 import httpx
 
+from ichigen.ingestion.amazon_auth import LwaTokens
+from ichigen.ingestion.amazon_rates import PUBLISHED_RATES, adopt_announced_rate
+from ichigen.ingestion.errors import AuthenticationError, ChannelError, UnexpectedResponseError
+from ichigen.ingestion.http import DEFAULT_TIMEOUT, RateLimiter, ResilientClient, RetryPolicy, Sleep
 from ichigen.settings import AmazonSettings, load_settings
-from ingestion.amazon_auth import LwaTokens
-from ingestion.amazon_rates import PUBLISHED_RATES, adopt_announced_rate
-from ingestion.errors import AuthenticationError, ChannelError, UnexpectedResponseError
-from ingestion.http import DEFAULT_TIMEOUT, RateLimiter, ResilientClient, RetryPolicy, Sleep
 
 __all__ = ["AmazonClient", "OrdersPage", "iso_z"]
 

@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable
 from typing import Final
 
-from ingestion.errors import AuthenticationError, ChannelError, UnexpectedResponseError
-from ingestion.http import ResilientClient
+from ichigen.ingestion.errors import AuthenticationError, ChannelError, UnexpectedResponseError
+from ichigen.ingestion.http import ResilientClient
 
 __all__ = ["LwaTokens"]
 

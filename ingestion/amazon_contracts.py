@@ -17,22 +17,22 @@ from typing import Any, Final
 
 import polars as pl
 
-from ingestion.contract_parts import (
+from ichigen.ingestion.contract_parts import (
     MAX_AMOUNT_JPY,
     MAX_QUANTITY,
     MAX_STOCK,
 )
-from ingestion.contract_parts import between as _between
-from ingestion.contract_parts import count as _count
-from ingestion.contract_parts import decimal as _decimal
-from ingestion.contract_parts import frame as _frame
-from ingestion.contract_parts import in_set as _in
-from ingestion.contract_parts import not_null as _not_null
-from ingestion.contract_parts import number as _number
-from ingestion.contract_parts import skus as _skus
-from ingestion.contract_parts import text as _text
-from ingestion.contract_parts import timestamps as _timestamps
-from ingestion.validation import Contract
+from ichigen.ingestion.contract_parts import between as _between
+from ichigen.ingestion.contract_parts import count as _count
+from ichigen.ingestion.contract_parts import decimal as _decimal
+from ichigen.ingestion.contract_parts import frame as _frame
+from ichigen.ingestion.contract_parts import in_set as _in
+from ichigen.ingestion.contract_parts import not_null as _not_null
+from ichigen.ingestion.contract_parts import number as _number
+from ichigen.ingestion.contract_parts import skus as _skus
+from ichigen.ingestion.contract_parts import text as _text
+from ichigen.ingestion.contract_parts import timestamps as _timestamps
+from ichigen.ingestion.validation import Contract
 
 __all__ = [
     "ORDER_STATUSES",

@@ -30,16 +30,16 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from ingestion.amazon import AmazonClient, OrdersPage
-from ingestion.amazon_contracts import (
+from ichigen.ingestion.amazon import AmazonClient, OrdersPage
+from ichigen.ingestion.amazon_contracts import (
     inventory_summaries_contract,
     orders_contract,
     refunds_contract,
 )
-from ingestion.landing import PART_ROWS, LandingZone, LoadManifest
-from ingestion.paging import one_ahead
-from ingestion.record_fields import parse_utc as parse_time
-from ingestion.validation import BatchValidator
+from ichigen.ingestion.landing import PART_ROWS, LandingZone, LoadManifest
+from ichigen.ingestion.paging import one_ahead
+from ichigen.ingestion.record_fields import parse_utc as parse_time
+from ichigen.ingestion.validation import BatchValidator
 
 __all__ = ["DEFAULT_LOOKBACK", "ENTITIES", "ingest_amazon", "parse_time"]
 

@@ -13,7 +13,7 @@ from typing import Final
 
 import httpx
 
-from ingestion.http import RateLimiter
+from ichigen.ingestion.http import RateLimiter
 
 __all__ = ["PUBLISHED_RATES", "RATE_LIMIT_HEADER", "adopt_announced_rate"]
 

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import orjson
 
-from ingestion.errors import (
+from ichigen.ingestion.errors import (
     AuthenticationError,
     ChannelError,
     RetriesExhaustedError,

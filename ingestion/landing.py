@@ -43,7 +43,7 @@ from typing import Any, Final
 import orjson
 import polars as pl
 
-from ingestion.validation import BatchValidator, ExpectationOutcome
+from ichigen.ingestion.validation import BatchValidator, ExpectationOutcome
 
 __all__ = [
     "LANDING_SCHEMA",

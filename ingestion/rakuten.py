@@ -31,10 +31,10 @@ from typing import Any, Final
 
 import httpx
 
+from ichigen.ingestion.errors import ChannelError, UnexpectedResponseError
+from ichigen.ingestion.http import DEFAULT_TIMEOUT, RateLimiter, ResilientClient, RetryPolicy, Sleep
+from ichigen.ingestion.rakuten_search import DateType, halve, rms_time, windows
 from ichigen.settings import RakutenSettings
-from ingestion.errors import ChannelError, UnexpectedResponseError
-from ingestion.http import DEFAULT_TIMEOUT, RateLimiter, ResilientClient, RetryPolicy, Sleep
-from ingestion.rakuten_search import DateType, halve, rms_time, windows
 
 __all__ = [
     "GET_ORDER_VERSION",

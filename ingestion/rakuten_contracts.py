@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from ingestion.validation import Contract
+from ichigen.ingestion.validation import Contract
 
 __all__ = ["ORDER_PROGRESS", "inventory_contract", "order_contract"]
 

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from ingestion.landing import PART_ROWS, LandingZone, LoadManifest
-from ingestion.rakuten import BULK_GET, GET_ORDER, InventoryKey, RakutenClient
-from ingestion.rakuten_contracts import inventory_contract, order_contract
-from ingestion.rakuten_search import DateType, parse_rms_time
-from ingestion.validation import BatchValidator
+from ichigen.ingestion.landing import PART_ROWS, LandingZone, LoadManifest
+from ichigen.ingestion.rakuten import BULK_GET, GET_ORDER, InventoryKey, RakutenClient
+from ichigen.ingestion.rakuten_contracts import inventory_contract, order_contract
+from ichigen.ingestion.rakuten_search import DateType, parse_rms_time
+from ichigen.ingestion.validation import BatchValidator
 
 __all__ = [
     "DEFAULT_LOOKBACK",

@@ -31,9 +31,9 @@ from typing import Any, Final
 import httpx
 import orjson
 
+from ichigen.ingestion.errors import ConfigurationError, UnexpectedResponseError
+from ichigen.ingestion.http import DEFAULT_TIMEOUT, RateLimiter, ResilientClient, RetryPolicy, Sleep
 from ichigen.settings import ShopifySettings, load_settings
-from ingestion.errors import ConfigurationError, UnexpectedResponseError
-from ingestion.http import DEFAULT_TIMEOUT, RateLimiter, ResilientClient, RetryPolicy, Sleep
 
 __all__ = ["CALL_LIMIT_HEADER", "DRAIN_S", "PAGE_LIMIT", "CallLimitPacer", "ShopifyClient"]
 

@@ -15,22 +15,22 @@ from typing import Any, Final
 
 import polars as pl
 
-from ingestion.contract_parts import (
+from ichigen.ingestion.contract_parts import (
     DECIMAL,
     ISO_TIMESTAMP,
     MAX_AMOUNT_JPY,
     MAX_QUANTITY,
     MAX_STOCK,
 )
-from ingestion.contract_parts import count as _count
-from ingestion.contract_parts import expectations as _gx
-from ingestion.contract_parts import frame as _frame
-from ingestion.contract_parts import not_null as _not_null
-from ingestion.contract_parts import number as _amount
-from ingestion.contract_parts import skus as _skus
-from ingestion.contract_parts import text as _text
-from ingestion.contract_parts import timestamps as _timestamps
-from ingestion.validation import Contract
+from ichigen.ingestion.contract_parts import count as _count
+from ichigen.ingestion.contract_parts import expectations as _gx
+from ichigen.ingestion.contract_parts import frame as _frame
+from ichigen.ingestion.contract_parts import not_null as _not_null
+from ichigen.ingestion.contract_parts import number as _amount
+from ichigen.ingestion.contract_parts import skus as _skus
+from ichigen.ingestion.contract_parts import text as _text
+from ichigen.ingestion.contract_parts import timestamps as _timestamps
+from ichigen.ingestion.validation import Contract
 
 __all__ = [
     "DECIMAL",

@@ -21,19 +21,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from ingestion.landing import PART_ROWS, LandingZone, LoadManifest
-from ingestion.paging import one_ahead
-from ingestion.record_fields import id_key as record_key
-from ingestion.record_fields import updated_at
-from ingestion.shopify import ShopifyClient
-from ingestion.shopify_contracts import (
+from ichigen.ingestion.landing import PART_ROWS, LandingZone, LoadManifest
+from ichigen.ingestion.paging import one_ahead
+from ichigen.ingestion.record_fields import id_key as record_key
+from ichigen.ingestion.record_fields import updated_at
+from ichigen.ingestion.shopify import ShopifyClient
+from ichigen.ingestion.shopify_contracts import (
     customers_contract,
     inventory_levels_contract,
     locations_contract,
     orders_contract,
     products_contract,
 )
-from ingestion.validation import BatchValidator, Contract
+from ichigen.ingestion.validation import BatchValidator, Contract
 
 __all__ = [
     "DEFAULT_LOOKBACK",

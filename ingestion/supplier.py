@@ -36,9 +36,9 @@ from typing import Any, Final
 import httpx
 import orjson
 
+from ichigen.ingestion.errors import ChannelError, ConfigurationError, UnexpectedResponseError
+from ichigen.ingestion.http import DEFAULT_TIMEOUT, RateLimiter, ResilientClient, RetryPolicy, Sleep
 from ichigen.settings import SupplierSettings
-from ingestion.errors import ChannelError, ConfigurationError, UnexpectedResponseError
-from ingestion.http import DEFAULT_TIMEOUT, RateLimiter, ResilientClient, RetryPolicy, Sleep
 
 __all__ = [
     "DEFAULT_RATE_PER_S",

@@ -28,8 +28,8 @@ from typing import Any, Final
 
 import polars as pl
 
-from ingestion.shopify_contracts import ISO_TIMESTAMP
-from ingestion.validation import Contract
+from ichigen.ingestion.shopify_contracts import ISO_TIMESTAMP
+from ichigen.ingestion.validation import Contract
 
 __all__ = [
     "CURRENCIES",

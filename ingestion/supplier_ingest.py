@@ -22,17 +22,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from ingestion.landing import LandingZone, LoadManifest
-from ingestion.paging import one_ahead
-from ingestion.record_fields import id_key as record_key
-from ingestion.record_fields import updated_at
-from ingestion.supplier import SupplierClient
-from ingestion.supplier_contracts import (
+from ichigen.ingestion.landing import LandingZone, LoadManifest
+from ichigen.ingestion.paging import one_ahead
+from ichigen.ingestion.record_fields import id_key as record_key
+from ichigen.ingestion.record_fields import updated_at
+from ichigen.ingestion.supplier import SupplierClient
+from ichigen.ingestion.supplier_contracts import (
     catalogue_contract,
     purchase_orders_contract,
     suppliers_contract,
 )
-from ingestion.validation import BatchValidator, Contract
+from ichigen.ingestion.validation import BatchValidator, Contract
 
 __all__ = [
     "CHANNEL",

@@ -25,9 +25,9 @@ from ichigen.ops import OpsStore, api
 from ichigen.ops.dispatch import Connectors, dispatch, due_actions, follow_purchase_orders
 from ichigen.ops.sync import read_availability, snapshot_path, sync_stock
 from ichigen.ops.targets import ChannelTargets
+from ichigen.orchestration.resources import AmazonResource, RakutenResource, ShopifyResource
+from ichigen.orchestration.supplier_resource import SupplierResource
 from ichigen.settings import Settings, load_settings
-from orchestration.resources import AmazonResource, RakutenResource, ShopifyResource
-from orchestration.supplier_resource import SupplierResource
 
 __all__ = ["OpsResource", "defs", "ops_resources"]
 

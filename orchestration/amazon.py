@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from ingestion.amazon_ingest import ENTITIES, ingest_amazon
-from orchestration.api_assets import api_landing_assets
+from ichigen.ingestion.amazon_ingest import ENTITIES, ingest_amazon
+from ichigen.orchestration.api_assets import api_landing_assets
 
 __all__ = ["ASSETS", "defs"]
 

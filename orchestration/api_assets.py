@@ -13,8 +13,8 @@ from typing import Any
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from ingestion.landing import LandingZone, LoadManifest
-from orchestration.landing_assets import INGEST_RETRY, landing_check_specs, landing_result
+from ichigen.ingestion.landing import LandingZone, LoadManifest
+from ichigen.orchestration.landing_assets import INGEST_RETRY, landing_check_specs, landing_result
 
 __all__ = ["api_landing_assets"]
 

@@ -11,10 +11,14 @@ from pathlib import Path
 
 import dagster as dg
 
+from ichigen.orchestration.cli_runs import QUIET_RUN_CONFIG, cli_instance, first_failure
+from ichigen.orchestration.forecasting import demand_forecasts
+from ichigen.orchestration.warehouse import (
+    ichigen_dbt_assets,
+    serving_snapshot,
+    warehouse_resources,
+)
 from ichigen.settings import Settings
-from orchestration.cli_runs import QUIET_RUN_CONFIG, cli_instance, first_failure
-from orchestration.forecasting import demand_forecasts
-from orchestration.warehouse import ichigen_dbt_assets, serving_snapshot, warehouse_resources
 
 __all__ = ["BuildOutcome", "run_build"]
 

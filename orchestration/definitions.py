@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from ichigen.settings import load_settings
-from orchestration import (
+from ichigen.orchestration import (
     actions,
     amazon,
     files,
@@ -16,8 +15,9 @@ from orchestration import (
     suppliers,
     warehouse,
 )
-from orchestration.ingest_assets import INGEST_ASSETS
-from orchestration.resources import resources_from
+from ichigen.orchestration.ingest_assets import INGEST_ASSETS
+from ichigen.orchestration.resources import resources_from
+from ichigen.settings import load_settings
 
 __all__ = ["INGEST_ASSETS", "build_definitions", "defs"]
 

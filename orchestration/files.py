@@ -18,8 +18,7 @@ import dagster as dg
 import orjson
 from dagster import AssetExecutionContext
 
-from ichigen.settings import load_settings
-from ingestion.files import (
+from ichigen.ingestion.files import (
     Catalogue,
     ImportResult,
     import_members,
@@ -27,9 +26,10 @@ from ingestion.files import (
     import_stock,
     import_wholesale,
 )
-from ingestion.landing import LandingZone, LoadManifest
-from orchestration.landing_assets import INGEST_RETRY, landing_check_specs, landing_result
-from orchestration.resources import FileDropsResource, LandingResource
+from ichigen.ingestion.landing import LandingZone, LoadManifest
+from ichigen.orchestration.landing_assets import INGEST_RETRY, landing_check_specs, landing_result
+from ichigen.orchestration.resources import FileDropsResource, LandingResource
+from ichigen.settings import load_settings
 
 __all__ = ["ASSETS", "catalogue_from_landing", "defs", "folder_fingerprint"]
 

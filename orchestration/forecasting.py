@@ -20,7 +20,7 @@ import duckdb
 import polars as pl
 
 from ichigen.forecasting import ForecastConfig, ForecastRun, forecast_demand
-from orchestration.warehouse import WarehouseResource
+from ichigen.orchestration.warehouse import WarehouseResource
 
 __all__ = [
     "DEMAND_MART",

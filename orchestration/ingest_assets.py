@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration import amazon, files, rakuten, shopify, suppliers
+from ichigen.orchestration import amazon, files, rakuten, shopify, suppliers
 
 __all__ = ["INGEST_ASSETS"]
 

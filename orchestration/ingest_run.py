@@ -22,10 +22,15 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from ichigen.orchestration.cli_runs import (
+    QUIET_RUN_CONFIG,
+    cli_instance,
+    first_failure,
+    runs_can_overlap,
+)
+from ichigen.orchestration.ingest_assets import INGEST_ASSETS
+from ichigen.orchestration.resources import resources_from
 from ichigen.settings import Settings
-from orchestration.cli_runs import QUIET_RUN_CONFIG, cli_instance, first_failure, runs_can_overlap
-from orchestration.ingest_assets import INGEST_ASSETS
-from orchestration.resources import resources_from
 
 __all__ = ["FIRST_GROUPS", "AssetOutcome", "channel_groups", "run_ingest"]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import dagster as dg
 
-from ingestion.landing import LoadManifest
+from ichigen.ingestion.landing import LoadManifest
 
 __all__ = ["INGEST_RETRY", "landing_check_specs", "landing_result"]
 

@@ -12,11 +12,11 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from ingestion.landing import LandingZone
-from ingestion.rakuten import InventoryKey
-from ingestion.rakuten_ingest import ingest_inventories, ingest_orders
-from orchestration.landing_assets import INGEST_RETRY, landing_check_specs, landing_result
-from orchestration.resources import LandingResource, RakutenResource
+from ichigen.ingestion.landing import LandingZone
+from ichigen.ingestion.rakuten import InventoryKey
+from ichigen.ingestion.rakuten_ingest import ingest_inventories, ingest_orders
+from ichigen.orchestration.landing_assets import INGEST_RETRY, landing_check_specs, landing_result
+from ichigen.orchestration.resources import LandingResource, RakutenResource
 
 __all__ = ["ASSETS", "defs", "known_inventory_keys"]
 

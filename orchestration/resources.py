@@ -13,12 +13,12 @@ from pathlib import Path
 
 import dagster as dg
 
+from ichigen.ingestion.amazon import AmazonClient
+from ichigen.ingestion.amazon_rates import PUBLISHED_RATES
+from ichigen.ingestion.landing import LandingZone
+from ichigen.ingestion.rakuten import RakutenClient, RakutenRates
+from ichigen.ingestion.shopify import ShopifyClient
 from ichigen.settings import AmazonSettings, Settings, load_settings
-from ingestion.amazon import AmazonClient
-from ingestion.amazon_rates import PUBLISHED_RATES
-from ingestion.landing import LandingZone
-from ingestion.rakuten import RakutenClient, RakutenRates
-from ingestion.shopify import ShopifyClient
 
 __all__ = [
     "AmazonResource",
@@ -118,7 +118,7 @@ class RakutenResource(dg.ConfigurableResource):
 
 def resources_from(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
     """Every ingestion resource, configured from the environment (or `settings` in tests)."""
-    from orchestration.supplier_resource import supplier_resource  # it builds on `secret`
+    from ichigen.orchestration.supplier_resource import supplier_resource  # it builds on `secret`
 
     s = settings or load_settings()
     return {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from ingestion.shopify_ingest import ingest_shopify
-from orchestration.api_assets import api_landing_assets
+from ichigen.ingestion.shopify_ingest import ingest_shopify
+from ichigen.orchestration.api_assets import api_landing_assets
 
 __all__ = ["ASSETS", "defs"]
 

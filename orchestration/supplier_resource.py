@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import dagster as dg
 
+from ichigen.ingestion.supplier import DEFAULT_RATE_PER_S, SupplierClient
+from ichigen.orchestration.resources import secret
 from ichigen.settings import Settings, load_settings
-from ingestion.supplier import DEFAULT_RATE_PER_S, SupplierClient
-from orchestration.resources import secret
 
 __all__ = ["RESOURCE_KEY", "SupplierResource", "supplier_resource"]
 

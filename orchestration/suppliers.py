@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from ingestion.supplier_ingest import ingest_supplier
-from orchestration.api_assets import api_landing_assets
+from ichigen.ingestion.supplier_ingest import ingest_supplier
+from ichigen.orchestration.api_assets import api_landing_assets
 
 __all__ = ["ASSETS", "defs"]
 

@@ -18,8 +18,8 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from ichigen.orchestration.serving import publish_snapshot
 from ichigen.settings import Settings
-from orchestration.serving import publish_snapshot
 
 __all__ = [
     "DBT_PROJECT_DIR",
@@ -172,7 +172,7 @@ def ensure_landing_sources(data_dir: Path, manifest_path: Path) -> list[Path]:
 
     import polars as pl
 
-    from ingestion.landing import LANDING_SCHEMA
+    from ichigen.ingestion.landing import LANDING_SCHEMA
 
     manifest = json.loads(manifest_path.read_text("utf-8"))
     made: list[Path] = []

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sandbox.drops import write_drops
-from sandbox.generator import generate
-from sandbox.world import World
+from ichigen.sandbox.drops import write_drops
+from ichigen.sandbox.generator import generate
+from ichigen.sandbox.world import World
 
 __all__ = ["SandboxSummary", "build_sandbox", "ensure_sandbox"]
 

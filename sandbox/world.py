@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from sandbox.schema import TABLES
+from ichigen.sandbox.schema import TABLES
 
 __all__ = ["AdvanceResult", "World", "WorldNotGeneratedError"]
 
@@ -250,7 +250,7 @@ class World:
 
     def advance(self, *, days: int) -> AdvanceResult:
         """Let the business trade for `days` more days, selling only what channels list."""
-        from sandbox.generator.live import trade  # the generator owns the demand model
+        from ichigen.sandbox.generator.live import trade  # the generator owns the demand model
 
         with self.lock:
             start = self.now

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from ichigen.orchestration.build_run import BuildOutcome, run_build
+from ichigen.orchestration.ingest_run import run_ingest
+from ichigen.sandbox.drops import write_drops
+from ichigen.sandbox.simulators.amazon import AmazonApp
+from ichigen.sandbox.simulators.serve import RunningSandbox, start_sandbox
+from ichigen.sandbox.world import World
 from ichigen.settings import Settings, load_settings
-from orchestration.build_run import BuildOutcome, run_build
-from orchestration.ingest_run import run_ingest
-from sandbox.drops import write_drops
-from sandbox.simulators.amazon import AmazonApp
-from sandbox.simulators.serve import RunningSandbox, start_sandbox
-from sandbox.world import World
 
 # Short enough to generate in a second or two, long enough for every lifecycle event to occur.
 TEST_DAYS = 60
@@ -26,7 +26,7 @@ TEST_SEED = 7
 @pytest.fixture(scope="session")
 def sandbox_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated sandbox (world + truth), shared read-only by the session's tests."""
-    from sandbox.generator import generate
+    from ichigen.sandbox.generator import generate
 
     out = tmp_path_factory.mktemp("sandbox")
     generate(out, scale="small", days=TEST_DAYS, seed=TEST_SEED)

@@ -7,8 +7,8 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from app import data, ui
-from app.roles import current_user, mask_personal
+from ichigen.app import data, ui
+from ichigen.app.roles import current_user, mask_personal
 from ichigen.ops.roles import Permission
 
 st.title("Customers")

@@ -9,7 +9,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from app import data, ui
+from ichigen.app import data, ui
 
 st.title("Data health")
 root = data.data_root()

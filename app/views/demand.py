@@ -7,7 +7,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from app import data, ui
+from ichigen.app import data, ui
 
 st.title("Demand")
 snap = ui.require_snapshot("agg_demand_channel_daily", "dim_products")

@@ -7,8 +7,8 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from app import actions, data, ui
-from app.roles import current_user
+from ichigen.app import actions, data, ui
+from ichigen.app.roles import current_user
 from ichigen.ops import OpsError, Permission, api
 
 st.title("Inventory")

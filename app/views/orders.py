@@ -6,7 +6,7 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from app import data, ui
+from ichigen.app import data, ui
 
 st.title("Orders")
 snap = ui.require_snapshot("fct_orders")

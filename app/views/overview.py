@@ -6,7 +6,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from app import data, ui
+from ichigen.app import data, ui
 
 st.title("Overview")
 snap = ui.require_snapshot("fct_orders")

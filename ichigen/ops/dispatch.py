@@ -29,21 +29,21 @@ from typing import Any, Final, Literal
 import httpx
 import orjson
 
-from ichigen.ops.roles import Role
-from ichigen.ops.store import OpsStore
-from ichigen.ops.targets import ChannelTargets, UnknownTargetError
-from ichigen.settings import Settings
-from ingestion.amazon import AmazonClient
-from ingestion.errors import (
+from ichigen.ingestion.amazon import AmazonClient
+from ichigen.ingestion.errors import (
     AuthenticationError,
     ChannelError,
     ConfigurationError,
     RetriesExhaustedError,
     UnexpectedResponseError,
 )
-from ingestion.rakuten import MAX_QUANTITY, RakutenClient, RakutenRates, StockLevel
-from ingestion.shopify import ShopifyClient
-from ingestion.supplier import OrderLine, SupplierClient
+from ichigen.ingestion.rakuten import MAX_QUANTITY, RakutenClient, RakutenRates, StockLevel
+from ichigen.ingestion.shopify import ShopifyClient
+from ichigen.ingestion.supplier import OrderLine, SupplierClient
+from ichigen.ops.roles import Role
+from ichigen.ops.store import OpsStore
+from ichigen.ops.targets import ChannelTargets, UnknownTargetError
+from ichigen.settings import Settings
 
 __all__ = [
     "FOLLOW_USER",

@@ -25,9 +25,9 @@ import duckdb
 import orjson
 import polars as pl
 
-from ingestion.landing import LandingZone
-from ingestion.rakuten import InventoryKey
-from ingestion.shopify import ShopifyClient
+from ichigen.ingestion.landing import LandingZone
+from ichigen.ingestion.rakuten import InventoryKey
+from ichigen.ingestion.shopify import ShopifyClient
 
 __all__ = ["LOCATIONS_SEED", "ChannelTargets", "UnknownTargetError", "rakuten_keys_from_landing"]
 

@@ -13,14 +13,14 @@ the landing zone, remembers what was imported.
 
 from __future__ import annotations
 
-from ingestion.files.catalogue import Catalogue
-from ingestion.files.decoding import Decoded, decode_text
-from ingestion.files.folder import ImportResult
-from ingestion.files.mapping import WholesaleMapping, load_mapping, load_mappings
-from ingestion.files.members import import_members
-from ingestion.files.pos import import_pos
-from ingestion.files.stock import import_stock
-from ingestion.files.wholesale import EXAMPLE_MAPPINGS, import_wholesale
+from ichigen.ingestion.files.catalogue import Catalogue
+from ichigen.ingestion.files.decoding import Decoded, decode_text
+from ichigen.ingestion.files.folder import ImportResult
+from ichigen.ingestion.files.mapping import WholesaleMapping, load_mapping, load_mappings
+from ichigen.ingestion.files.members import import_members
+from ichigen.ingestion.files.pos import import_pos
+from ichigen.ingestion.files.stock import import_stock
+from ichigen.ingestion.files.wholesale import EXAMPLE_MAPPINGS, import_wholesale
 
 __all__ = [
     "EXAMPLE_MAPPINGS",

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ingestion.errors import FileImportError
+from ichigen.ingestion.errors import FileImportError
 
 __all__ = ["header_and_rows", "keyed_rows"]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from ingestion.errors import UndecodableFileError
+from ichigen.ingestion.errors import UndecodableFileError
 
 __all__ = ["ACCEPTED_ENCODINGS", "Decoded", "decode_text"]
 

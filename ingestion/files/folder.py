@@ -24,10 +24,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ingestion.errors import FileImportError
-from ingestion.files.state import ImportedFile, ImportState
-from ingestion.landing import PART_ROWS, LandingZone, LoadManifest
-from ingestion.validation import BatchValidator
+from ichigen.ingestion.errors import FileImportError
+from ichigen.ingestion.files.state import ImportedFile, ImportState
+from ichigen.ingestion.landing import PART_ROWS, LandingZone, LoadManifest
+from ichigen.ingestion.validation import BatchValidator
 
 __all__ = [
     "DroppedFile",

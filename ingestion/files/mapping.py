@@ -34,7 +34,7 @@ from typing import Any, Final, Literal
 
 import yaml
 
-from ingestion.errors import MappingError
+from ichigen.ingestion.errors import MappingError
 
 __all__ = [
     "DATE_FIELDS",

@@ -11,9 +11,9 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
-from ingestion.errors import FileImportError, MappingError
-from ingestion.files.decoding import decode_text
-from ingestion.files.folder import DroppedFile
+from ichigen.ingestion.errors import FileImportError, MappingError
+from ichigen.ingestion.files.decoding import decode_text
+from ichigen.ingestion.files.folder import DroppedFile
 
 __all__ = ["SheetReader", "Table", "file_format"]
 

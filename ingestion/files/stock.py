@@ -16,12 +16,12 @@ from typing import Any, Final
 
 import polars as pl
 
-from ingestion.files.catalogue import Catalogue
-from ingestion.files.csvrows import keyed_rows
-from ingestion.files.decoding import decode_text
-from ingestion.files.folder import DroppedFile, ImportResult, import_folder
-from ingestion.landing import LandingZone
-from ingestion.validation import BatchValidator, Contract
+from ichigen.ingestion.files.catalogue import Catalogue
+from ichigen.ingestion.files.csvrows import keyed_rows
+from ichigen.ingestion.files.decoding import decode_text
+from ichigen.ingestion.files.folder import DroppedFile, ImportResult, import_folder
+from ichigen.ingestion.landing import LandingZone
+from ichigen.ingestion.validation import BatchValidator, Contract
 
 __all__ = ["STOCK_COLUMNS", "import_stock", "read_stock", "stock_contract", "stock_key"]
 

@@ -24,13 +24,18 @@ from typing import Any, Final
 import polars as pl
 from openpyxl.utils.cell import coordinate_to_tuple
 
-from ingestion.errors import FileImportError, MappingError
-from ingestion.files.catalogue import Catalogue
-from ingestion.files.folder import DroppedFile, ImportResult, import_folder
-from ingestion.files.mapping import DATE_FIELDS, NUMBER_FIELDS, WholesaleMapping, load_mappings
-from ingestion.files.sheets import SheetReader, Table
-from ingestion.landing import LandingZone
-from ingestion.validation import BatchValidator, Contract
+from ichigen.ingestion.errors import FileImportError, MappingError
+from ichigen.ingestion.files.catalogue import Catalogue
+from ichigen.ingestion.files.folder import DroppedFile, ImportResult, import_folder
+from ichigen.ingestion.files.mapping import (
+    DATE_FIELDS,
+    NUMBER_FIELDS,
+    WholesaleMapping,
+    load_mappings,
+)
+from ichigen.ingestion.files.sheets import SheetReader, Table
+from ichigen.ingestion.landing import LandingZone
+from ichigen.ingestion.validation import BatchValidator, Contract
 
 __all__ = [
     "EXAMPLE_MAPPINGS",

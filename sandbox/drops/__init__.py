@@ -14,13 +14,17 @@ bytes for the same tables, window and seed. See `pos`, `pos_members`, `wholesale
 
 from __future__ import annotations
 
-from sandbox.drops.pos import POS_COLUMNS, STORE_FORMATS, StoreFormat
-from sandbox.drops.pos_faults import FAULT_KINDS
-from sandbox.drops.pos_members import MEMBER_COLUMNS
-from sandbox.drops.stock import STOCK_COLUMNS
-from sandbox.drops.summary import DropsSummary, RowFault
-from sandbox.drops.wholesale_layouts import WHOLESALE_LAYOUTS, WholesaleLayout, buyer_layouts
-from sandbox.drops.write import write_drops
+from ichigen.sandbox.drops.pos import POS_COLUMNS, STORE_FORMATS, StoreFormat
+from ichigen.sandbox.drops.pos_faults import FAULT_KINDS
+from ichigen.sandbox.drops.pos_members import MEMBER_COLUMNS
+from ichigen.sandbox.drops.stock import STOCK_COLUMNS
+from ichigen.sandbox.drops.summary import DropsSummary, RowFault
+from ichigen.sandbox.drops.wholesale_layouts import (
+    WHOLESALE_LAYOUTS,
+    WholesaleLayout,
+    buyer_layouts,
+)
+from ichigen.sandbox.drops.write import write_drops
 
 __all__ = [
     "FAULT_KINDS",

@@ -24,10 +24,10 @@ from typing import Final, Literal
 
 import polars as pl
 
-from sandbox.drops.files import encode_text, safe_segment, write_atomic
-from sandbox.drops.jst import as_utc, business_days, first_day_start, jst
-from sandbox.drops.pos_faults import inject_faults
-from sandbox.drops.summary import RowFault
+from ichigen.sandbox.drops.files import encode_text, safe_segment, write_atomic
+from ichigen.sandbox.drops.jst import as_utc, business_days, first_day_start, jst
+from ichigen.sandbox.drops.pos_faults import inject_faults
+from ichigen.sandbox.drops.summary import RowFault
 
 __all__ = [
     "DEFAULT_STORE_FORMAT",

@@ -12,7 +12,7 @@ from typing import Final
 import numpy as np
 import polars as pl
 
-from sandbox.drops.summary import FaultKind
+from ichigen.sandbox.drops.summary import FaultKind
 
 __all__ = ["FAULT_KINDS", "inject_faults"]
 

@@ -28,8 +28,8 @@ from typing import Final
 
 import polars as pl
 
-from sandbox.drops.files import encode_text, write_atomic
-from sandbox.drops.jst import as_utc, business_days, first_day_start, jst
+from ichigen.sandbox.drops.files import encode_text, write_atomic
+from ichigen.sandbox.drops.jst import as_utc, business_days, first_day_start, jst
 
 __all__ = ["MEMBER_COLUMNS", "MembersDrop", "members_path", "write_members"]
 

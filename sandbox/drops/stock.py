@@ -16,8 +16,8 @@ from typing import Final
 
 import polars as pl
 
-from sandbox.drops.files import safe_segment, write_atomic
-from sandbox.drops.jst import JST, as_utc, last_business_day
+from ichigen.sandbox.drops.files import safe_segment, write_atomic
+from ichigen.sandbox.drops.jst import JST, as_utc, last_business_day
 
 __all__ = ["STOCKED_KINDS", "STOCK_COLUMNS", "StockDrop", "stock_path", "write_stock"]
 

@@ -17,15 +17,15 @@ from typing import Any
 
 import polars as pl
 
-from sandbox.drops.files import encode_text, safe_segment, write_atomic
-from sandbox.drops.jst import as_utc, jst
-from sandbox.drops.wholesale_layouts import (
+from ichigen.sandbox.drops.files import encode_text, safe_segment, write_atomic
+from ichigen.sandbox.drops.jst import as_utc, jst
+from ichigen.sandbox.drops.wholesale_layouts import (
     DATE_FIELDS,
     NUMBER_FIELDS,
     WholesaleLayout,
     buyer_layouts,
 )
-from sandbox.drops.xlsx import xlsx_bytes
+from ichigen.sandbox.drops.xlsx import xlsx_bytes
 
 __all__ = ["WholesaleDrop", "wholesale_lines", "write_wholesale"]
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import polars as pl
 
-from sandbox.drops.jst import as_utc
-from sandbox.drops.pos import write_pos
-from sandbox.drops.pos_members import write_members
-from sandbox.drops.stock import write_stock
-from sandbox.drops.summary import DropsSummary
-from sandbox.drops.wholesale import write_wholesale
+from ichigen.sandbox.drops.jst import as_utc
+from ichigen.sandbox.drops.pos import write_pos
+from ichigen.sandbox.drops.pos_members import write_members
+from ichigen.sandbox.drops.stock import write_stock
+from ichigen.sandbox.drops.summary import DropsSummary
+from ichigen.sandbox.drops.wholesale import write_wholesale
 
 __all__ = ["write_drops"]
 

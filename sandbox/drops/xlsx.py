@@ -17,7 +17,7 @@ from typing import Final
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
-from sandbox.drops.jst import as_utc
+from ichigen.sandbox.drops.jst import as_utc
 
 __all__ = ["ZIP_DATE_TIME", "xlsx_bytes"]
 

@@ -6,6 +6,6 @@ benchmarks may read); `live.trade` lets a loaded world keep trading as its clock
 
 from __future__ import annotations
 
-from sandbox.generator.write import END_DATE, generate
+from ichigen.sandbox.generator.write import END_DATE, generate
 
 __all__ = ["END_DATE", "generate"]

@@ -13,14 +13,14 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from sandbox.generator.channels import CANCEL_REASONS, PAYMENTS
-from sandbox.generator.clock import DAY_US, JST_OFFSET_US, NULL_TS, day_start_us
-from sandbox.generator.customers import Persons, assign_persons, identity_ids
-from sandbox.generator.model import Model
-from sandbox.generator.randomness import rng_for
-from sandbox.generator.seasons import PROMOS, day_calendar
-from sandbox.generator.step import DayBatch, PurchaseOrders
-from sandbox.schema import (
+from ichigen.sandbox.generator.channels import CANCEL_REASONS, PAYMENTS
+from ichigen.sandbox.generator.clock import DAY_US, JST_OFFSET_US, NULL_TS, day_start_us
+from ichigen.sandbox.generator.customers import Persons, assign_persons, identity_ids
+from ichigen.sandbox.generator.model import Model
+from ichigen.sandbox.generator.randomness import rng_for
+from ichigen.sandbox.generator.seasons import PROMOS, day_calendar
+from ichigen.sandbox.generator.step import DayBatch, PurchaseOrders
+from ichigen.sandbox.schema import (
     CHANNELS,
     ORDER_LINES,
     ORDERS,

@@ -15,16 +15,16 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from sandbox.generator.names import (
+from ichigen.sandbox.generator.names import (
     COLOURS,
     PRODUCT_BASES,
     PRODUCT_MODIFIERS,
     SUPPLIER_NAMES,
 )
-from sandbox.generator.presets import Preset
-from sandbox.generator.randomness import random_strings, rng_for
-from sandbox.generator.seasons import CATEGORIES
-from sandbox.schema import LOCATIONS, PRODUCTS, SKUS, SUPPLIERS
+from ichigen.sandbox.generator.presets import Preset
+from ichigen.sandbox.generator.randomness import random_strings, rng_for
+from ichigen.sandbox.generator.seasons import CATEGORIES
+from ichigen.sandbox.schema import LOCATIONS, PRODUCTS, SKUS, SUPPLIERS
 
 __all__ = ["Catalogue", "Location", "build_catalogue", "locations_for"]
 

@@ -10,7 +10,7 @@ from typing import Final
 
 import numpy as np
 
-from sandbox.schema import CHANNELS, RETURN_REASONS
+from ichigen.sandbox.schema import CHANNELS, RETURN_REASONS
 
 __all__ = [
     "AMAZON_MFN_SHARE",

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from sandbox.generator.names import (
+from ichigen.sandbox.generator.names import (
     BUILDINGS,
     EMAIL_DOMAINS,
     FAMILY_NAMES,
@@ -27,9 +27,9 @@ from sandbox.generator.names import (
     PLACES,
     WHOLESALE_BUYERS,
 )
-from sandbox.generator.presets import Preset
-from sandbox.generator.randomness import random_strings, rng_for
-from sandbox.schema import CHANNELS, IDENTITIES, TRUTH_PERSONS
+from ichigen.sandbox.generator.presets import Preset
+from ichigen.sandbox.generator.randomness import random_strings, rng_for
+from ichigen.sandbox.schema import CHANNELS, IDENTITIES, TRUTH_PERSONS
 
 __all__ = ["Persons", "assign_persons", "build_persons", "identity_ids", "identity_rows"]
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from sandbox.generator.clock import DAY_US, HOUR_US, day_start_us
-from sandbox.generator.model import Model
-from sandbox.generator.randomness import rng_for
-from sandbox.generator.step import (
+from ichigen.sandbox.generator.clock import DAY_US, HOUR_US, day_start_us
+from ichigen.sandbox.generator.model import Model
+from ichigen.sandbox.generator.randomness import rng_for
+from ichigen.sandbox.generator.step import (
     _REFRESH_AT_US,
     SALES_WINDOW,
     Arrival,

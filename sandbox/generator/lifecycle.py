@@ -11,15 +11,15 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from sandbox.generator.channels import (
+from ichigen.sandbox.generator.channels import (
     PAYMENT_P,
     PAYMENTS,
     REASON_P,
     RETURN_CATEGORY,
     RETURN_CHANNEL,
 )
-from sandbox.generator.clock import DAY_US, HOUR_US, NULL_TS
-from sandbox.schema import RETURN_REASONS
+from ichigen.sandbox.generator.clock import DAY_US, HOUR_US, NULL_TS
+from ichigen.sandbox.schema import RETURN_REASONS
 
 __all__ = ["OrderEvents", "Returns", "order_events", "sample_returns"]
 

@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from sandbox.generator.assemble import Counters, assemble
-from sandbox.generator.clock import DAY_US, day_of, day_start_us
-from sandbox.generator.customers import Persons, build_persons, identity_rows
-from sandbox.generator.history import buyer_active
-from sandbox.generator.model import Model, build_model
-from sandbox.generator.presets import preset
-from sandbox.generator.randomness import rng_for
-from sandbox.generator.step import SALES_WINDOW, Arrival, State, simulate_day
-from sandbox.generator.stock import (
+from ichigen.sandbox.generator.assemble import Counters, assemble
+from ichigen.sandbox.generator.clock import DAY_US, day_of, day_start_us
+from ichigen.sandbox.generator.customers import Persons, build_persons, identity_rows
+from ichigen.sandbox.generator.history import buyer_active
+from ichigen.sandbox.generator.model import Model, build_model
+from ichigen.sandbox.generator.presets import preset
+from ichigen.sandbox.generator.randomness import rng_for
+from ichigen.sandbox.generator.step import SALES_WINDOW, Arrival, State, simulate_day
+from ichigen.sandbox.generator.stock import (
     by_hand_from,
     inventory_frame,
     listings_frame,
@@ -32,7 +32,7 @@ from sandbox.generator.stock import (
 )
 
 if TYPE_CHECKING:
-    from sandbox.world import World
+    from ichigen.sandbox.world import World
 
 __all__ = ["trade"]
 

@@ -14,11 +14,11 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
-from sandbox.generator.catalogue import Catalogue, build_catalogue
-from sandbox.generator.channels import AMAZON_MFN_SHARE, LISTED, SHOPIFY_EAST_SHARE
-from sandbox.generator.names import PLACES, WHOLESALE_BUYERS
-from sandbox.generator.presets import Preset
-from sandbox.schema import CHANNELS
+from ichigen.sandbox.generator.catalogue import Catalogue, build_catalogue
+from ichigen.sandbox.generator.channels import AMAZON_MFN_SHARE, LISTED, SHOPIFY_EAST_SHARE
+from ichigen.sandbox.generator.names import PLACES, WHOLESALE_BUYERS
+from ichigen.sandbox.generator.presets import Preset
+from ichigen.sandbox.schema import CHANNELS
 
 __all__ = ["Model", "build_model"]
 

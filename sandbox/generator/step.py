@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from sandbox.generator.channels import (
+from ichigen.sandbox.generator.channels import (
     EXTRA_LINES,
     HOURS,
     MAX_LINES,
@@ -30,11 +30,11 @@ from sandbox.generator.channels import (
     WHOLESALE_LINES,
     WHOLESALE_UNITS,
 )
-from sandbox.generator.clock import DAY_US, HOUR_US, day_of, day_start_us
-from sandbox.generator.lifecycle import OrderEvents, Returns, order_events, sample_returns
-from sandbox.generator.model import Model
-from sandbox.generator.randomness import rng_for
-from sandbox.generator.seasons import category_factors, channel_factors, day_calendar
+from ichigen.sandbox.generator.clock import DAY_US, HOUR_US, day_of, day_start_us
+from ichigen.sandbox.generator.lifecycle import OrderEvents, Returns, order_events, sample_returns
+from ichigen.sandbox.generator.model import Model
+from ichigen.sandbox.generator.randomness import rng_for
+from ichigen.sandbox.generator.seasons import category_factors, channel_factors, day_calendar
 
 __all__ = [
     "SALES_WINDOW",

@@ -14,9 +14,9 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from sandbox.generator.clock import DAY_US, JST_OFFSET_US
-from sandbox.generator.model import Model
-from sandbox.schema import INVENTORY, LISTINGS
+from ichigen.sandbox.generator.clock import DAY_US, JST_OFFSET_US
+from ichigen.sandbox.generator.model import Model
+from ichigen.sandbox.schema import INVENTORY, LISTINGS
 
 __all__ = [
     "by_hand_from",

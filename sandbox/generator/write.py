@@ -14,15 +14,15 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from sandbox.generator.assemble import Assembled, Counters, assemble
-from sandbox.generator.clock import DAY_US, day_start_us, to_datetime
-from sandbox.generator.customers import Persons, build_persons, identity_rows, person_rows
-from sandbox.generator.history import run_history
-from sandbox.generator.model import Model, build_model
-from sandbox.generator.presets import preset
-from sandbox.generator.randomness import rng_for
-from sandbox.generator.stock import inventory_frame, listings_frame, unshipped_units
-from sandbox.schema import TABLES, TRUTH_TABLES
+from ichigen.sandbox.generator.assemble import Assembled, Counters, assemble
+from ichigen.sandbox.generator.clock import DAY_US, day_start_us, to_datetime
+from ichigen.sandbox.generator.customers import Persons, build_persons, identity_rows, person_rows
+from ichigen.sandbox.generator.history import run_history
+from ichigen.sandbox.generator.model import Model, build_model
+from ichigen.sandbox.generator.presets import preset
+from ichigen.sandbox.generator.randomness import rng_for
+from ichigen.sandbox.generator.stock import inventory_frame, listings_frame, unshipped_units
+from ichigen.sandbox.schema import TABLES, TRUTH_TABLES
 
 __all__ = ["END_DATE", "generate"]
 

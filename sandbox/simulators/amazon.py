@@ -32,17 +32,23 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 from urllib.parse import unquote
 
+from ichigen.sandbox.simulators.amazon_auth import DEFAULT_TOKEN_TTL_S, LwaTokens
+from ichigen.sandbox.simulators.amazon_common import error_payload, require_marketplace
+from ichigen.sandbox.simulators.amazon_finances import FinancesApi
+from ichigen.sandbox.simulators.amazon_inventory import DEFAULT_INVENTORY_PAGE_SIZE, InventoryApi
+from ichigen.sandbox.simulators.amazon_listings import DEFAULT_MFN_LOCATION, ListingsApi
+from ichigen.sandbox.simulators.amazon_orders import DEFAULT_ITEMS_PAGE_SIZE, OrdersApi
+from ichigen.sandbox.simulators.amazon_tokens import RDT_PATH, RestrictedTokens
+from ichigen.sandbox.simulators.http import (
+    HttpError,
+    Request,
+    Response,
+    SimulatorApp,
+    json_response,
+)
+from ichigen.sandbox.simulators.ratelimit import TokenBucket
+from ichigen.sandbox.world import World
 from ichigen.settings import Settings
-from sandbox.simulators.amazon_auth import DEFAULT_TOKEN_TTL_S, LwaTokens
-from sandbox.simulators.amazon_common import error_payload, require_marketplace
-from sandbox.simulators.amazon_finances import FinancesApi
-from sandbox.simulators.amazon_inventory import DEFAULT_INVENTORY_PAGE_SIZE, InventoryApi
-from sandbox.simulators.amazon_listings import DEFAULT_MFN_LOCATION, ListingsApi
-from sandbox.simulators.amazon_orders import DEFAULT_ITEMS_PAGE_SIZE, OrdersApi
-from sandbox.simulators.amazon_tokens import RDT_PATH, RestrictedTokens
-from sandbox.simulators.http import HttpError, Request, Response, SimulatorApp, json_response
-from sandbox.simulators.ratelimit import TokenBucket
-from sandbox.world import World
 
 __all__ = ["REAL_RATES", "SANDBOX_RATES", "AmazonApp"]
 

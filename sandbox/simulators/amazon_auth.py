@@ -19,8 +19,8 @@ from urllib.parse import parse_qs
 
 import orjson
 
-from sandbox.simulators.amazon_common import amazon_error
-from sandbox.simulators.http import HttpError, Request, Response, json_response
+from ichigen.sandbox.simulators.amazon_common import amazon_error
+from ichigen.sandbox.simulators.http import HttpError, Request, Response, json_response
 
 __all__ = ["DEFAULT_TOKEN_TTL_S", "LwaTokens"]
 

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import orjson
 
-from sandbox.simulators.http import HttpError, Request, json_response
+from ichigen.sandbox.simulators.http import HttpError, Request, json_response
 
 __all__ = [
     "CURRENCY",

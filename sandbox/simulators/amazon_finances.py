@@ -21,7 +21,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from sandbox.simulators.amazon_common import (
+from ichigen.sandbox.simulators.amazon_common import (
     CURRENCY,
     MARKETPLACE_NAME,
     decode_token,
@@ -31,8 +31,8 @@ from sandbox.simulators.amazon_common import (
     parse_int,
     parse_time,
 )
-from sandbox.simulators.http import Request
-from sandbox.world import World
+from ichigen.sandbox.simulators.http import Request
+from ichigen.sandbox.world import World
 
 __all__ = ["MAX_WINDOW", "FinancesApi"]
 

@@ -19,7 +19,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from sandbox.simulators.amazon_common import (
+from ichigen.sandbox.simulators.amazon_common import (
     decode_token,
     encode_token,
     invalid_input,
@@ -27,9 +27,9 @@ from sandbox.simulators.amazon_common import (
     parse_time,
     require_marketplace,
 )
-from sandbox.simulators.amazon_order_json import FBA_LOCATION
-from sandbox.simulators.http import Request
-from sandbox.world import World
+from ichigen.sandbox.simulators.amazon_order_json import FBA_LOCATION
+from ichigen.sandbox.simulators.http import Request
+from ichigen.sandbox.world import World
 
 __all__ = ["DEFAULT_INVENTORY_PAGE_SIZE", "InventoryApi"]
 

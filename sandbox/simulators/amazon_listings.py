@@ -21,15 +21,15 @@ from typing import Any, Final
 
 import polars as pl
 
-from sandbox.simulators.amazon_common import (
+from ichigen.sandbox.simulators.amazon_common import (
     amazon_error,
     invalid_input,
     iso_z,
     require_marketplace,
 )
-from sandbox.simulators.amazon_order_json import FBA_LOCATION
-from sandbox.simulators.http import HttpError, Request
-from sandbox.world import World
+from ichigen.sandbox.simulators.amazon_order_json import FBA_LOCATION
+from ichigen.sandbox.simulators.http import HttpError, Request
+from ichigen.sandbox.world import World
 
 __all__ = ["DEFAULT_MFN_LOCATION", "ListingsApi"]
 

@@ -32,8 +32,8 @@ from typing import Any, Final
 
 import polars as pl
 
-from sandbox.simulators.amazon_common import MARKETPLACE_NAME, iso_z, money
-from sandbox.world import World
+from ichigen.sandbox.simulators.amazon_common import MARKETPLACE_NAME, iso_z, money
+from ichigen.sandbox.world import World
 
 __all__ = ["FBA_LOCATION", "ORDER_STATUSES", "format_items", "format_orders", "with_status"]
 

@@ -18,7 +18,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from sandbox.simulators.amazon_common import (
+from ichigen.sandbox.simulators.amazon_common import (
     amazon_error,
     decode_token,
     encode_token,
@@ -27,15 +27,15 @@ from sandbox.simulators.amazon_common import (
     parse_int,
     parse_time,
 )
-from sandbox.simulators.amazon_order_json import (
+from ichigen.sandbox.simulators.amazon_order_json import (
     ORDER_STATUSES,
     format_items,
     format_orders,
     with_status,
 )
-from sandbox.simulators.faults import FaultInjector
-from sandbox.simulators.http import Request
-from sandbox.world import World
+from ichigen.sandbox.simulators.faults import FaultInjector
+from ichigen.sandbox.simulators.http import Request
+from ichigen.sandbox.world import World
 
 __all__ = ["DEFAULT_ITEMS_PAGE_SIZE", "OrdersApi", "OrdersQuery"]
 

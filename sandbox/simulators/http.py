@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
-from sandbox.simulators.faults import FaultInjector, FaultPlan
+from ichigen.sandbox.simulators.faults import FaultInjector, FaultPlan
 
 __all__ = [
     "HttpError",

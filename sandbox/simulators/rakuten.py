@@ -35,25 +35,31 @@ from typing import Any, Final
 
 import polars as pl
 
-from ichigen.settings import Settings
-from sandbox.simulators.http import HttpError, Request, Response, SimulatorApp, json_response
-from sandbox.simulators.rakuten_format import (
+from ichigen.sandbox.simulators.http import (
+    HttpError,
+    Request,
+    Response,
+    SimulatorApp,
+    json_response,
+)
+from ichigen.sandbox.simulators.rakuten_format import (
     bad_inventory_request,
     gateway_error,
     message,
     order_error,
 )
-from sandbox.simulators.rakuten_inventory import (
+from ichigen.sandbox.simulators.rakuten_inventory import (
     apply_upserts,
     not_found,
     parse_keys,
     parse_upserts,
     read_inventory,
 )
-from sandbox.simulators.rakuten_order_json import SUPPORTED_VERSIONS, OrderRenderer
-from sandbox.simulators.rakuten_orders import order_frame, parse_search, search
-from sandbox.simulators.ratelimit import TokenBucket
-from sandbox.world import World
+from ichigen.sandbox.simulators.rakuten_order_json import SUPPORTED_VERSIONS, OrderRenderer
+from ichigen.sandbox.simulators.rakuten_orders import order_frame, parse_search, search
+from ichigen.sandbox.simulators.ratelimit import TokenBucket
+from ichigen.sandbox.world import World
+from ichigen.settings import Settings
 
 __all__ = ["MAX_GET_ORDER", "RakutenApp", "rate_limits"]
 

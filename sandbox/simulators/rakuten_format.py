@@ -21,7 +21,7 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Final
 
-from sandbox.simulators.http import HttpError, Response, json_response
+from ichigen.sandbox.simulators.http import HttpError, Response, json_response
 
 __all__ = [
     "JST",

@@ -25,9 +25,9 @@ from typing import Any, Final
 
 import polars as pl
 
-from sandbox.simulators.http import HttpError, json_response
-from sandbox.simulators.rakuten_format import JST, inventory_time
-from sandbox.world import World
+from ichigen.sandbox.simulators.http import HttpError, json_response
+from ichigen.sandbox.simulators.rakuten_format import JST, inventory_time
+from ichigen.sandbox.world import World
 
 __all__ = [
     "MAX_GET",

@@ -27,9 +27,9 @@ from typing import Any, Final
 
 import polars as pl
 
-from sandbox.simulators.rakuten_format import order_date, order_time, synthetic_int
-from sandbox.simulators.rakuten_order_parts import change_reasons, person, settlement
-from sandbox.world import World
+from ichigen.sandbox.simulators.rakuten_format import order_date, order_time, synthetic_int
+from ichigen.sandbox.simulators.rakuten_order_parts import change_reasons, person, settlement
+from ichigen.sandbox.world import World
 
 __all__ = ["SUPPORTED_VERSIONS", "OrderRenderer"]
 

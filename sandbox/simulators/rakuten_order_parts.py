@@ -10,7 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final
 
-from sandbox.simulators.rakuten_format import order_time, phone_parts, synthetic_int, zip_parts
+from ichigen.sandbox.simulators.rakuten_format import (
+    order_time,
+    phone_parts,
+    synthetic_int,
+    zip_parts,
+)
 
 __all__ = ["change_reasons", "person", "settlement"]
 

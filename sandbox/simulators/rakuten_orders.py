@@ -27,8 +27,8 @@ from typing import Any, Final
 
 import polars as pl
 
-from sandbox.simulators.rakuten_format import order_error, parse_order_time
-from sandbox.world import World
+from ichigen.sandbox.simulators.rakuten_format import order_error, parse_order_time
+from ichigen.sandbox.world import World
 
 __all__ = [
     "DATE_COLUMNS",

@@ -16,10 +16,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ichigen.sandbox.simulators.faults import FaultPlan
+from ichigen.sandbox.simulators.http import (
+    Request,
+    Response,
+    SimulatorApp,
+    SimulatorServer,
+    json_response,
+)
+from ichigen.sandbox.world import World
 from ichigen.settings import SANDBOX_PORTS, Settings
-from sandbox.simulators.faults import FaultPlan
-from sandbox.simulators.http import Request, Response, SimulatorApp, SimulatorServer, json_response
-from sandbox.world import World
 
 __all__ = ["SIMULATORS", "RunningSandbox", "start_sandbox"]
 
@@ -28,10 +34,10 @@ AppFactory = Callable[..., SimulatorApp]
 
 def _factories() -> dict[str, AppFactory]:
     # Imported here so that importing this module stays cheap and cycle-free.
-    from sandbox.simulators.amazon import AmazonApp
-    from sandbox.simulators.rakuten import RakutenApp
-    from sandbox.simulators.shopify import ShopifyApp
-    from sandbox.simulators.supplier import SupplierApp
+    from ichigen.sandbox.simulators.amazon import AmazonApp
+    from ichigen.sandbox.simulators.rakuten import RakutenApp
+    from ichigen.sandbox.simulators.shopify import ShopifyApp
+    from ichigen.sandbox.simulators.supplier import SupplierApp
 
     return {
         "shopify": ShopifyApp,
@@ -48,9 +54,9 @@ _UNTHROTTLED_RATE = 1_000_000
 
 def _unthrottled_options(name: str) -> dict[str, Any]:
     """Each simulator's own buckets, so large that only the server's speed limits a client."""
-    from sandbox.simulators.amazon import SANDBOX_RATES
-    from sandbox.simulators.rakuten import rate_limits
-    from sandbox.simulators.ratelimit import LeakyBucket
+    from ichigen.sandbox.simulators.amazon import SANDBOX_RATES
+    from ichigen.sandbox.simulators.rakuten import rate_limits
+    from ichigen.sandbox.simulators.ratelimit import LeakyBucket
 
     rate = _UNTHROTTLED_RATE
     if name == "shopify":
@@ -108,7 +114,7 @@ def _world_control(world: World, drops_dir: Path | None) -> Callable[[Request], 
             result = world.advance(days=days)
             if drops_dir is not None:
                 # The file channels keep dropping files as the business trades on.
-                from sandbox.drops import write_drops
+                from ichigen.sandbox.drops import write_drops
 
                 with world.lock:
                     write_drops(world.tables, drops_dir, start=result.start, end=result.end)

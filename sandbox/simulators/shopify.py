@@ -34,16 +34,15 @@ from typing import Any, Final
 
 import polars as pl
 
-from ichigen.settings import Settings
-from sandbox.simulators.http import (
+from ichigen.sandbox.simulators.http import (
     HttpError,
     Request,
     Response,
     SimulatorApp,
     json_response,
 )
-from sandbox.simulators.ratelimit import BucketState, LeakyBucket
-from sandbox.simulators.shopify_catalog import (
+from ichigen.sandbox.simulators.ratelimit import BucketState, LeakyBucket
+from ichigen.sandbox.simulators.shopify_catalog import (
     INVENTORY_FILTERS,
     PRODUCT_FILTERS,
     inventory_frame,
@@ -53,20 +52,20 @@ from sandbox.simulators.shopify_catalog import (
     product_frame,
     product_json,
 )
-from sandbox.simulators.shopify_customers import (
+from ichigen.sandbox.simulators.shopify_customers import (
     CUSTOMER_FILTERS,
     customer_frame,
     customer_json,
     filter_customers,
 )
-from sandbox.simulators.shopify_order_json import OrderRenderer
-from sandbox.simulators.shopify_orders import (
+from ichigen.sandbox.simulators.shopify_order_json import OrderRenderer
+from ichigen.sandbox.simulators.shopify_orders import (
     ORDER_FILTERS,
     filter_orders,
     order_frame,
     order_sort_keys,
 )
-from sandbox.simulators.shopify_paging import (
+from ichigen.sandbox.simulators.shopify_paging import (
     Page,
     PageRequest,
     SortKey,
@@ -77,7 +76,8 @@ from sandbox.simulators.shopify_paging import (
     select_fields,
     sort_by_keys,
 )
-from sandbox.world import World
+from ichigen.sandbox.world import World
+from ichigen.settings import Settings
 
 __all__ = ["ShopifyApp"]
 

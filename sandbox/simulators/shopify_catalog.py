@@ -14,7 +14,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from sandbox.simulators.shopify_format import (
+from ichigen.sandbox.simulators.shopify_format import (
     JST,
     gid,
     money,
@@ -23,8 +23,8 @@ from sandbox.simulators.shopify_format import (
     synthetic_id,
     timestamp,
 )
-from sandbox.simulators.shopify_paging import bad_request
-from sandbox.world import World
+from ichigen.sandbox.simulators.shopify_paging import bad_request
+from ichigen.sandbox.world import World
 
 __all__ = [
     "INVENTORY_FILTERS",

@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from sandbox.simulators.shopify_format import (
+from ichigen.sandbox.simulators.shopify_format import (
     CURRENCY,
     address,
     gid,
@@ -20,14 +20,14 @@ from sandbox.simulators.shopify_format import (
     synthetic_id,
     timestamp,
 )
-from sandbox.simulators.shopify_orders import (
+from ichigen.sandbox.simulators.shopify_orders import (
     epoch,
     id_filters,
     order_frame,
     shopify_id,
     time_filter,
 )
-from sandbox.world import World
+from ichigen.sandbox.world import World
 
 __all__ = ["CUSTOMER_FILTERS", "customer_frame", "customer_json", "filter_customers"]
 

@@ -19,9 +19,9 @@ from typing import Final
 
 import polars as pl
 
-from sandbox.simulators.shopify_format import parse_timestamp, synthetic_id
-from sandbox.simulators.shopify_paging import SortKey, bad_request
-from sandbox.world import World
+from ichigen.sandbox.simulators.shopify_format import parse_timestamp, synthetic_id
+from ichigen.sandbox.simulators.shopify_paging import SortKey, bad_request
+from ichigen.sandbox.world import World
 
 __all__ = [
     "ORDER_FILTERS",

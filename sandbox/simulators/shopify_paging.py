@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import orjson
 import polars as pl
 
-from sandbox.simulators.http import HttpError, Request, json_response
+from ichigen.sandbox.simulators.http import HttpError, Request, json_response
 
 __all__ = [
     "DEFAULT_LIMIT",

@@ -60,9 +60,15 @@ from typing import Any, Final
 import orjson
 import polars as pl
 
+from ichigen.sandbox.simulators.http import (
+    HttpError,
+    Request,
+    Response,
+    SimulatorApp,
+    json_response,
+)
+from ichigen.sandbox.world import World
 from ichigen.settings import Settings
-from sandbox.simulators.http import HttpError, Request, Response, SimulatorApp, json_response
-from sandbox.world import World
 
 __all__ = ["SupplierApp"]
 

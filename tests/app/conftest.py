@@ -17,7 +17,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from orchestration.serving import publish_snapshot
+from ichigen.orchestration.serving import publish_snapshot
 from tests.conftest import BuiltWarehouse
 
 APP_DIR = Path(__file__).resolve().parents[2] / "app"

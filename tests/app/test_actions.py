@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from ichigen.ops import OpsStore, api
-from sandbox.simulators import http as simulator_http
-from sandbox.simulators.serve import RunningSandbox
-from sandbox.simulators.supplier import SupplierApp
+from ichigen.sandbox.simulators import http as simulator_http
+from ichigen.sandbox.simulators.serve import RunningSandbox
+from ichigen.sandbox.simulators.supplier import SupplierApp
 from tests.app.conftest import RunPage
 
 pytestmark = pytest.mark.slow

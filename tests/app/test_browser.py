@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from app.launch import app_command, app_environment
-from app.screenshots import CHROMIUM_ARGS, PAGES, free_port, page_path
+from ichigen.app.launch import app_command, app_environment
+from ichigen.app.screenshots import CHROMIUM_ARGS, PAGES, free_port, page_path
+from ichigen.sandbox.simulators.serve import RunningSandbox
+from ichigen.sandbox.simulators.supplier import SupplierApp
 from ichigen.settings import load_settings
 from ichigen.wait import wait_until_answering
-from sandbox.simulators.serve import RunningSandbox
-from sandbox.simulators.supplier import SupplierApp
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

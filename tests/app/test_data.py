@@ -11,10 +11,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from app import data
-from app.snapshot import current_snapshot
+from ichigen.app import data
+from ichigen.app.snapshot import current_snapshot
 from ichigen.customer_views import CHANNEL_MIX, COHORTS
-from ingestion.landing import QUARANTINE_SCHEMA
+from ichigen.ingestion.landing import QUARANTINE_SCHEMA
 from tests.app.conftest import RunPage
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.screenshots import PAGES
+from ichigen.app.screenshots import PAGES
 from tests.app.conftest import RunPage
 
 

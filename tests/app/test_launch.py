@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.launch import APP_SCRIPT, app_command, app_environment
+from ichigen.app.launch import APP_SCRIPT, app_command, app_environment
 from ichigen.settings import load_settings
 
 
@@ -26,4 +26,4 @@ def test_the_app_gets_the_data_dir_and_the_channel_urls_of_the_settings(tmp_path
     env = app_environment(settings)
     assert env["ICHIGEN_DATA_DIR"] == str(tmp_path.resolve())
     assert env["ICHIGEN_SUPPLIER_URL"] == "http://127.0.0.1:9"
-    assert str(APP_SCRIPT.parent.parent) in env["PYTHONPATH"]
+    assert str(APP_SCRIPT.parents[2]) in env["PYTHONPATH"]

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.data import OPEN_STATUSES
-from app.screenshots import PAGES
+from ichigen.app.data import OPEN_STATUSES
+from ichigen.app.screenshots import PAGES
 from tests.app.conftest import RunPage
 
 pytestmark = pytest.mark.slow

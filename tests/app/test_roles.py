@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from app.roles import User, mask_email, mask_personal, mask_phone
+from ichigen.app.roles import User, mask_email, mask_personal, mask_phone
 from ichigen.ops.roles import Role
 
 

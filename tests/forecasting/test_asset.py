@@ -9,9 +9,9 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from ichigen.orchestration.forecasting import FORECAST_KEYS, defs, demand_forecasts
+from ichigen.orchestration.warehouse import WarehouseResource
 from ichigen.settings import Settings
-from orchestration.forecasting import FORECAST_KEYS, defs, demand_forecasts
-from orchestration.warehouse import WarehouseResource
 
 
 def _warehouse(path: Path) -> None:
@@ -53,7 +53,7 @@ def test_the_asset_lands_forecasts_and_backtest_after_the_demand_mart(tmp_path: 
 
 
 def test_the_forecasting_definitions_join_the_warehouse_lineage(settings: Settings) -> None:
-    from orchestration import warehouse
+    from ichigen.orchestration import warehouse
 
     merged = dg.Definitions.merge(
         warehouse.defs,

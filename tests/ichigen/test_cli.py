@@ -54,9 +54,9 @@ def test_build_full_refresh_reaches_the_warehouse_resource(
 ) -> None:
     """`oms build --full-refresh` asks the build for it, and the build's warehouse resource
     (whose flag becomes dbt's --full-refresh, tests/orchestration/test_warehouse.py) gets it."""
-    from orchestration import build_run
-    from orchestration.build_run import BuildOutcome
-    from orchestration.warehouse import warehouse_resources
+    from ichigen.orchestration import build_run
+    from ichigen.orchestration.build_run import BuildOutcome
+    from ichigen.orchestration.warehouse import warehouse_resources
 
     asked: list[bool] = []
 

@@ -14,23 +14,23 @@ import httpx
 import polars as pl
 import pytest
 
-from ichigen.settings import AmazonSettings, Settings
-from ingestion.amazon import AmazonClient
-from ingestion.amazon_contracts import (
+from ichigen.ingestion.amazon import AmazonClient
+from ichigen.ingestion.amazon_contracts import (
     inventory_summaries_contract,
     orders_contract,
     refunds_contract,
 )
-from ingestion.amazon_ingest import ingest_amazon
-from ingestion.errors import AuthenticationError, ChannelError
-from ingestion.http import RetryPolicy
-from ingestion.landing import LandingZone
-from ingestion.validation import BatchValidator
-from sandbox.simulators import http as simulator_http
-from sandbox.simulators.amazon import AmazonApp
-from sandbox.simulators.faults import FaultPlan
-from sandbox.simulators.serve import RunningSandbox
-from sandbox.world import World
+from ichigen.ingestion.amazon_ingest import ingest_amazon
+from ichigen.ingestion.errors import AuthenticationError, ChannelError
+from ichigen.ingestion.http import RetryPolicy
+from ichigen.ingestion.landing import LandingZone
+from ichigen.ingestion.validation import BatchValidator
+from ichigen.sandbox.simulators import http as simulator_http
+from ichigen.sandbox.simulators.amazon import AmazonApp
+from ichigen.sandbox.simulators.faults import FaultPlan
+from ichigen.sandbox.simulators.serve import RunningSandbox
+from ichigen.sandbox.world import World
+from ichigen.settings import AmazonSettings, Settings
 
 SECRET = "amzn-client-secret-do-not-log"
 REFRESH = "Atzr|refresh-token-do-not-log"

@@ -15,8 +15,8 @@ import openpyxl
 import polars as pl
 import pytest
 
-from ingestion.errors import FileImportError, MappingError, UndecodableFileError
-from ingestion.files import (
+from ichigen.ingestion.errors import FileImportError, MappingError, UndecodableFileError
+from ichigen.ingestion.files import (
     EXAMPLE_MAPPINGS,
     Catalogue,
     decode_text,
@@ -26,13 +26,13 @@ from ingestion.files import (
     load_mapping,
     load_mappings,
 )
-from ingestion.files.pos import POS_COLUMNS, pos_contract
-from ingestion.files.stock import stock_contract
-from ingestion.files.wholesale import wholesale_contract
-from ingestion.landing import LandingZone
-from ingestion.validation import BatchValidator
-from sandbox.drops import DropsSummary, write_drops
-from sandbox.world import World
+from ichigen.ingestion.files.pos import POS_COLUMNS, pos_contract
+from ichigen.ingestion.files.stock import stock_contract
+from ichigen.ingestion.files.wholesale import wholesale_contract
+from ichigen.ingestion.landing import LandingZone
+from ichigen.ingestion.validation import BatchValidator
+from ichigen.sandbox.drops import DropsSummary, write_drops
+from ichigen.sandbox.world import World
 
 CATALOGUE = Catalogue.from_pairs(
     [

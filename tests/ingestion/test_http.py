@@ -7,8 +7,8 @@ import random
 import httpx
 import pytest
 
-from ingestion.errors import AuthenticationError, ChannelError, RetriesExhaustedError
-from ingestion.http import RateLimiter, ResilientClient, RetryPolicy
+from ichigen.ingestion.errors import AuthenticationError, ChannelError, RetriesExhaustedError
+from ichigen.ingestion.http import RateLimiter, ResilientClient, RetryPolicy
 
 
 def _client(

@@ -10,8 +10,8 @@ import orjson
 import polars as pl
 import pytest
 
-from ingestion.landing import LANDING_SCHEMA, LandingZone
-from ingestion.validation import BatchValidator, Contract
+from ichigen.ingestion.landing import LANDING_SCHEMA, LandingZone
+from ichigen.ingestion.validation import BatchValidator, Contract
 
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
 

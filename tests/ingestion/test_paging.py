@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from ingestion.errors import ChannelError
-from ingestion.paging import one_ahead
+from ichigen.ingestion.errors import ChannelError
+from ichigen.ingestion.paging import one_ahead
 
 WAIT_S = 10.0  # only reached when the page ahead is never asked for
 

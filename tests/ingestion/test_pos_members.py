@@ -9,12 +9,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from ingestion.files import import_members
-from ingestion.files.members import MEMBER_COLUMNS, members_contract
-from ingestion.landing import LandingZone
-from ingestion.validation import BatchValidator
-from sandbox.drops import write_drops
-from sandbox.world import World
+from ichigen.ingestion.files import import_members
+from ichigen.ingestion.files.members import MEMBER_COLUMNS, members_contract
+from ichigen.ingestion.landing import LandingZone
+from ichigen.ingestion.validation import BatchValidator
+from ichigen.sandbox.drops import write_drops
+from ichigen.sandbox.world import World
 
 GOOD = [
     ["0000000159", "藤原", "杏", "フジワラ", "アン", "090-1234-5678", "", "150-0041", "東京都",

@@ -15,11 +15,10 @@ import httpx
 import polars as pl
 import pytest
 
-from ichigen.settings import Settings
-from ingestion.errors import AuthenticationError, ChannelError, RetriesExhaustedError
-from ingestion.http import RetryPolicy
-from ingestion.landing import LandingZone
-from ingestion.rakuten import (
+from ichigen.ingestion.errors import AuthenticationError, ChannelError, RetriesExhaustedError
+from ichigen.ingestion.http import RetryPolicy
+from ichigen.ingestion.landing import LandingZone
+from ichigen.ingestion.rakuten import (
     GET_ORDER_VERSION,
     MAX_SEARCH_RESULTS,
     InventoryKey,
@@ -28,14 +27,15 @@ from ingestion.rakuten import (
     StockLevel,
     esa_authorization,
 )
-from ingestion.rakuten_contracts import inventory_contract, order_contract
-from ingestion.rakuten_ingest import ingest_inventories, ingest_orders, order_changed_at
-from ingestion.rakuten_search import MAX_WINDOW, DateType, parse_rms_time, rms_time, windows
-from ingestion.validation import BatchValidator
-from sandbox.simulators.faults import FaultPlan
-from sandbox.simulators.rakuten import RakutenApp, rate_limits
-from sandbox.simulators.serve import RunningSandbox
-from sandbox.world import World
+from ichigen.ingestion.rakuten_contracts import inventory_contract, order_contract
+from ichigen.ingestion.rakuten_ingest import ingest_inventories, ingest_orders, order_changed_at
+from ichigen.ingestion.rakuten_search import MAX_WINDOW, DateType, parse_rms_time, rms_time, windows
+from ichigen.ingestion.validation import BatchValidator
+from ichigen.sandbox.simulators.faults import FaultPlan
+from ichigen.sandbox.simulators.rakuten import RakutenApp, rate_limits
+from ichigen.sandbox.simulators.serve import RunningSandbox
+from ichigen.sandbox.world import World
+from ichigen.settings import Settings
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 FAST = RakutenRates(search_order=1e6, get_order=1e6, inventory_get=1e6, inventory_upsert=1e6)

@@ -14,23 +14,23 @@ import httpx
 import polars as pl
 import pytest
 
-from ichigen.settings import Settings
-from ingestion.errors import AuthenticationError
-from ingestion.http import RetryPolicy
-from ingestion.landing import LandingZone
-from ingestion.shopify import ShopifyClient
-from ingestion.shopify_contracts import (
+from ichigen.ingestion.errors import AuthenticationError
+from ichigen.ingestion.http import RetryPolicy
+from ichigen.ingestion.landing import LandingZone
+from ichigen.ingestion.shopify import ShopifyClient
+from ichigen.ingestion.shopify_contracts import (
     customers_contract,
     inventory_levels_contract,
     locations_contract,
     orders_contract,
 )
-from ingestion.shopify_ingest import ingest_shopify
-from ingestion.validation import BatchValidator
-from sandbox.simulators import http as simulator_http
-from sandbox.simulators.faults import FaultPlan
-from sandbox.simulators.serve import RunningSandbox
-from sandbox.world import World
+from ichigen.ingestion.shopify_ingest import ingest_shopify
+from ichigen.ingestion.validation import BatchValidator
+from ichigen.sandbox.simulators import http as simulator_http
+from ichigen.sandbox.simulators.faults import FaultPlan
+from ichigen.sandbox.simulators.serve import RunningSandbox
+from ichigen.sandbox.world import World
+from ichigen.settings import Settings
 
 TOKEN = "shpat_test_secret"
 SHOP = "https://shop.test"

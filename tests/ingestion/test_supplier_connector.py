@@ -14,28 +14,32 @@ import httpx
 import polars as pl
 import pytest
 
-from ichigen.settings import Settings
-from ingestion.errors import AuthenticationError, RetriesExhaustedError, UnexpectedResponseError
-from ingestion.http import RetryPolicy
-from ingestion.landing import LandingZone
-from ingestion.shopify_contracts import ISO_TIMESTAMP
-from ingestion.supplier import (
+from ichigen.ingestion.errors import (
+    AuthenticationError,
+    RetriesExhaustedError,
+    UnexpectedResponseError,
+)
+from ichigen.ingestion.http import RetryPolicy
+from ichigen.ingestion.landing import LandingZone
+from ichigen.ingestion.shopify_contracts import ISO_TIMESTAMP
+from ichigen.ingestion.supplier import (
     IdempotencyKeyReusedError,
     OrderLine,
     PurchaseOrderInvalidError,
     SupplierClient,
     SupplierRequestError,
 )
-from ingestion.supplier_contracts import (
+from ichigen.ingestion.supplier_contracts import (
     catalogue_contract,
     purchase_orders_contract,
     suppliers_contract,
 )
-from ingestion.supplier_ingest import ingest_supplier
-from ingestion.validation import BatchValidator
-from sandbox.simulators.faults import FaultPlan
-from sandbox.simulators.serve import RunningSandbox
-from sandbox.world import World
+from ichigen.ingestion.supplier_ingest import ingest_supplier
+from ichigen.ingestion.validation import BatchValidator
+from ichigen.sandbox.simulators.faults import FaultPlan
+from ichigen.sandbox.simulators.serve import RunningSandbox
+from ichigen.sandbox.world import World
+from ichigen.settings import Settings
 
 API_KEY = "sup_test_secret"
 BASE = "https://supplier.test"

@@ -9,7 +9,7 @@ import great_expectations as gx
 import polars as pl
 import pytest
 
-from ingestion.validation import BatchValidator, Contract
+from ichigen.ingestion.validation import BatchValidator, Contract
 
 
 def _lines(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:

@@ -8,17 +8,17 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from ichigen.ingestion.amazon import AmazonClient
+from ichigen.ingestion.http import RetryPolicy
+from ichigen.ingestion.rakuten import InventoryKey, RakutenClient, RakutenRates
+from ichigen.ingestion.shopify import ShopifyClient
+from ichigen.ingestion.supplier import SupplierClient
 from ichigen.ops import OpsStore
 from ichigen.ops.dispatch import Connectors
 from ichigen.ops.targets import LOCATIONS_SEED, ChannelTargets
+from ichigen.sandbox.simulators.serve import RunningSandbox
+from ichigen.sandbox.world import World
 from ichigen.settings import Settings, load_settings
-from ingestion.amazon import AmazonClient
-from ingestion.http import RetryPolicy
-from ingestion.rakuten import InventoryKey, RakutenClient, RakutenRates
-from ingestion.shopify import ShopifyClient
-from ingestion.supplier import SupplierClient
-from sandbox.simulators.serve import RunningSandbox
-from sandbox.world import World
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ import duckdb
 import polars as pl
 
 from ichigen.ops import SYSTEM_USER, OpsStore, api
+from ichigen.orchestration import actions
+from ichigen.orchestration.resources import resources_from
+from ichigen.sandbox.world import World
 from ichigen.settings import Settings
-from orchestration import actions
-from orchestration.resources import resources_from
-from sandbox.world import World
 
 
 def _definitions(settings: Settings) -> dg.Definitions:

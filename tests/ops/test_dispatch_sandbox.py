@@ -13,9 +13,9 @@ import pytest
 from ichigen.ops import ActionRefusedError, OpsStore, Role, api
 from ichigen.ops import dispatch as dispatcher
 from ichigen.ops.dispatch import Connectors, dispatch, follow_purchase_orders
+from ichigen.sandbox.simulators.serve import RunningSandbox
+from ichigen.sandbox.world import World
 from ichigen.settings import Settings
-from sandbox.simulators.serve import RunningSandbox
-from sandbox.world import World
 
 BUYER: dict[str, Any] = {"user": "aiko", "role": Role.BUYER}
 

@@ -10,6 +10,8 @@ import httpx
 import polars as pl
 import pytest
 
+from ichigen.ingestion.http import RetryPolicy
+from ichigen.ingestion.rakuten import InventoryKey, RakutenClient, RakutenRates
 from ichigen.ops import (
     ActionRefusedError,
     InvalidRequestError,
@@ -23,8 +25,6 @@ from ichigen.ops import (
 )
 from ichigen.ops.dispatch import Connectors, dispatch, due_actions
 from ichigen.ops.targets import ChannelTargets
-from ingestion.http import RetryPolicy
-from ingestion.rakuten import InventoryKey, RakutenClient, RakutenRates
 
 BUYER: dict[str, Any] = {"user": "aiko", "role": "buyer"}
 

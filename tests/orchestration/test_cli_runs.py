@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from dagster._core.storage.noop_compute_log_manager import NoOpComputeLogManager
 
+from ichigen.orchestration.cli_runs import cli_instance, runs_can_overlap
+from ichigen.orchestration.definitions import INGEST_ASSETS
+from ichigen.orchestration.ingest_run import FIRST_GROUPS, channel_groups, run_ingest
+from ichigen.sandbox.simulators.serve import RunningSandbox
 from ichigen.settings import Settings, load_settings
-from orchestration.cli_runs import cli_instance, runs_can_overlap
-from orchestration.definitions import INGEST_ASSETS
-from orchestration.ingest_run import FIRST_GROUPS, channel_groups, run_ingest
-from sandbox.simulators.serve import RunningSandbox
 
 
 def test_every_ingestion_asset_is_in_exactly_one_channel_group() -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from ichigen.orchestration.definitions import INGEST_ASSETS, defs
+from ichigen.orchestration.ingest_run import run_ingest
+from ichigen.sandbox.simulators.serve import RunningSandbox
+from ichigen.sandbox.world import World
 from ichigen.settings import Settings, load_settings
-from orchestration.definitions import INGEST_ASSETS, defs
-from orchestration.ingest_run import run_ingest
-from sandbox.simulators.serve import RunningSandbox
-from sandbox.world import World
 
 
 def _pointed_at(sandbox: RunningSandbox, settings: Settings) -> Settings:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ingestion.landing import LandingZone
-from ingestion.rakuten import InventoryKey
-from orchestration.rakuten import known_inventory_keys
+from ichigen.ingestion.landing import LandingZone
+from ichigen.ingestion.rakuten import InventoryKey
+from ichigen.orchestration.rakuten import known_inventory_keys
 
 
 def _order(number: str, *items: tuple[str | None, list[str | None]]) -> dict[str, Any]:

@@ -8,12 +8,12 @@ import dagster as dg
 import polars as pl
 import pytest
 
+from ichigen.orchestration.resources import LandingResource
+from ichigen.orchestration.supplier_resource import RESOURCE_KEY, supplier_resource
+from ichigen.orchestration.suppliers import ASSETS, defs
+from ichigen.sandbox.simulators.serve import RunningSandbox
+from ichigen.sandbox.world import World
 from ichigen.settings import Settings, load_settings
-from orchestration.resources import LandingResource
-from orchestration.supplier_resource import RESOURCE_KEY, supplier_resource
-from orchestration.suppliers import ASSETS, defs
-from sandbox.simulators.serve import RunningSandbox
-from sandbox.world import World
 
 
 def _pointed_at(sandbox: RunningSandbox, settings: Settings) -> Settings:
@@ -62,7 +62,7 @@ def test_the_api_key_is_an_environment_reference_when_the_variable_is_set(
 
 
 def test_the_client_keeps_its_own_pace_times_the_rate_multiplier(settings: Settings) -> None:
-    from ingestion.supplier import DEFAULT_RATE_PER_S
+    from ichigen.ingestion.supplier import DEFAULT_RATE_PER_S
 
     assert supplier_resource(settings).client().limiter.rate_per_s == DEFAULT_RATE_PER_S
     faster = load_settings(

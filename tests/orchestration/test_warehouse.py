@@ -10,10 +10,9 @@ import duckdb
 import polars as pl
 import pytest
 
-from ichigen.settings import load_settings
-from ingestion.landing import LANDING_SCHEMA
-from orchestration.serving import publish_snapshot
-from orchestration.warehouse import (
+from ichigen.ingestion.landing import LANDING_SCHEMA
+from ichigen.orchestration.serving import publish_snapshot
+from ichigen.orchestration.warehouse import (
     DBT_PROJECT_DIR,
     dbt_build_args,
     ensure_landing_sources,
@@ -22,6 +21,7 @@ from orchestration.warehouse import (
     parse_ahead,
     warehouse_resources,
 )
+from ichigen.settings import load_settings
 from tests.dbt_cli import run_dbt
 
 

@@ -19,11 +19,11 @@ from sp_api.auth import AccessTokenClient
 from sp_api.auth import access_token_client as sp_auth
 from sp_api.base import Marketplaces
 
+from ichigen.sandbox.simulators.amazon import AmazonApp
+from ichigen.sandbox.simulators.faults import FaultPlan
+from ichigen.sandbox.simulators.serve import RunningSandbox
+from ichigen.sandbox.world import World
 from ichigen.settings import Settings
-from sandbox.simulators.amazon import AmazonApp
-from sandbox.simulators.faults import FaultPlan
-from sandbox.simulators.serve import RunningSandbox
-from sandbox.world import World
 
 MFN_LOCATION = "WH-TOKYO"
 LONG_AGO = "2000-01-01T00:00:00Z"

@@ -15,7 +15,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from sandbox.drops import (
+from ichigen.sandbox.drops import (
     FAULT_KINDS,
     MEMBER_COLUMNS,
     POS_COLUMNS,
@@ -27,9 +27,9 @@ from sandbox.drops import (
     buyer_layouts,
     write_drops,
 )
-from sandbox.drops.jst import JST
-from sandbox.drops.xlsx import ZIP_DATE_TIME
-from sandbox.schema import TABLES
+from ichigen.sandbox.drops.jst import JST
+from ichigen.sandbox.drops.xlsx import ZIP_DATE_TIME
+from ichigen.sandbox.schema import TABLES
 
 # Three JST business days, 2026-10-29 to 2026-10-31: the window starts at JST midnight.
 START = datetime(2026, 10, 28, 15, 0, tzinfo=UTC)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.simulators.faults import FaultInjector, FaultPlan
-from sandbox.simulators.ratelimit import LeakyBucket, TokenBucket
+from ichigen.sandbox.simulators.faults import FaultInjector, FaultPlan
+from ichigen.sandbox.simulators.ratelimit import LeakyBucket, TokenBucket
 
 
 def test_fault_specs_parse_from_the_command_line() -> None:

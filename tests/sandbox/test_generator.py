@@ -8,9 +8,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from sandbox.generator import generate
-from sandbox.schema import TABLES, TRUTH_TABLES
-from sandbox.world import World
+from ichigen.sandbox.generator import generate
+from ichigen.sandbox.schema import TABLES, TRUTH_TABLES
+from ichigen.sandbox.world import World
 
 
 @pytest.fixture(scope="module")

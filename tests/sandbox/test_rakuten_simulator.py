@@ -13,12 +13,12 @@ import httpx
 import polars as pl
 import pytest
 
+from ichigen.sandbox.simulators.faults import FaultPlan
+from ichigen.sandbox.simulators.rakuten import RakutenApp, rate_limits
+from ichigen.sandbox.simulators.rakuten_orders import MAX_SEARCH_RESULTS, SearchCriteria, search
+from ichigen.sandbox.simulators.serve import RunningSandbox
+from ichigen.sandbox.world import World
 from ichigen.settings import Settings
-from sandbox.simulators.faults import FaultPlan
-from sandbox.simulators.rakuten import RakutenApp, rate_limits
-from sandbox.simulators.rakuten_orders import MAX_SEARCH_RESULTS, SearchCriteria, search
-from sandbox.simulators.serve import RunningSandbox
-from sandbox.world import World
 
 JST = timezone(timedelta(hours=9))
 SEARCH = "/es/2.0/order/searchOrder/"
@@ -406,7 +406,9 @@ def test_the_late_updates_fault_edits_a_recent_order_behind_the_newest_change(
 def test_a_sku_listed_at_zero_sells_no_more_on_rakuten_as_time_passes(
     sandbox: RunningSandbox, client: httpx.Client, world: World
 ) -> None:
-    pytest.importorskip("sandbox.generator.live", reason="the generator's live trading is needed")
+    pytest.importorskip(
+        "ichigen.sandbox.generator.live", reason="the generator's live trading is needed"
+    )
     with world.lock:
         recent = world.lines_of(
             world.visible_orders("rakuten").filter(

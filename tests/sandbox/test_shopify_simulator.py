@@ -11,12 +11,12 @@ import polars as pl
 import pytest
 import shopify
 
+from ichigen.sandbox.simulators.faults import FaultPlan
+from ichigen.sandbox.simulators.ratelimit import LeakyBucket
+from ichigen.sandbox.simulators.serve import RunningSandbox
+from ichigen.sandbox.simulators.shopify import ShopifyApp
+from ichigen.sandbox.world import World
 from ichigen.settings import Settings
-from sandbox.simulators.faults import FaultPlan
-from sandbox.simulators.ratelimit import LeakyBucket
-from sandbox.simulators.serve import RunningSandbox
-from sandbox.simulators.shopify import ShopifyApp
-from sandbox.world import World
 
 JST_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+09:00$")
 

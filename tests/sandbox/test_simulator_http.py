@@ -8,8 +8,14 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from sandbox.simulators.faults import FaultPlan
-from sandbox.simulators.http import Request, Response, SimulatorApp, SimulatorServer, json_response
+from ichigen.sandbox.simulators.faults import FaultPlan
+from ichigen.sandbox.simulators.http import (
+    Request,
+    Response,
+    SimulatorApp,
+    SimulatorServer,
+    json_response,
+)
 
 
 class EchoApp(SimulatorApp):

@@ -12,9 +12,9 @@ import httpx
 import polars as pl
 import pytest
 
+from ichigen.sandbox.simulators.serve import RunningSandbox
+from ichigen.sandbox.world import World
 from ichigen.settings import Settings
-from sandbox.simulators.serve import RunningSandbox
-from sandbox.world import World
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from sandbox.world import World
+from ichigen.sandbox.world import World
 
 
 def test_a_derived_value_is_kept_until_a_table_or_the_clock_changes(world: World) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.warehouse import dbt_build_args, ensure_landing_sources, ensure_manifest
+from ichigen.orchestration.warehouse import dbt_build_args, ensure_landing_sources, ensure_manifest
 from tests.conftest import BuiltWarehouse
 from tests.dbt_cli import run_dbt
 

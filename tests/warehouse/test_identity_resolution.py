@@ -51,8 +51,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from sandbox.simulators.amazon_order_json import with_status
-from sandbox.world import World
+from ichigen.sandbox.simulators.amazon_order_json import with_status
+from ichigen.sandbox.world import World
 from tests.conftest import BuiltWarehouse
 
 # Over all true pairs the rules find ~0.93 (see the module docstring): what is missed are Amazon

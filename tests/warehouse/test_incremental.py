@@ -22,17 +22,17 @@ import duckdb
 import httpx
 import pytest
 
-from ichigen.settings import Settings, load_settings
-from ingestion.landing import LandingZone
-from orchestration.ingest_run import run_ingest
-from orchestration.warehouse import (
+from ichigen.ingestion.landing import LandingZone
+from ichigen.orchestration.ingest_run import run_ingest
+from ichigen.orchestration.warehouse import (
     dbt_build_args,
     ensure_landing_sources,
     ensure_manifest,
 )
-from sandbox.drops import write_drops
-from sandbox.simulators.serve import start_sandbox
-from sandbox.world import World
+from ichigen.sandbox.drops import write_drops
+from ichigen.sandbox.simulators.serve import start_sandbox
+from ichigen.sandbox.world import World
+from ichigen.settings import Settings, load_settings
 from tests.dbt_cli import run_dbt
 
 # two ingests of the test world and three dbt builds: minutes, more on a loaded machine

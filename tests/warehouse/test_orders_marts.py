@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from sandbox.world import World
+from ichigen.sandbox.world import World
 from tests.conftest import BuiltWarehouse
 
 CHANNELS = ("shopify", "amazon", "rakuten", "pos", "wholesale")

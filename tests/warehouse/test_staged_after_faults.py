@@ -15,12 +15,12 @@ import duckdb
 import polars as pl
 import pytest
 
+from ichigen.orchestration.build_run import run_build
+from ichigen.orchestration.ingest_run import run_ingest
+from ichigen.sandbox.simulators.faults import FaultPlan
+from ichigen.sandbox.simulators.serve import RunningSandbox, start_sandbox
+from ichigen.sandbox.world import World
 from ichigen.settings import Settings, load_settings
-from orchestration.build_run import run_build
-from orchestration.ingest_run import run_ingest
-from sandbox.simulators.faults import FaultPlan
-from sandbox.simulators.serve import RunningSandbox, start_sandbox
-from sandbox.world import World
 
 pytestmark = pytest.mark.slow
 
