@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
+from ichigen.paths import DataPaths
+
 __all__ = [
     "ENV_VARS",
     "SANDBOX_PORTS",
@@ -183,8 +185,13 @@ class Settings:
     app_port: int = 8501
 
     @property
+    def paths(self) -> DataPaths:
+        """The data directory's layout: every path under `data_dir` comes from here."""
+        return DataPaths(self.data_dir)
+
+    @property
     def sandbox_dir(self) -> Path:
-        return self.data_dir / "sandbox"
+        return self.paths.sandbox
 
     def sandbox_ports(self) -> dict[str, int]:
         """Where the simulators should listen so that these settings reach them.
