@@ -2,9 +2,10 @@
 
 `ResilientClient` wraps an injected `httpx.Client` (so tests can hand it an
 `httpx.MockTransport`) and retries what is worth retrying (429, 5xx, timeouts, resets,
-truncated or unreadable bodies) with exponential backoff and full jitter, honouring
-Retry-After when the channel sends it. A client-side `RateLimiter` keeps requests under the
-channel's published rate, so retries are the exception rather than the pacing mechanism.
+truncated or unreadable bodies) with tenacity: a 429 waits as long as its Retry-After says
+(seconds or an HTTP date), anything else backs off exponentially with full jitter. 401/403
+and other 4xx fail at once. A client-side `RateLimiter` keeps requests under the channel's
+published rate, so retries are the exception rather than the pacing mechanism.
 
 Every request that reaches a channel is safe to repeat by design (reads, absolute stock
 levels, purchase orders with an idempotency key), which is what makes retrying POSTs sound.
@@ -17,10 +18,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 import orjson
+import tenacity
 
 from ichigen.ingestion.errors import (
     AuthenticationError,
@@ -29,7 +33,7 @@ from ichigen.ingestion.errors import (
     UnexpectedResponseError,
 )
 
-__all__ = ["DEFAULT_TIMEOUT", "RateLimiter", "ResilientClient", "RetryPolicy"]
+__all__ = ["DEFAULT_TIMEOUT", "RateLimiter", "ResilientClient", "RetryPolicy", "retry_after"]
 
 # Connect quickly or fail; allow a slow page to arrive (large order pages take a while).
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
@@ -48,8 +52,65 @@ class RetryPolicy:
         return rng.uniform(0.0, min(self.max_delay_s, self.base_delay_s * 2**attempt))
 
 
+def retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds a ``Retry-After`` header asks us to wait: a number of seconds or an HTTP date.
+
+    None when there is no header or it cannot be read (the caller then backs off itself);
+    a date in the past means no wait.
+    """
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # RFC 9110 dates are GMT; an obsolete form may parse naive
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class _RetryableError(Exception):
+    """An attempt that is worth repeating: what went wrong, and how long the channel asked us
+    to wait (a 429's Retry-After), if it said."""
+
+    def __init__(self, problem: str, *, wait_s: float | None = None) -> None:
+        super().__init__(problem)
+        self.wait_s = wait_s
+
+
+class _RetryAfterOrBackoff(tenacity.wait.wait_base):
+    """tenacity's wait: the channel's Retry-After when it gave one, else `RetryPolicy.backoff`.
+
+    Not tenacity's `wait_random_exponential`: the jitter draws from the client's own `rng`,
+    which tests seed (or pin to the ceiling) to see the backoff's growth exactly.
+    """
+
+    def __init__(self, policy: RetryPolicy, rng: random.Random) -> None:
+        self._policy = policy
+        self._rng = rng
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+        outcome = retry_state.outcome
+        failure = outcome.exception() if outcome is not None else None
+        if isinstance(failure, _RetryableError) and failure.wait_s:
+            return failure.wait_s
+        return self._policy.backoff(retry_state.attempt_number - 1, self._rng)
+
+
 class RateLimiter:
-    """A client-side token bucket; `acquire` waits until a request may go out."""
+    """A client-side token bucket; `acquire` waits until a request may go out.
+
+    Hand-written on purpose: the channels tell us their rate as we go (Amazon's
+    ``x-amzn-RateLimit-Limit`` per operation, Shopify's bucket capacity per plan) and a 429
+    means the shared bucket is empty now, so the rate must change and the bucket drain while
+    requests are in flight. The rate-limiting libraries fix their rates when built and keep
+    their own clocks; here `set_rate` and `drain` do that in a few lines, and the injected
+    clock and sleep let tests measure pacing without waiting for it.
+    """
 
     def __init__(
         self,
@@ -143,52 +204,72 @@ class ResilientClient:
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """Send a request until it succeeds; 4xx other than 429 fail at once with the reason."""
-        problem = "no attempt made"
-        for attempt in range(self.retry.max_attempts):
-            if attempt:
-                self._count_retry()
-            if self.limiter is not None:
-                self.limiter.acquire()
-            try:
-                response = self.client.request(
-                    method, url, params=params, json=json, data=data, headers=headers
-                )
-                response.read()  # a truncated body raises here, inside the retry loop
-            except httpx.TransportError as exc:  # timeouts, resets, truncated bodies
-                problem = f"{type(exc).__name__}: {exc}"
-                self._sleep(self.retry.backoff(attempt, self._rng))
-                continue
-            if self._on_response is not None:
-                self._on_response(response)
-            status = response.status_code
-            if status == 429:
-                problem = "429 Too Many Requests"
-                if self.limiter is not None:
-                    self.limiter.drain()
-                self._sleep(self._retry_after(response) or self.retry.backoff(attempt, self._rng))
-                continue
-            if status >= 500:
-                problem = f"{status} {response.reason_phrase}"
-                self._sleep(self.retry.backoff(attempt, self._rng))
-                continue
-            if status in (401, 403):
-                raise AuthenticationError(
-                    self.channel,
-                    f"{method} {url} was refused ({status}): {_snippet(response)}; check the "
-                    f"ICHIGEN_{self.channel.upper()}_... credentials",
-                    status=status,
-                )
-            if status >= 400:
-                raise ChannelError(
-                    self.channel,
-                    f"{method} {url} failed ({status}): {_snippet(response)}",
-                    status=status,
-                )
-            return response
-        raise RetriesExhaustedError(
-            self.channel,
-            f"{method} {url} failed {self.retry.max_attempts} times; last: {problem}",
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.retry.max_attempts),
+            wait=_RetryAfterOrBackoff(self.retry, self._rng),
+            retry=tenacity.retry_if_exception_type(_RetryableError),
+            before=self._before_attempt,
+            sleep=self._sleep,
         )
+        try:
+            return retrying(
+                self._attempt, method, url, params=params, json=json, data=data, headers=headers
+            )
+        except tenacity.RetryError as exhausted:
+            raise RetriesExhaustedError(
+                self.channel,
+                f"{method} {url} failed {self.retry.max_attempts} times; "
+                f"last: {exhausted.last_attempt.exception()}",
+            ) from None
+
+    def _before_attempt(self, retry_state: tenacity.RetryCallState) -> None:
+        if retry_state.attempt_number > 1:
+            self._count_retry()
+
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        data: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+    ) -> httpx.Response:
+        """One try: the answer, or `_RetryableError` when another try may do better."""
+        if self.limiter is not None:
+            self.limiter.acquire()
+        try:
+            response = self.client.request(
+                method, url, params=params, json=json, data=data, headers=headers
+            )
+            response.read()  # a truncated body raises here, inside the retry loop
+        except httpx.TransportError as exc:  # timeouts, resets, truncated bodies
+            raise _RetryableError(f"{type(exc).__name__}: {exc}") from exc
+        if self._on_response is not None:
+            self._on_response(response)
+        status = response.status_code
+        if status == 429:
+            if self.limiter is not None:
+                self.limiter.drain()
+            wait_s = retry_after(response.headers.get("Retry-After"))
+            raise _RetryableError("429 Too Many Requests", wait_s=wait_s)
+        if status >= 500:
+            raise _RetryableError(f"{status} {response.reason_phrase}")
+        if status in (401, 403):
+            raise AuthenticationError(
+                self.channel,
+                f"{method} {url} was refused ({status}): {_snippet(response)}; check the "
+                f"ICHIGEN_{self.channel.upper()}_... credentials",
+                status=status,
+            )
+        if status >= 400:
+            raise ChannelError(
+                self.channel,
+                f"{method} {url} failed ({status}): {_snippet(response)}",
+                status=status,
+            )
+        return response
 
     def request_json(self, method: str, url: str, **kwargs: Any) -> Any:
         """`request`, then decode JSON; an unreadable body is retried like a broken one."""
@@ -202,16 +283,6 @@ class ResilientClient:
                 self._count_retry()
                 continue
         raise UnexpectedResponseError(self.channel, f"{method} {url} never returned valid JSON")
-
-    @staticmethod
-    def _retry_after(response: httpx.Response) -> float | None:
-        value = response.headers.get("Retry-After")
-        if value is None:
-            return None
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            return None  # an HTTP date: rare from APIs; fall back to our own backoff
 
 
 def _snippet(response: httpx.Response, limit: int = 300) -> str:

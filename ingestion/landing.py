@@ -43,7 +43,9 @@ from typing import Any, Final
 import orjson
 import polars as pl
 
+from ichigen.atomic import replacing, write_text_atomically
 from ichigen.ingestion.validation import BatchValidator, ExpectationOutcome
+from ichigen.paths import DataPaths
 
 __all__ = [
     "LANDING_SCHEMA",
@@ -135,17 +137,8 @@ _FROZEN_HEAP = _FrozenHeap()
 
 def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
     """Write beside the target, then rename: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    frame.write_parquet(tmp, compression="zstd")
-    tmp.replace(path)
-
-
-def _atomic_write_bytes(path: Path, payload: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:6]}")
-    tmp.write_bytes(payload)
-    tmp.replace(path)
+    with replacing(path) as tmp:
+        frame.write_parquet(tmp, compression="zstd")
 
 
 class LoadWriter:
@@ -307,9 +300,9 @@ class LoadWriter:
             max_record_updated_at=self._max_updated.isoformat() if self._max_updated else None,
             checks=[asdict(outcome) for outcome in self._checks.values()],
         )
-        _atomic_write_bytes(
+        write_text_atomically(
             self.directory / "_loads" / f"{self.load_id}.json",
-            json.dumps(asdict(manifest), indent=2).encode(),
+            json.dumps(asdict(manifest), indent=2),
         )
         self._committed = True
         return manifest
@@ -333,11 +326,20 @@ class LoadWriter:
 
 
 class LandingZone:
-    """The landing zone and its quarantine (normally under $ICHIGEN_DATA_DIR)."""
+    """The landing zone and its quarantine (normally under $ICHIGEN_DATA_DIR).
+
+    Without a `quarantine_root`, `root` is taken for a data directory's landing folder and the
+    quarantine is that data directory's (`DataPaths.quarantine`).
+    """
 
     def __init__(self, root: Path, *, quarantine_root: Path | None = None) -> None:
         self.root = root
-        self.quarantine_root = quarantine_root or root.parent / "quarantine"
+        self.quarantine_root = quarantine_root or DataPaths(root.parent).quarantine
+
+    @classmethod
+    def under(cls, paths: DataPaths) -> LandingZone:
+        """The landing zone and quarantine of a data directory."""
+        return cls(paths.landing, quarantine_root=paths.quarantine)
 
     def entity_dir(self, channel: str, entity: str) -> Path:
         return self.root / channel / entity

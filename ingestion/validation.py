@@ -34,7 +34,7 @@ class Contract:
     extract: Extract
     expectations: Sequence[Any]  # great_expectations.expectations.Expectation instances
     # A column the extract derived to check another one more cheaply -> the column a reason
-    # names (see `ingestion.supplier_contracts`): a reader looks for the field they know.
+    # names (see `ingestion.supplier.contracts`): a reader looks for the field they know.
     shown_as: Mapping[str, str] = field(default_factory=dict)
 
 

@@ -5,6 +5,11 @@ adds a BOM) or Shift_JIS as Windows extends it (CP932, which also holds the NEC 
 characters plain Shift_JIS lacks). The two are told apart without guessing: Japanese text in
 CP932 is practically never valid UTF-8, so strict UTF-8 is tried first and CP932 second. A file
 that is neither is refused as a whole rather than read with replacement characters.
+
+Not a detection library (chardet, charset-normalizer): they guess from byte statistics among
+dozens of encodings, and on the short, mostly-ASCII files a till exports (digits, SKUs and a few
+product names) they pick a wrong but decodable one (Latin-1, Big5, EUC-KR), which would land
+mojibake instead of refusing the file. Two candidates tried strictly never guess.
 """
 
 from __future__ import annotations

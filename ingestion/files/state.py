@@ -15,9 +15,10 @@ with the same version: its rows repeat, and staging deduplicates them.
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from ichigen.atomic import write_text_atomically
 
 __all__ = ["ImportState", "ImportedFile"]
 
@@ -60,8 +61,5 @@ class ImportState:
 
     def save(self) -> None:
         """Write beside the target, then rename: a crash never leaves half a state file."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         payload = {"files": {name: asdict(entry) for name, entry in sorted(self._files.items())}}
-        tmp = self.path.with_name(f".{self.path.name}.tmp-{uuid.uuid4().hex[:6]}")
-        tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=1), "utf-8")
-        tmp.replace(self.path)
+        write_text_atomically(self.path, json.dumps(payload, ensure_ascii=False, indent=1))

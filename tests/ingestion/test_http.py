@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
 from ichigen.ingestion.errors import AuthenticationError, ChannelError, RetriesExhaustedError
-from ichigen.ingestion.http import RateLimiter, ResilientClient, RetryPolicy
+from ichigen.ingestion.http import RateLimiter, ResilientClient, RetryPolicy, retry_after
 
 
 def _client(
@@ -62,6 +63,14 @@ def test_a_429_waits_as_long_as_retry_after_says() -> None:
     sleeps: list[float] = []
     _client(transport, sleeps).request("GET", "/orders.json")
     assert sleeps == [2.0]
+
+
+def test_retry_after_is_read_as_seconds_or_as_an_http_date() -> None:
+    now = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
+    assert retry_after("2.5", now=now) == 2.5
+    assert retry_after("Sun, 01 Nov 2026 12:00:30 GMT", now=now) == 30.0
+    assert retry_after("Sun, 01 Nov 2026 11:59:00 GMT", now=now) == 0.0  # past: go now
+    assert retry_after("soon", now=now) is None and retry_after(None) is None
 
 
 def test_a_429_without_retry_after_backs_off_exponentially_with_jitter() -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from ichigen.ingestion.landing import LANDING_SCHEMA, LandingZone
 from ichigen.ingestion.validation import BatchValidator, Contract
+from ichigen.paths import DataPaths
 
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
 
@@ -134,6 +135,13 @@ def test_a_validated_load_quarantines_bad_records_and_counts_both(tmp_path: Path
     )
     assert (tmp_path / "quarantine" / "pos" / "sales").is_dir()
     assert "expect_column_values_to_be_between" in quarantined["_reasons"][0][0]
+
+
+def test_a_data_directorys_zone_lands_and_quarantines_where_its_paths_say(tmp_path: Path) -> None:
+    paths = DataPaths(tmp_path)
+    zone = LandingZone.under(paths)
+    assert (zone.root, zone.quarantine_root) == (paths.landing, paths.quarantine)
+    assert LandingZone(paths.landing).quarantine_root == paths.quarantine
 
 
 def test_a_part_is_flushed_at_its_size_in_bytes_and_validated_with_its_own_rows(

@@ -23,9 +23,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from ichigen.ingestion.landing import PART_ROWS, LandingZone, LoadManifest
-from ichigen.ingestion.rakuten import BULK_GET, GET_ORDER, InventoryKey, RakutenClient
-from ichigen.ingestion.rakuten_contracts import inventory_contract, order_contract
-from ichigen.ingestion.rakuten_search import DateType, parse_rms_time
+from ichigen.ingestion.rakuten.client import BULK_GET, GET_ORDER, InventoryKey, RakutenClient
+from ichigen.ingestion.rakuten.contracts import inventory_contract, order_contract
+from ichigen.ingestion.rakuten.search import DateType, parse_rms_time
 from ichigen.ingestion.validation import BatchValidator
 
 __all__ = [

@@ -2,7 +2,8 @@
 
 Suppliers share no standard, so this speaks the sandbox's small Stripe-like design (see
 `sandbox.simulators.supplier`); a real supplier portal that keeps these shapes is a matter of
-``ICHIGEN_SUPPLIER_URL`` and ``ICHIGEN_SUPPLIER_API_KEY``:
+the URL and API key the client is given (the caller reads ``ICHIGEN_SUPPLIER_URL`` and
+``ICHIGEN_SUPPLIER_API_KEY``):
 
 - every request carries ``Authorization: Bearer <api key>``, set per request so the key lives
   in this object only (and never in its ``repr``, an error message or a landed record);
@@ -38,7 +39,6 @@ import orjson
 
 from ichigen.ingestion.errors import ChannelError, ConfigurationError, UnexpectedResponseError
 from ichigen.ingestion.http import DEFAULT_TIMEOUT, RateLimiter, ResilientClient, RetryPolicy, Sleep
-from ichigen.settings import SupplierSettings
 
 __all__ = [
     "DEFAULT_RATE_PER_S",
@@ -203,10 +203,6 @@ class SupplierClient:
             sleep=sleep,
             rng=rng,
         )
-
-    @classmethod
-    def from_settings(cls, settings: SupplierSettings, **options: Any) -> SupplierClient:
-        return cls(settings.url, settings.api_key, **options)
 
     def __repr__(self) -> str:  # the key never reaches a log line
         return f"SupplierClient({self.base_url!r})"

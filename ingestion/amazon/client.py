@@ -1,13 +1,14 @@
 """A client for the Amazon Selling Partner API: orders, order items, FBA stock, refunds, listings.
 
 It speaks SP-API as Amazon publishes it (the sandbox simulator serves the same shapes), so a
-real seller account is a matter of the ``ICHIGEN_AMAZON_*`` variables:
+real seller account is a matter of the `AmazonConfig` it is given (the caller fills it from the
+``ICHIGEN_AMAZON_*`` variables; the client never reads the environment itself):
 
-- every call carries an LWA access token (`ingestion.amazon_auth`), refreshed before it expires
+- every call carries an LWA access token (`ingestion.amazon.auth`), refreshed before it expires
   and once more when a call is refused with 403 (an expired or revoked token);
 - each operation has its own usage plan (a token bucket: a rate and a burst), so each gets its
   own `RateLimiter`, started at Amazon's published default and then set to the rate the API
-  announces (`ingestion.amazon_rates`);
+  announces (`ingestion.amazon.rates`);
 - Amazon's 429 (``QuotaExceeded``) carries no Retry-After: `ResilientClient` backs off
   exponentially with jitter, and the operation's bucket is drained so the pace drops too;
 - lists page with ``NextToken`` (Orders, Finances) or ``pagination.nextToken`` (FBA Inventory);
@@ -16,7 +17,7 @@ real seller account is a matter of the ``ICHIGEN_AMAZON_*`` variables:
   instead of the LWA token; an application without the restricted roles is refused one, and
   then the orders come with the plain token and without personal data (`pii_refused` says why).
 
-List methods yield pages of raw records; landing them is `ingestion.amazon_ingest`'s job.
+List methods yield pages of raw records; landing them is `ingestion.amazon.pull`'s job.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Final
@@ -32,13 +33,12 @@ from urllib.parse import quote
 
 import httpx
 
-from ichigen.ingestion.amazon_auth import LwaTokens
-from ichigen.ingestion.amazon_rates import PUBLISHED_RATES, adopt_announced_rate
+from ichigen.ingestion.amazon.auth import LwaTokens
+from ichigen.ingestion.amazon.rates import PUBLISHED_RATES, adopt_announced_rate
 from ichigen.ingestion.errors import AuthenticationError, ChannelError, UnexpectedResponseError
 from ichigen.ingestion.http import DEFAULT_TIMEOUT, RateLimiter, ResilientClient, RetryPolicy, Sleep
-from ichigen.settings import AmazonSettings, load_settings
 
-__all__ = ["AmazonClient", "OrdersPage", "iso_z"]
+__all__ = ["AmazonClient", "AmazonConfig", "OrdersPage", "iso_z"]
 
 CHANNEL: Final = "amazon"
 _RDT_PATH: Final = "/tokens/2021-03-01/restrictedDataToken"
@@ -57,6 +57,23 @@ def iso_z(value: datetime) -> str:
 
 
 @dataclass(frozen=True)
+class AmazonConfig:
+    """Where SP-API and Login with Amazon are, the app's credentials and the seller's account.
+
+    The secrets are left out of the ``repr``, so a config in a log line or a traceback shows
+    where the client points, never what unlocks it.
+    """
+
+    url: str
+    lwa_url: str
+    client_id: str = field(repr=False)
+    client_secret: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    marketplace_id: str
+    seller_id: str
+
+
+@dataclass(frozen=True)
 class OrdersPage:
     orders: list[dict[str, Any]]
     last_updated_before: str | None  # the upper bound Amazon applied (its "now"), echoed
@@ -67,7 +84,7 @@ class AmazonClient:
 
     def __init__(
         self,
-        settings: AmazonSettings | None = None,
+        config: AmazonConfig,
         *,
         http: httpx.Client | None = None,
         retry: RetryPolicy | None = None,
@@ -77,14 +94,13 @@ class AmazonClient:
         rng: random.Random | None = None,
         restricted_data: bool = True,
     ) -> None:
-        settings = settings or load_settings().amazon
         self._clock = clock
         self._rdt: tuple[str, float] | None = None  # (token, monotonic time to renew it)
         # None while Restricted Data Tokens are asked for and granted; otherwise why not.
         self.pii_refused: str | None = None if restricted_data else "not requested"
-        self.base_url = settings.url.rstrip("/")
-        self.marketplace_id = settings.marketplace_id
-        self.seller_id = settings.seller_id
+        self.base_url = config.url.rstrip("/")
+        self.marketplace_id = config.marketplace_id
+        self.seller_id = config.seller_id
         client = http or httpx.Client(timeout=DEFAULT_TIMEOUT)
         retry = retry or RetryPolicy()
         rng = rng or random.Random()
@@ -104,10 +120,10 @@ class AmazonClient:
             )
         self.tokens = LwaTokens(
             ResilientClient(CHANNEL, client, retry=retry, sleep=sleep, rng=rng),
-            lwa_url=settings.lwa_url,
-            client_id=settings.client_id,
-            client_secret=settings.client_secret,
-            refresh_token=settings.refresh_token,
+            lwa_url=config.lwa_url,
+            client_id=config.client_id,
+            client_secret=config.client_secret,
+            refresh_token=config.refresh_token,
             clock=clock,
         )
         self._client = client

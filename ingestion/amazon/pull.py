@@ -30,8 +30,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from ichigen.ingestion.amazon import AmazonClient, OrdersPage
-from ichigen.ingestion.amazon_contracts import (
+from ichigen.ingestion.amazon.client import AmazonClient, OrdersPage
+from ichigen.ingestion.amazon.contracts import (
     inventory_summaries_contract,
     orders_contract,
     refunds_contract,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,13 +15,13 @@ import httpx
 import polars as pl
 import pytest
 
-from ichigen.ingestion.amazon import AmazonClient
-from ichigen.ingestion.amazon_contracts import (
+from ichigen.ingestion.amazon.client import AmazonClient, AmazonConfig
+from ichigen.ingestion.amazon.contracts import (
     inventory_summaries_contract,
     orders_contract,
     refunds_contract,
 )
-from ichigen.ingestion.amazon_ingest import ingest_amazon
+from ichigen.ingestion.amazon.pull import ingest_amazon
 from ichigen.ingestion.errors import AuthenticationError, ChannelError
 from ichigen.ingestion.http import RetryPolicy
 from ichigen.ingestion.landing import LandingZone
@@ -30,7 +31,7 @@ from ichigen.sandbox.simulators.amazon import AmazonApp
 from ichigen.sandbox.simulators.faults import FaultPlan
 from ichigen.sandbox.simulators.serve import RunningSandbox
 from ichigen.sandbox.world import World
-from ichigen.settings import AmazonSettings, Settings
+from ichigen.settings import Settings
 
 SECRET = "amzn-client-secret-do-not-log"
 REFRESH = "Atzr|refresh-token-do-not-log"
@@ -38,7 +39,7 @@ API = "https://sellingpartnerapi-fe.amazon.test"
 LWA = "https://api.amazon.test/auth/o2/token"
 MARKET = "A1VC38T7YXB528"
 CATALOGUE = {"P0001-NVY-M", "P0002-BLK-F"}
-SETTINGS = AmazonSettings(
+CONFIG = AmazonConfig(
     url=API,
     lwa_url=LWA,
     client_id="amzn1.application-oa2-client.test",
@@ -131,7 +132,7 @@ class FakeAmazon:
 def _client(fake: FakeAmazon, time: FakeTime | None = None, **options: Any) -> AmazonClient:
     time = time or FakeTime()
     return AmazonClient(
-        SETTINGS,
+        CONFIG,
         http=httpx.Client(transport=httpx.MockTransport(fake)),
         retry=RetryPolicy(max_attempts=5, base_delay_s=0.1),
         sleep=time.sleep,
@@ -354,7 +355,7 @@ def test_a_second_403_is_a_real_refusal() -> None:
 
 
 def test_refused_lwa_credentials_name_the_variables_but_never_their_values() -> None:
-    wrong = AmazonSettings(**{**SETTINGS.__dict__, "client_secret": "wrong-secret-value"})
+    wrong = replace(CONFIG, client_secret="wrong-secret-value")
     fake = FakeAmazon()
     client = AmazonClient(wrong, http=httpx.Client(transport=httpx.MockTransport(fake)))
     with pytest.raises(AuthenticationError) as caught:
@@ -362,7 +363,7 @@ def test_refused_lwa_credentials_name_the_variables_but_never_their_values() -> 
     message = str(caught.value)
     assert "ICHIGEN_AMAZON_CLIENT_SECRET" in message and "invalid_client" in message
     for secret in ("wrong-secret-value", REFRESH):
-        assert secret not in message and secret not in repr(client)
+        assert secret not in message and secret not in repr(client) and secret not in repr(wrong)
 
 
 def test_each_operation_paces_itself_at_the_rate_amazon_announces() -> None:
@@ -549,12 +550,15 @@ def app(sandbox: RunningSandbox) -> AmazonApp:
 
 @pytest.fixture
 def sim(app: AmazonApp, sandbox: RunningSandbox, settings: Settings) -> Iterator[AmazonClient]:
-    amazon = AmazonSettings(
-        **{
-            **settings.amazon.__dict__,
-            "url": sandbox.urls["amazon"],
-            "lwa_url": f"{sandbox.urls['amazon']}/auth/o2/token",
-        }
+    account = settings.amazon
+    amazon = AmazonConfig(
+        url=sandbox.urls["amazon"],
+        lwa_url=f"{sandbox.urls['amazon']}/auth/o2/token",
+        client_id=account.client_id,
+        client_secret=account.client_secret.get_secret_value(),
+        refresh_token=account.refresh_token.get_secret_value(),
+        marketplace_id=account.marketplace_id,
+        seller_id=account.seller_id,
     )
     # Short backoffs: the simulator recovers at once, and a fault run makes hundreds of retries.
     with AmazonClient(
@@ -580,7 +584,7 @@ def test_a_full_ingest_lands_exactly_the_orders_items_and_refunds_amazon_shows(
     app: AmazonApp, sim: AmazonClient, settings: Settings, world: World, catalogue: set[str]
 ) -> None:
     app.tokens.ttl_s = 1.0  # so that the ingest outlives its first token
-    zone = LandingZone(settings.data_dir / "landing")
+    zone = LandingZone.under(settings.paths)
     manifests = {
         entity: ingest_amazon(sim, zone, entity, catalogue=catalogue)
         for entity in ("orders", "refunds", "inventory_summaries")
@@ -624,7 +628,10 @@ def test_a_full_ingest_lands_exactly_the_orders_items_and_refunds_amazon_shows(
     assert manifests["inventory_summaries"].accepted > 0
     assert sim.tokens.exchanges > 1, "the short-lived token should have been refreshed"
     raws = " ".join(zone.scan("amazon", "orders").collect()["_raw"].head(50))
-    assert settings.amazon.refresh_token not in raws and settings.amazon.client_secret not in raws
+    assert (
+        settings.amazon.refresh_token.get_secret_value() not in raws
+        and settings.amazon.client_secret.get_secret_value() not in raws
+    )
 
 
 def test_the_simulator_grants_an_rdt_and_orders_carry_the_street_and_recipient(
@@ -643,7 +650,7 @@ def test_the_simulator_grants_an_rdt_and_orders_carry_the_street_and_recipient(
 def test_ingesting_twice_adds_nothing_after_dedupe(
     app: AmazonApp, sim: AmazonClient, settings: Settings, catalogue: set[str]
 ) -> None:
-    zone = LandingZone(settings.data_dir / "landing")
+    zone = LandingZone.under(settings.paths)
     ingest_amazon(sim, zone, "orders", catalogue=catalogue)
     once = _latest(zone, "orders").select("_record_key", "_record_updated_at").sort("_record_key")
     second = ingest_amazon(sim, zone, "orders", catalogue=catalogue)

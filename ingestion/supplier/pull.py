@@ -26,8 +26,8 @@ from ichigen.ingestion.landing import LandingZone, LoadManifest
 from ichigen.ingestion.paging import one_ahead
 from ichigen.ingestion.record_fields import id_key as record_key
 from ichigen.ingestion.record_fields import updated_at
-from ichigen.ingestion.supplier import SupplierClient
-from ichigen.ingestion.supplier_contracts import (
+from ichigen.ingestion.supplier.client import SupplierClient
+from ichigen.ingestion.supplier.contracts import (
     catalogue_contract,
     purchase_orders_contract,
     suppliers_contract,

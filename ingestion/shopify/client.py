@@ -1,8 +1,9 @@
 """A client for the Shopify Admin REST API: orders, customers, locations, stock.
 
 The client speaks Shopify's public API exactly (the sandbox simulator serves the same shapes),
-so pointing it at a real shop is a matter of `ICHIGEN_SHOPIFY_URL`, `..._ACCESS_TOKEN` and
-`..._API_VERSION`:
+so pointing it at a real shop is a matter of the URL, access token and API version it is
+given (the caller reads them from `ICHIGEN_SHOPIFY_URL`, `..._ACCESS_TOKEN` and
+`..._API_VERSION`; the client never reads the environment itself):
 
 - list endpoints page by cursor: the first request carries the filters and `limit=250`, every
   later one is the ``rel="next"`` URL of the ``Link`` header, followed as given (Shopify refuses
@@ -16,7 +17,7 @@ so pointing it at a real shop is a matter of `ICHIGEN_SHOPIFY_URL`, `..._ACCESS_
 - stock is pushed with ``POST inventory_levels/set.json``: an absolute quantity, safe to repeat.
 
 Each list method yields pages (lists of raw records) so callers can stream them to disk.
-Landing them is `ingestion.shopify_ingest`'s job.
+Landing them is `ingestion.shopify.pull`'s job.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ import orjson
 
 from ichigen.ingestion.errors import ConfigurationError, UnexpectedResponseError
 from ichigen.ingestion.http import DEFAULT_TIMEOUT, RateLimiter, ResilientClient, RetryPolicy, Sleep
-from ichigen.settings import ShopifySettings, load_settings
 
 __all__ = ["CALL_LIMIT_HEADER", "DRAIN_S", "PAGE_LIMIT", "CallLimitPacer", "ShopifyClient"]
 
@@ -92,11 +92,10 @@ class ShopifyClient:
 
     def __init__(
         self,
-        settings: ShopifySettings | None = None,
         *,
-        url: str | None = None,
-        access_token: str | None = None,
-        api_version: str | None = None,
+        url: str,
+        access_token: str,
+        api_version: str,
         http: httpx.Client | None = None,
         retry: RetryPolicy | None = None,
         leak_per_s: float = 2.0,
@@ -105,17 +104,13 @@ class ShopifyClient:
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
     ) -> None:
-        if settings is None and not (url and access_token and api_version):
-            settings = load_settings().shopify
-        url = url or (settings.url if settings else None)
-        self._token = access_token or (settings.access_token if settings else None)
-        version = api_version or (settings.api_version if settings else None)
-        if not url or not self._token or not version:
+        if not url or not access_token or not api_version:
             raise ConfigurationError(
                 "shopify: the shop URL, access token and API version are all needed; set "
                 "ICHIGEN_SHOPIFY_URL, ICHIGEN_SHOPIFY_ACCESS_TOKEN and ICHIGEN_SHOPIFY_API_VERSION"
             )
-        self.base_url = f"{url.rstrip('/')}/admin/api/{version}"
+        self._token = access_token
+        self.base_url = f"{url.rstrip('/')}/admin/api/{api_version}"
         self.limiter = RateLimiter(rate_per_s=leak_per_s, burst=burst, sleep=sleep, clock=clock)
         self.pacer = CallLimitPacer(self.limiter)
         self.http = ResilientClient(
@@ -138,7 +133,6 @@ class ShopifyClient:
         return f"{self.base_url}/{resource}.json"
 
     def _headers(self) -> dict[str, str]:
-        assert self._token is not None
         return {"X-Shopify-Access-Token": self._token, "Accept": "application/json"}
 
     def _json(

@@ -14,6 +14,7 @@ import httpx
 import polars as pl
 import pytest
 
+from ichigen.ingestion.contract_parts import ISO_TIMESTAMP
 from ichigen.ingestion.errors import (
     AuthenticationError,
     RetriesExhaustedError,
@@ -21,20 +22,19 @@ from ichigen.ingestion.errors import (
 )
 from ichigen.ingestion.http import RetryPolicy
 from ichigen.ingestion.landing import LandingZone
-from ichigen.ingestion.shopify_contracts import ISO_TIMESTAMP
-from ichigen.ingestion.supplier import (
+from ichigen.ingestion.supplier.client import (
     IdempotencyKeyReusedError,
     OrderLine,
     PurchaseOrderInvalidError,
     SupplierClient,
     SupplierRequestError,
 )
-from ichigen.ingestion.supplier_contracts import (
+from ichigen.ingestion.supplier.contracts import (
     catalogue_contract,
     purchase_orders_contract,
     suppliers_contract,
 )
-from ichigen.ingestion.supplier_ingest import ingest_supplier
+from ichigen.ingestion.supplier.pull import ingest_supplier
 from ichigen.ingestion.validation import BatchValidator
 from ichigen.sandbox.simulators.faults import FaultPlan
 from ichigen.sandbox.simulators.serve import RunningSandbox
@@ -436,7 +436,7 @@ def sim(sandbox: RunningSandbox, settings: Settings) -> Iterator[SupplierClient]
     """A client of the running simulator, with the sandbox's key from settings."""
     with SupplierClient(
         sandbox.urls["supplier"],
-        settings.supplier.api_key,
+        settings.supplier.api_key.get_secret_value(),
         retry=RetryPolicy(max_attempts=10, base_delay_s=0.05, max_delay_s=1.0),
     ) as client:
         yield client
@@ -460,7 +460,7 @@ def test_ingesting_purchase_orders_lands_exactly_those_visible_at_the_clock(
     world: World,
     validators: dict[str, BatchValidator],
 ) -> None:
-    zone = LandingZone(settings.data_dir / "landing")
+    zone = LandingZone.under(settings.paths)
     manifest = ingest_supplier(sim, zone, "purchase_orders")
     truth = _visible_purchase_orders(world)
     assert manifest.quarantined == 0
@@ -469,7 +469,7 @@ def test_ingesting_purchase_orders_lands_exactly_those_visible_at_the_clock(
     assert {o["id"] for o in landed} == set(truth["po_id"])
     lines = sorted((o["id"], line["sku"], line["quantity"]) for o in landed for line in o["lines"])
     assert lines == sorted(truth.select("po_id", "sku", "quantity").iter_rows())
-    assert settings.supplier.api_key not in " ".join(o["id"] for o in landed)
+    assert settings.supplier.api_key.get_secret_value() not in " ".join(o["id"] for o in landed)
 
     # A second pull re-reads only the lookback window and adds no new key.
     again = ingest_supplier(sim, zone, "purchase_orders", validator=validators["purchase_orders"])
@@ -480,7 +480,7 @@ def test_ingesting_purchase_orders_lands_exactly_those_visible_at_the_clock(
 def test_the_catalogue_lands_every_sku_of_each_supplier_with_its_terms(
     sim: SupplierClient, settings: Settings, world: World
 ) -> None:
-    zone = LandingZone(settings.data_dir / "landing")
+    zone = LandingZone.under(settings.paths)
     suppliers = ingest_supplier(sim, zone, "suppliers")
     catalogue = ingest_supplier(sim, zone, "catalogue")
     with world.lock:
@@ -497,7 +497,7 @@ def test_the_catalogue_lands_every_sku_of_each_supplier_with_its_terms(
     expected = truth.select(terms).with_columns(pl.col("moq", "case_pack").cast(pl.Int64))
     assert got.equals(expected.sort("sku"))
     raw = " ".join(zone.scan("supplier", "catalogue").collect()["_raw"])
-    assert settings.supplier.api_key not in raw
+    assert settings.supplier.api_key.get_secret_value() not in raw
 
 
 def _order_lines(world: World, supplier_id: str, count: int) -> list[OrderLine]:
@@ -535,7 +535,7 @@ def test_creating_a_purchase_order_twice_with_one_key_places_one_and_it_lands_wi
         (line.sku, line.quantity) for line in lines
     ]
 
-    zone = LandingZone(settings.data_dir / "landing")
+    zone = LandingZone.under(settings.paths)
     ingest_supplier(sim, zone, "purchase_orders", validator=validators["purchase_orders"])
     landed = _latest(zone, "purchase_orders").filter(pl.col("_record_key") == first.id)
     assert len(json.loads(landed["_raw"][0])["lines"]) == 3
@@ -561,7 +561,9 @@ def test_an_order_whose_answer_was_lost_is_placed_once_when_sent_again_under_its
     before = _visible_purchase_orders(world)["po_id"].n_unique()
     lines = _order_lines(world, "SUP02", 2)
     impatient = SupplierClient(
-        sandbox.urls["supplier"], settings.supplier.api_key, retry=RetryPolicy(max_attempts=1)
+        sandbox.urls["supplier"],
+        settings.supplier.api_key.get_secret_value(),
+        retry=RetryPolicy(max_attempts=1),
     )
     sandbox.servers["supplier"].faults.plan = FaultPlan(truncate=1.0)
     with impatient, pytest.raises(RetriesExhaustedError):
@@ -570,7 +572,9 @@ def test_an_order_whose_answer_was_lost_is_placed_once_when_sent_again_under_its
         )
     sandbox.servers["supplier"].faults.plan = FaultPlan()
     assert _visible_purchase_orders(world)["po_id"].n_unique() == before + 1, "it was placed"
-    with SupplierClient(sandbox.urls["supplier"], settings.supplier.api_key) as client:
+    with SupplierClient(
+        sandbox.urls["supplier"], settings.supplier.api_key.get_secret_value()
+    ) as client:
         resumed = client.create_purchase_order(
             "SUP02", "WH-TOKYO", "ICG-PO-0003", lines, idempotency_key="outbox-7"
         )
@@ -587,7 +591,7 @@ def test_with_faults_on_the_deduplicated_purchase_orders_equal_a_clean_run(
         # Small pages, so that a pull makes enough requests to meet the faults.
         return SupplierClient(
             sandbox.urls["supplier"],
-            settings.supplier.api_key,
+            settings.supplier.api_key.get_secret_value(),
             retry=RetryPolicy(max_attempts=12, base_delay_s=0.01, max_delay_s=0.1),
             rate_per_s=1000,
             page_limit=25,

@@ -25,8 +25,8 @@ from ichigen.ingestion.landing import PART_ROWS, LandingZone, LoadManifest
 from ichigen.ingestion.paging import one_ahead
 from ichigen.ingestion.record_fields import id_key as record_key
 from ichigen.ingestion.record_fields import updated_at
-from ichigen.ingestion.shopify import ShopifyClient
-from ichigen.ingestion.shopify_contracts import (
+from ichigen.ingestion.shopify.client import ShopifyClient
+from ichigen.ingestion.shopify.contracts import (
     customers_contract,
     inventory_levels_contract,
     locations_contract,

@@ -17,14 +17,14 @@ import pytest
 from ichigen.ingestion.errors import AuthenticationError
 from ichigen.ingestion.http import RetryPolicy
 from ichigen.ingestion.landing import LandingZone
-from ichigen.ingestion.shopify import ShopifyClient
-from ichigen.ingestion.shopify_contracts import (
+from ichigen.ingestion.shopify.client import ShopifyClient
+from ichigen.ingestion.shopify.contracts import (
     customers_contract,
     inventory_levels_contract,
     locations_contract,
     orders_contract,
 )
-from ichigen.ingestion.shopify_ingest import ingest_shopify
+from ichigen.ingestion.shopify.pull import ingest_shopify
 from ichigen.ingestion.validation import BatchValidator
 from ichigen.sandbox.simulators import http as simulator_http
 from ichigen.sandbox.simulators.faults import FaultPlan
@@ -356,7 +356,7 @@ def sim(sandbox: RunningSandbox, settings: Settings) -> Iterator[ShopifyClient]:
     shopify = settings.shopify
     with ShopifyClient(
         url=sandbox.urls["shopify"],
-        access_token=shopify.access_token,
+        access_token=shopify.access_token.get_secret_value(),
         api_version=shopify.api_version,
         retry=RetryPolicy(max_attempts=10, base_delay_s=0.05, max_delay_s=1.0),
     ) as client:
@@ -378,7 +378,7 @@ def _ingest_all(client: ShopifyClient, zone: LandingZone, catalogue: set[str]) -
 def test_a_full_ingest_lands_exactly_the_orders_the_shop_shows(
     sim: ShopifyClient, settings: Settings, world: World, catalogue: set[str]
 ) -> None:
-    zone = LandingZone(settings.data_dir / "landing")
+    zone = LandingZone.under(settings.paths)
     manifests = _ingest_all(sim, zone, catalogue)
     truth = _orders_truth(world)
     orders = manifests["orders"]
@@ -406,13 +406,13 @@ def test_a_full_ingest_lands_exactly_the_orders_the_shop_shows(
     assert manifests["customers"].accepted == customers.height
     assert manifests["customers"].quarantined == 0
     raws = " ".join(zone.scan("shopify", "orders").collect()["_raw"].head(50))
-    assert settings.shopify.access_token not in raws
+    assert settings.shopify.access_token.get_secret_value() not in raws
 
 
 def test_ingesting_twice_adds_nothing_after_dedupe(
     sim: ShopifyClient, settings: Settings, world: World, catalogue: set[str]
 ) -> None:
-    zone = LandingZone(settings.data_dir / "landing")
+    zone = LandingZone.under(settings.paths)
     ingest_shopify(sim, zone, "orders", catalogue=catalogue)
     once = _latest(zone, "orders").select("_record_key", "_record_updated_at").sort("_record_key")
     second = ingest_shopify(sim, zone, "orders", catalogue=catalogue)

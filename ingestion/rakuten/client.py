@@ -1,7 +1,7 @@
 """Rakuten RMS Web Service client: order search and retrieval, stock reads and pushes.
 
-Speaks the public RMS APIs (pointing it at a real shop is a matter of base URL and
-credentials, see `ichigen.settings`):
+Speaks the public RMS APIs (pointing it at a real shop is a matter of the base URL and
+credentials it is given; the caller reads them from ``ICHIGEN_RAKUTEN_*``):
 
 - ``POST /es/2.0/order/searchOrder/``: order numbers by one of the order's dates, in windows
   of at most 63 days and pages of at most 1,000; results past the 15,000th are never returned,
@@ -33,8 +33,7 @@ import httpx
 
 from ichigen.ingestion.errors import ChannelError, UnexpectedResponseError
 from ichigen.ingestion.http import DEFAULT_TIMEOUT, RateLimiter, ResilientClient, RetryPolicy, Sleep
-from ichigen.ingestion.rakuten_search import DateType, halve, rms_time, windows
-from ichigen.settings import RakutenSettings
+from ichigen.ingestion.rakuten.search import DateType, halve, rms_time, windows
 
 __all__ = [
     "GET_ORDER_VERSION",
@@ -152,15 +151,6 @@ class RakutenClient:
         self._get = api(rates.get_order)
         self._inventory_get = api(rates.inventory_get)
         self._inventory_upsert = api(rates.inventory_upsert)
-
-    @classmethod
-    def from_settings(cls, settings: RakutenSettings, **options: Any) -> RakutenClient:
-        return cls(
-            base_url=settings.url,
-            service_secret=settings.service_secret,
-            license_key=settings.license_key,
-            **options,
-        )
 
     @property
     def retries(self) -> int:

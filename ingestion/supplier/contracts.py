@@ -28,7 +28,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from ichigen.ingestion.shopify_contracts import ISO_TIMESTAMP
+from ichigen.ingestion.contract_parts import ISO_TIMESTAMP
 from ichigen.ingestion.validation import Contract
 
 __all__ = [

@@ -7,7 +7,7 @@ import itertools
 import json
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,7 +18,7 @@ import pytest
 from ichigen.ingestion.errors import AuthenticationError, ChannelError, RetriesExhaustedError
 from ichigen.ingestion.http import RetryPolicy
 from ichigen.ingestion.landing import LandingZone
-from ichigen.ingestion.rakuten import (
+from ichigen.ingestion.rakuten.client import (
     GET_ORDER_VERSION,
     MAX_SEARCH_RESULTS,
     InventoryKey,
@@ -27,9 +27,9 @@ from ichigen.ingestion.rakuten import (
     StockLevel,
     esa_authorization,
 )
-from ichigen.ingestion.rakuten_contracts import inventory_contract, order_contract
-from ichigen.ingestion.rakuten_ingest import ingest_inventories, ingest_orders, order_changed_at
-from ichigen.ingestion.rakuten_search import MAX_WINDOW, DateType, parse_rms_time, rms_time, windows
+from ichigen.ingestion.rakuten.contracts import inventory_contract, order_contract
+from ichigen.ingestion.rakuten.pull import ingest_inventories, ingest_orders, order_changed_at
+from ichigen.ingestion.rakuten.search import MAX_WINDOW, DateType, parse_rms_time, rms_time, windows
 from ichigen.ingestion.validation import BatchValidator
 from ichigen.sandbox.simulators.faults import FaultPlan
 from ichigen.sandbox.simulators.rakuten import RakutenApp, rate_limits
@@ -449,8 +449,12 @@ def rakuten(sandbox: RunningSandbox, settings: Settings) -> Iterator[RakutenClie
     app = sandbox.servers["rakuten"].app
     assert isinstance(app, RakutenApp)
     app.buckets = rate_limits(rate_per_s=1000, burst=1000)  # RMS's pace would only slow tests
-    rakuten_settings = replace(settings.rakuten, url=sandbox.urls["rakuten"])
-    with RakutenClient.from_settings(rakuten_settings, rates=FAST) as client:
+    with RakutenClient(
+        base_url=sandbox.urls["rakuten"],
+        service_secret=settings.rakuten.service_secret.get_secret_value(),
+        license_key=settings.rakuten.license_key.get_secret_value(),
+        rates=FAST,
+    ) as client:
         yield client
 
 
@@ -497,7 +501,7 @@ def _expected_request_prices(world: World) -> dict[str, int]:
 def test_a_full_ingest_lands_exactly_the_orders_the_simulator_shows(
     rakuten: RakutenClient, world: World, settings: Settings
 ) -> None:
-    zone = LandingZone(settings.data_dir / "landing")
+    zone = LandingZone.under(settings.paths)
     pull = ingest_orders(rakuten, zone, until=world.now, known_skus=_catalogue(world))
     expected = _expected_request_prices(world)
     assert pull.manifest.quarantined == 0 and pull.missing == []
@@ -520,7 +524,7 @@ def test_a_full_ingest_lands_exactly_the_orders_the_simulator_shows(
 def test_ingesting_twice_duplicates_nothing_after_staging_dedupes(
     rakuten: RakutenClient, world: World, settings: Settings
 ) -> None:
-    zone = LandingZone(settings.data_dir / "landing")
+    zone = LandingZone.under(settings.paths)
     first = ingest_orders(rakuten, zone, until=world.now)
     second = ingest_orders(rakuten, zone, until=world.now)
     assert second.since is not None and 0 < second.manifest.records < first.manifest.records
@@ -552,7 +556,7 @@ def test_inventories_of_the_catalogues_rakuten_skus_land_and_a_push_reads_back(
     inventory_keys = [InventoryKey(manage, variant) for manage, variant in keys]
     first = inventory_keys[0]
     rakuten.set_stock([StockLevel(first.manage_number, first.variant_id, 37)])
-    zone = LandingZone(settings.data_dir / "landing")
+    zone = LandingZone.under(settings.paths)
     manifest = ingest_inventories(
         rakuten, zone, inventory_keys, known_variants=[v for _, v in keys]
     )
@@ -568,8 +572,10 @@ def test_with_faults_injected_the_staged_orders_end_up_identical_to_a_clean_run(
 ) -> None:
     # 429 bursts, 5xx, resets, truncated bodies, pages repeating numbers and late edits.
     sandbox.set_faults(FaultPlan.chaos(seed=11, intensity=0.05))
-    patient = RakutenClient.from_settings(
-        replace(settings.rakuten, url=sandbox.urls["rakuten"]),
+    patient = RakutenClient(
+        base_url=sandbox.urls["rakuten"],
+        service_secret=settings.rakuten.service_secret.get_secret_value(),
+        license_key=settings.rakuten.license_key.get_secret_value(),
         rates=FAST,
         retry=RetryPolicy(max_attempts=12, base_delay_s=0.005, max_delay_s=0.05),
     )
