@@ -8,18 +8,22 @@
     stock/<location>/stock_<YYYYMMDD>.csv         a warehouse's or store's stock snapshot
 
 Every file is written atomically (a dot-named ``.tmp`` file renamed over it) and is the same
-bytes for the same tables, window and seed. See `pos`, `pos_members`, `wholesale_layouts` and
-`stock` for the formats.
+bytes for the same tables, window and seed. See `pos.sales`, `pos.members`, `wholesale.layouts`
+and `stock` for the formats.
 """
 
 from __future__ import annotations
 
-from ichigen.sandbox.drops.pos import POS_COLUMNS, STORE_FORMATS, StoreFormat
-from ichigen.sandbox.drops.pos_faults import FAULT_KINDS
-from ichigen.sandbox.drops.pos_members import MEMBER_COLUMNS
+from ichigen.sandbox.drops.pos import (
+    FAULT_KINDS,
+    MEMBER_COLUMNS,
+    POS_COLUMNS,
+    STORE_FORMATS,
+    StoreFormat,
+)
 from ichigen.sandbox.drops.stock import STOCK_COLUMNS
 from ichigen.sandbox.drops.summary import DropsSummary, RowFault
-from ichigen.sandbox.drops.wholesale_layouts import (
+from ichigen.sandbox.drops.wholesale import (
     WHOLESALE_LAYOUTS,
     WholesaleLayout,
     buyer_layouts,

@@ -9,8 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from ichigen.sandbox.drops.jst import as_utc
-from ichigen.sandbox.drops.pos import write_pos
-from ichigen.sandbox.drops.pos_members import write_members
+from ichigen.sandbox.drops.pos import write_members, write_pos
 from ichigen.sandbox.drops.stock import write_stock
 from ichigen.sandbox.drops.summary import DropsSummary
 from ichigen.sandbox.drops.wholesale import write_wholesale
@@ -32,7 +31,7 @@ def write_drops(
     `tables` are the world's tables (`sandbox.schema.TABLES`); `out_dir` is normally
     ``$ICHIGEN_DATA_DIR/sandbox/drops``. Naive datetimes are taken as UTC. The same tables,
     window and seed always give the same bytes. `bad_row_rate` corrupts that fraction of POS
-    rows (see `sandbox.drops.pos_faults`); the summary lists each one.
+    rows (see `sandbox.drops.pos.faults`); the summary lists each one.
     """
     if as_utc(end) <= as_utc(start):
         raise ValueError(f"the window must end after it starts: start {start}, end {end}")

@@ -267,7 +267,7 @@ def identity_rows(
         )
         if c == AMAZON:
             # the address form asks for a phone; Amazon shows it only on orders the seller
-            # ships itself (MFN), never on FBA ones (sandbox.simulators.amazon_order_json)
+            # ships itself (MFN), never on FBA ones (sandbox.simulators.amazon.order_json)
             email = _masked_email(seed, p, c)
             style = int(rng.choice(_PHONE_STYLE_P.size, p=_PHONE_STYLE_P))
             phone = _phone_as_typed(persons.phone[p], style)

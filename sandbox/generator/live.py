@@ -4,13 +4,17 @@
 channels hold them, purchase orders in transit, returns on their way back, recent sales),
 runs the same `simulate_day` as the history, and appends what happened. Listings that ichigen
 pushed are no longer refreshed by the weekly routine, so a pushed 0 stops sales there.
+
+It takes the world's tables, manifest and clock rather than the `World`, so that the
+dependency goes one way: `World.advance` calls the generator, which knows nothing of `World`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -30,9 +34,6 @@ from ichigen.sandbox.generator.stock import (
     matrix_from,
     unshipped_units,
 )
-
-if TYPE_CHECKING:
-    from ichigen.sandbox.world import World
 
 __all__ = ["trade"]
 
@@ -95,16 +96,21 @@ def _state(model: Model, tables: dict[str, pl.DataFrame], now: datetime, today: 
     return state
 
 
-def trade(world: World, *, days: int) -> dict[str, int]:
-    """Trade `days` days from the world's clock; the caller moves the clock and holds the lock."""
+def trade(
+    tables: dict[str, pl.DataFrame], *, manifest: Mapping[str, Any], now: datetime, days: int
+) -> dict[str, int]:
+    """Trade `days` days from `now`, appending to `tables` (a world's, changed in place).
+
+    `manifest` is the world's (its seed, scale and dates); the caller moves the clock and holds
+    the world's lock.
+    """
     if days < 1:
         raise ValueError(f"advance by at least one day, not {days}")
-    m = world.manifest
+    m = manifest
     start, end = date.fromisoformat(m["start_date"]), date.fromisoformat(m["end_date"])
     model, persons = _parts(int(m["seed"]), str(m["scale"]), start, end)
-    today = int((_us(world.now) - day_start_us(start, 0)) // DAY_US)
-    tables = world.tables
-    state = _state(model, tables, world.now, today)
+    today = int((_us(now) - day_start_us(start, 0)) // DAY_US)
+    state = _state(model, tables, now, today)
     batches = [(d, simulate_day(model, state, d)) for d in range(today, today + days)]
     made = assemble(model, persons, batches, counters=Counters.of(tables))
 
@@ -129,7 +135,7 @@ def trade(world: World, *, days: int) -> dict[str, int]:
         ("identities", identities),
     ):
         tables[name] = pl.concat([tables[name], frame.cast(tables[name].schema)])
-    later = world.now + timedelta(days=days)
+    later = now + timedelta(days=days)
     on_hand = state.on_hand + unshipped_units(model, tables, later)
     tables["inventory"] = inventory_frame(model, on_hand)
     pairs = listings_frame(model, state.listing, state.listing_stamp, today + days)

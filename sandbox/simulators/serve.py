@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
+from ichigen.sandbox.simulators.credentials import SANDBOX_CREDENTIALS, Credentials
 from ichigen.sandbox.simulators.faults import FaultPlan
 from ichigen.sandbox.simulators.http import (
     Request,
@@ -25,14 +27,14 @@ from ichigen.sandbox.simulators.http import (
     json_response,
 )
 from ichigen.sandbox.world import World
-from ichigen.settings import SANDBOX_PORTS, Settings
 
 __all__ = ["SIMULATORS", "RunningSandbox", "start_sandbox"]
 
 AppFactory = Callable[..., SimulatorApp]
 
 
-def _factories() -> dict[str, AppFactory]:
+def _factories(credentials: Credentials) -> dict[str, AppFactory]:
+    """Each simulator's app, given the credentials it is to accept."""
     # Imported here so that importing this module stays cheap and cycle-free.
     from ichigen.sandbox.simulators.amazon import AmazonApp
     from ichigen.sandbox.simulators.rakuten import RakutenApp
@@ -40,14 +42,14 @@ def _factories() -> dict[str, AppFactory]:
     from ichigen.sandbox.simulators.supplier import SupplierApp
 
     return {
-        "shopify": ShopifyApp,
-        "amazon": AmazonApp,
-        "rakuten": RakutenApp,
-        "supplier": SupplierApp,
+        "shopify": partial(ShopifyApp, credentials=credentials.shopify),
+        "amazon": partial(AmazonApp, credentials=credentials.amazon),
+        "rakuten": partial(RakutenApp, credentials=credentials.rakuten),
+        "supplier": partial(SupplierApp, credentials=credentials.supplier),
     }
 
 
-SIMULATORS = tuple(SANDBOX_PORTS)
+SIMULATORS: Final = ("shopify", "amazon", "rakuten", "supplier")
 # A rate no client reaches: requests per second (and burst) when the sandbox is unthrottled.
 _UNTHROTTLED_RATE = 1_000_000
 
@@ -129,8 +131,8 @@ def _world_control(world: World, drops_dir: Path | None) -> Callable[[Request], 
 
 def start_sandbox(
     world: World,
-    settings: Settings,
     *,
+    credentials: Credentials = SANDBOX_CREDENTIALS,
     faults: FaultPlan | None = None,
     ports: dict[str, int] | None = None,
     only: tuple[str, ...] = SIMULATORS,
@@ -139,18 +141,20 @@ def start_sandbox(
 ) -> RunningSandbox:
     """Start the simulators named in `only`; `ports` maps names to ports (0: any free port).
 
+    Each simulator accepts its channel's `credentials`: the sandbox's own unless told others
+    (`Credentials.of(settings)` for what a configuration will send).
     With `drops_dir`, advancing the clock also writes the POS, wholesale and stock files of the
     days traded, as the stores and buyers would. `unthrottled` lifts every rate limit (the
     benchmarks measure clients, not the channels' allowances).
     """
-    factories = _factories()
+    factories = _factories(credentials)
     chosen = {name: (ports or {}).get(name, 0) for name in only}
     running = RunningSandbox(world=world)
     control = _world_control(world, drops_dir)
     try:
         for name, port in chosen.items():
             options = _unthrottled_options(name) if unthrottled else {}
-            app = factories[name](world, settings, **options)
+            app = factories[name](world, **options)
             server = SimulatorServer(app, port=port, faults=faults, control=control)
             running.servers[name] = server.start()
     except BaseException:

@@ -60,6 +60,7 @@ from typing import Any, Final
 import orjson
 import polars as pl
 
+from ichigen.sandbox.simulators.credentials import SANDBOX_CREDENTIALS, SupplierCredentials
 from ichigen.sandbox.simulators.http import (
     HttpError,
     Request,
@@ -68,7 +69,6 @@ from ichigen.sandbox.simulators.http import (
     json_response,
 )
 from ichigen.sandbox.world import World
-from ichigen.settings import Settings
 
 __all__ = ["SupplierApp"]
 
@@ -131,10 +131,12 @@ class SupplierApp(SimulatorApp):
 
     name = "supplier"
 
-    def __init__(self, world: World, settings: Settings) -> None:
+    def __init__(
+        self, world: World, credentials: SupplierCredentials = SANDBOX_CREDENTIALS.supplier
+    ) -> None:
         super().__init__()
         self.world = world
-        self.api_key = settings.supplier.api_key
+        self.api_key = credentials.api_key
         self._idempotency: dict[str, _Stored] = {}
         self._references: dict[str, str] = {}  # po_id -> the buyer's reference
         # One placement at a time: replays of a key must wait for its first request to finish.

@@ -16,7 +16,7 @@ Endpoints (any ``YYYY-MM`` version is accepted, as is ``unstable``):
 As on Shopify: requests need ``X-Shopify-Access-Token`` (401 otherwise); a leaky bucket of 40
 calls leaking 2 per second limits the shop, every answer carries
 ``X-Shopify-Shop-Api-Call-Limit`` and a full bucket answers 429 with ``Retry-After: 2.0``; list
-endpoints page with ``Link`` headers and opaque ``page_info`` (see `shopify_paging`).
+endpoints page with ``Link`` headers and opaque ``page_info`` (see `paging`).
 
 Data faults (when the run's `FaultPlan` asks for them): ``duplicates`` makes a "next" page
 start a few records early, repeating the end of the page before; ``late_updates`` edits an
@@ -34,6 +34,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from ichigen.sandbox.simulators.credentials import SANDBOX_CREDENTIALS, ShopifyCredentials
 from ichigen.sandbox.simulators.http import (
     HttpError,
     Request,
@@ -42,7 +43,7 @@ from ichigen.sandbox.simulators.http import (
     json_response,
 )
 from ichigen.sandbox.simulators.ratelimit import BucketState, LeakyBucket
-from ichigen.sandbox.simulators.shopify_catalog import (
+from ichigen.sandbox.simulators.shopify.catalog import (
     INVENTORY_FILTERS,
     PRODUCT_FILTERS,
     inventory_frame,
@@ -52,20 +53,20 @@ from ichigen.sandbox.simulators.shopify_catalog import (
     product_frame,
     product_json,
 )
-from ichigen.sandbox.simulators.shopify_customers import (
+from ichigen.sandbox.simulators.shopify.customers import (
     CUSTOMER_FILTERS,
     customer_frame,
     customer_json,
     filter_customers,
 )
-from ichigen.sandbox.simulators.shopify_order_json import OrderRenderer
-from ichigen.sandbox.simulators.shopify_orders import (
+from ichigen.sandbox.simulators.shopify.order_json import OrderRenderer
+from ichigen.sandbox.simulators.shopify.orders import (
     ORDER_FILTERS,
     filter_orders,
     order_frame,
     order_sort_keys,
 )
-from ichigen.sandbox.simulators.shopify_paging import (
+from ichigen.sandbox.simulators.shopify.paging import (
     Page,
     PageRequest,
     SortKey,
@@ -77,7 +78,6 @@ from ichigen.sandbox.simulators.shopify_paging import (
     sort_by_keys,
 )
 from ichigen.sandbox.world import World
-from ichigen.settings import Settings
 
 __all__ = ["ShopifyApp"]
 
@@ -108,11 +108,15 @@ class ShopifyApp(SimulatorApp):
     name = "shopify"
 
     def __init__(
-        self, world: World, settings: Settings, *, bucket: LeakyBucket | None = None
+        self,
+        world: World,
+        credentials: ShopifyCredentials = SANDBOX_CREDENTIALS.shopify,
+        *,
+        bucket: LeakyBucket | None = None,
     ) -> None:
         super().__init__()
         self.world = world
-        self.access_token = settings.shopify.access_token
+        self.access_token = credentials.access_token
         self.bucket = bucket or LeakyBucket(capacity=40, leak_per_s=2.0)
         self._call = threading.local()  # the bucket state of the request this thread serves
         routes = (

@@ -1,7 +1,7 @@
 """The parts of getOrder's ``OrderModel`` that are not amounts: people, payment, changes.
 
 Cancellations and refunds are written as RMS books them in ``ChangeReasonModelList`` (see
-`rakuten_order_json` for when each applies): ``changeReason`` 0 is the shop's doing (店舗様都合),
+`order_json` for when each applies): ``changeReason`` 0 is the shop's doing (店舗様都合),
 1 the customer's (お客様都合), with RMS's ``changeReasonDetail`` codes.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final
 
-from ichigen.sandbox.simulators.rakuten_format import (
+from ichigen.sandbox.simulators.rakuten.format import (
     order_time,
     phone_parts,
     synthetic_int,

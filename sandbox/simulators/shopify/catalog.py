@@ -14,7 +14,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from ichigen.sandbox.simulators.shopify_format import (
+from ichigen.sandbox.simulators.shopify.format import (
     JST,
     gid,
     money,
@@ -23,7 +23,7 @@ from ichigen.sandbox.simulators.shopify_format import (
     synthetic_id,
     timestamp,
 )
-from ichigen.sandbox.simulators.shopify_paging import bad_request
+from ichigen.sandbox.simulators.shopify.paging import bad_request
 from ichigen.sandbox.world import World
 
 __all__ = [

@@ -26,7 +26,7 @@ import polars as pl
 
 from ichigen.sandbox.drops.files import encode_text, safe_segment, write_atomic
 from ichigen.sandbox.drops.jst import as_utc, business_days, first_day_start, jst
-from ichigen.sandbox.drops.pos_faults import inject_faults
+from ichigen.sandbox.drops.pos.faults import inject_faults
 from ichigen.sandbox.drops.summary import RowFault
 
 __all__ = [

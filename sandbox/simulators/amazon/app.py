@@ -4,15 +4,15 @@ Serves the world's ``amazon`` orders (FBA-JP orders as AFN, the others as MFN) t
 SP-API shapes, so that a connector written against this simulator talks to the real
 sellingpartnerapi-fe.amazon.com by changing its URLs and credentials:
 
-- ``POST /auth/o2/token``: Login with Amazon, refresh token -> access token (`amazon_auth`);
+- ``POST /auth/o2/token``: Login with Amazon, refresh token -> access token (`auth`);
 - ``POST /tokens/2021-03-01/restrictedDataToken``: a Restricted Data Token that opens the
-  orders' buyer and shipping-address data (`amazon_tokens`; refused with `pii_role=False`);
+  orders' buyer and shipping-address data (`tokens`; refused with `pii_role=False`);
 - ``GET /orders/v0/orders``, ``/orders/v0/orders/{id}``, ``/orders/v0/orders/{id}/orderItems``
-  (`amazon_orders`, shapes in `amazon_order_json`);
-- ``GET /finances/v0/financialEvents``: refunds as ``RefundEventList`` (`amazon_finances`);
-- ``GET /fba/inventory/v1/summaries``: the stock at FBA-JP (`amazon_inventory`);
+  (`orders`, shapes in `order_json`);
+- ``GET /finances/v0/financialEvents``: refunds as ``RefundEventList`` (`finances`);
+- ``GET /fba/inventory/v1/summaries``: the stock at FBA-JP (`inventory`);
 - ``GET|PATCH /listings/2021-08-01/items/{sellerId}/{sku}``: read a listing, set its MFN
-  quantity in the world (`amazon_listings`).
+  quantity in the world (`listings`).
 
 Every API call needs a live access token in ``x-amz-access-token`` (403 otherwise), or an RDT
 issued for that call. Each
@@ -32,13 +32,14 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 from urllib.parse import unquote
 
-from ichigen.sandbox.simulators.amazon_auth import DEFAULT_TOKEN_TTL_S, LwaTokens
-from ichigen.sandbox.simulators.amazon_common import error_payload, require_marketplace
-from ichigen.sandbox.simulators.amazon_finances import FinancesApi
-from ichigen.sandbox.simulators.amazon_inventory import DEFAULT_INVENTORY_PAGE_SIZE, InventoryApi
-from ichigen.sandbox.simulators.amazon_listings import DEFAULT_MFN_LOCATION, ListingsApi
-from ichigen.sandbox.simulators.amazon_orders import DEFAULT_ITEMS_PAGE_SIZE, OrdersApi
-from ichigen.sandbox.simulators.amazon_tokens import RDT_PATH, RestrictedTokens
+from ichigen.sandbox.simulators.amazon.auth import DEFAULT_TOKEN_TTL_S, LwaTokens
+from ichigen.sandbox.simulators.amazon.common import error_payload, require_marketplace
+from ichigen.sandbox.simulators.amazon.finances import FinancesApi
+from ichigen.sandbox.simulators.amazon.inventory import DEFAULT_INVENTORY_PAGE_SIZE, InventoryApi
+from ichigen.sandbox.simulators.amazon.listings import DEFAULT_MFN_LOCATION, ListingsApi
+from ichigen.sandbox.simulators.amazon.orders import DEFAULT_ITEMS_PAGE_SIZE, OrdersApi
+from ichigen.sandbox.simulators.amazon.tokens import RDT_PATH, RestrictedTokens
+from ichigen.sandbox.simulators.credentials import SANDBOX_CREDENTIALS, AmazonCredentials
 from ichigen.sandbox.simulators.http import (
     HttpError,
     Request,
@@ -48,7 +49,6 @@ from ichigen.sandbox.simulators.http import (
 )
 from ichigen.sandbox.simulators.ratelimit import TokenBucket
 from ichigen.sandbox.world import World
-from ichigen.settings import Settings
 
 __all__ = ["REAL_RATES", "SANDBOX_RATES", "AmazonApp"]
 
@@ -101,7 +101,7 @@ class AmazonApp(SimulatorApp):
     def __init__(
         self,
         world: World,
-        settings: Settings,
+        credentials: AmazonCredentials = SANDBOX_CREDENTIALS.amazon,
         *,
         token_ttl_s: float = DEFAULT_TOKEN_TTL_S,
         rates: Mapping[str, Rate] | None = None,
@@ -111,24 +111,23 @@ class AmazonApp(SimulatorApp):
         pii_role: bool = True,
     ) -> None:
         super().__init__()
-        amazon = settings.amazon
         self.world = world
         self.tokens = LwaTokens(
-            client_id=amazon.client_id,
-            client_secret=amazon.client_secret,
-            refresh_token=amazon.refresh_token,
+            client_id=credentials.client_id,
+            client_secret=credentials.client_secret,
+            refresh_token=credentials.refresh_token,
             ttl_s=token_ttl_s,
         )
         self.restricted = RestrictedTokens(pii_role=pii_role, ttl_s=token_ttl_s)
         self.buckets: dict[str, TokenBucket] = {}
         for operation, (rate, burst) in {**SANDBOX_RATES, **(rates or {})}.items():
             self.set_rate(operation, rate_per_s=rate, burst=burst)
-        market = amazon.marketplace_id
+        market = credentials.marketplace_id
         self.orders = OrdersApi(world, marketplace_id=market, items_page_size=items_page_size)
         self.finances = FinancesApi(world)
         self.inventory = InventoryApi(world, marketplace_id=market, page_size=inventory_page_size)
         self.listings = ListingsApi(
-            world, seller_id=amazon.seller_id, marketplace_id=market, mfn_location=mfn_location
+            world, seller_id=credentials.seller_id, marketplace_id=market, mfn_location=mfn_location
         )
         self.route("POST", _TOKEN_PATH, lambda request, _: self.tokens.exchange(request))
         self._operation(

@@ -70,9 +70,9 @@ def _grant(settings: Settings, **override: str) -> dict[str, str]:
     amazon = settings.amazon
     return {
         "grant_type": "refresh_token",
-        "refresh_token": amazon.refresh_token,
+        "refresh_token": amazon.refresh_token.get_secret_value(),
         "client_id": amazon.client_id,
-        "client_secret": amazon.client_secret,
+        "client_secret": amazon.client_secret.get_secret_value(),
         **override,
     }
 
@@ -88,9 +88,9 @@ def _library(cls: type[C], base_url: str, settings: Settings) -> C:
     client: Any = cls(  # type: ignore[call-arg]
         marketplace=Marketplaces.JP,
         credentials={
-            "refresh_token": amazon.refresh_token,
+            "refresh_token": amazon.refresh_token.get_secret_value(),
             "lwa_app_id": amazon.client_id,
-            "lwa_client_secret": amazon.client_secret,
+            "lwa_client_secret": amazon.client_secret.get_secret_value(),
         },
         auth_token_client_class=token_client,
     )

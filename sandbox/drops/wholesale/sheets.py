@@ -19,7 +19,7 @@ import polars as pl
 
 from ichigen.sandbox.drops.files import encode_text, safe_segment, write_atomic
 from ichigen.sandbox.drops.jst import as_utc, jst
-from ichigen.sandbox.drops.wholesale_layouts import (
+from ichigen.sandbox.drops.wholesale.layouts import (
     DATE_FIELDS,
     NUMBER_FIELDS,
     WholesaleLayout,

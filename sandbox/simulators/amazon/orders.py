@@ -18,7 +18,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from ichigen.sandbox.simulators.amazon_common import (
+from ichigen.sandbox.simulators.amazon.common import (
     amazon_error,
     decode_token,
     encode_token,
@@ -27,7 +27,7 @@ from ichigen.sandbox.simulators.amazon_common import (
     parse_int,
     parse_time,
 )
-from ichigen.sandbox.simulators.amazon_order_json import (
+from ichigen.sandbox.simulators.amazon.order_json import (
     ORDER_STATUSES,
     format_items,
     format_orders,

@@ -15,7 +15,7 @@ import pytest
 
 from ichigen.sandbox.simulators.faults import FaultPlan
 from ichigen.sandbox.simulators.rakuten import RakutenApp, rate_limits
-from ichigen.sandbox.simulators.rakuten_orders import MAX_SEARCH_RESULTS, SearchCriteria, search
+from ichigen.sandbox.simulators.rakuten.orders import MAX_SEARCH_RESULTS, SearchCriteria, search
 from ichigen.sandbox.simulators.serve import RunningSandbox
 from ichigen.sandbox.world import World
 from ichigen.settings import Settings
@@ -45,7 +45,10 @@ def _rms_time(moment: datetime) -> str:
 def client(sandbox: RunningSandbox, settings: Settings) -> Iterator[httpx.Client]:
     """A client with the shop's ESA credentials, and rate limits generous enough for a test."""
     _app(sandbox).buckets = rate_limits(rate_per_s=1000, burst=1000)
-    auth = _esa(settings.rakuten.service_secret, settings.rakuten.license_key)
+    auth = _esa(
+        settings.rakuten.service_secret.get_secret_value(),
+        settings.rakuten.license_key.get_secret_value(),
+    )
     with httpx.Client(
         base_url=sandbox.urls["rakuten"], headers={"Authorization": auth}, timeout=10
     ) as http:
@@ -262,7 +265,8 @@ def test_requests_need_the_shops_esa_credentials(
         "startDatetime": _rms_time(world.now - timedelta(days=1)),
         "endDatetime": _rms_time(world.now),
     }
-    secret, key = settings.rakuten.service_secret, settings.rakuten.license_key
+    secret = settings.rakuten.service_secret.get_secret_value()
+    key = settings.rakuten.license_key.get_secret_value()
     for headers in ({}, {"Authorization": _esa(secret, "SL_wrong")}, {"Authorization": key}):
         answer = httpx.post(url, json=body, headers=headers, timeout=5)
         assert answer.status_code == 401

@@ -1,6 +1,6 @@
 """The stores' member master (会員マスタ): who holds the member cards the tills record.
 
-The till export (`sandbox.drops.pos`) carries only the member card number (会員番号). The
+The till export (`sandbox.drops.pos.sales`) carries only the member card number (会員番号). The
 membership system behind it exports its master each night, as Japanese POS membership systems
 do, in the Windows encoding of the back office: CP932, CRLF, every field quoted. Two kinds of
 file, both under ``pos_members/`` in the drops folder:

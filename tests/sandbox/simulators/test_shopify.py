@@ -36,7 +36,7 @@ def admin(sandbox: RunningSandbox, settings: Settings) -> str:
 def client(sandbox: RunningSandbox, settings: Settings) -> Iterator[httpx.Client]:
     """A client with the shop's token and room in the bucket for a test's worth of paging."""
     _app(sandbox).bucket = LeakyBucket(capacity=500, leak_per_s=100)
-    headers = {"X-Shopify-Access-Token": settings.shopify.access_token}
+    headers = {"X-Shopify-Access-Token": settings.shopify.access_token.get_secret_value()}
     with httpx.Client(headers=headers, timeout=10) as http:
         yield http
 
@@ -177,7 +177,7 @@ def test_requests_without_the_right_access_token_are_401(admin: str) -> None:
 def test_every_answer_carries_the_call_limit_and_any_api_version_is_served(
     sandbox: RunningSandbox, settings: Settings
 ) -> None:
-    headers = {"X-Shopify-Access-Token": settings.shopify.access_token}
+    headers = {"X-Shopify-Access-Token": settings.shopify.access_token.get_secret_value()}
     base = sandbox.urls["shopify"]
     answer = httpx.get(f"{base}/admin/api/2025-01/locations.json", headers=headers, timeout=5)
     assert answer.status_code == 200
@@ -189,7 +189,7 @@ def test_a_full_bucket_answers_429_with_retry_after(
     sandbox: RunningSandbox, admin: str, settings: Settings
 ) -> None:
     _app(sandbox).bucket = LeakyBucket(capacity=4, leak_per_s=0.01)
-    headers = {"X-Shopify-Access-Token": settings.shopify.access_token}
+    headers = {"X-Shopify-Access-Token": settings.shopify.access_token.get_secret_value()}
     with httpx.Client(headers=headers, timeout=5) as http:
         answers = [http.get(f"{admin}/locations.json") for _ in range(6)]
     assert [a.status_code for a in answers] == [200] * 4 + [429] * 2
@@ -320,7 +320,9 @@ def test_customers_products_and_locations_come_from_the_world(
 @pytest.fixture
 def shopify_library(admin: str, settings: Settings) -> Iterator[None]:
     shopify.ShopifyResource.set_site(admin)
-    shopify.ShopifyResource.set_headers({"X-Shopify-Access-Token": settings.shopify.access_token})
+    shopify.ShopifyResource.set_headers(
+        {"X-Shopify-Access-Token": settings.shopify.access_token.get_secret_value()}
+    )
     try:
         yield
     finally:

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ichigen.sandbox.simulators.amazon_common import amazon_error, invalid_input
+from ichigen.sandbox.simulators.amazon.common import amazon_error, invalid_input
 from ichigen.sandbox.simulators.http import HttpError, Request
 
 __all__ = ["DATA_ELEMENTS", "RDT_PATH", "RestrictedTokens"]

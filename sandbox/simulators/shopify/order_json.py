@@ -16,8 +16,8 @@ from typing import Any, Final
 
 import polars as pl
 
-from ichigen.sandbox.simulators.shopify_customers import customer_frame, customer_json
-from ichigen.sandbox.simulators.shopify_format import (
+from ichigen.sandbox.simulators.shopify.customers import customer_frame, customer_json
+from ichigen.sandbox.simulators.shopify.format import (
     CURRENCY,
     address,
     gid,
@@ -26,7 +26,7 @@ from ichigen.sandbox.simulators.shopify_format import (
     synthetic_id,
     timestamp,
 )
-from ichigen.sandbox.simulators.shopify_orders import shopify_id, tax_part
+from ichigen.sandbox.simulators.shopify.orders import shopify_id, tax_part
 from ichigen.sandbox.world import World
 
 __all__ = ["OrderRenderer"]

@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from ichigen.sandbox.simulators.shopify_format import (
+from ichigen.sandbox.simulators.shopify.format import (
     CURRENCY,
     address,
     gid,
@@ -20,7 +20,7 @@ from ichigen.sandbox.simulators.shopify_format import (
     synthetic_id,
     timestamp,
 )
-from ichigen.sandbox.simulators.shopify_orders import (
+from ichigen.sandbox.simulators.shopify.orders import (
     epoch,
     id_filters,
     order_frame,

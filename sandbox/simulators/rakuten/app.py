@@ -4,13 +4,13 @@ Endpoints, under the same paths as ``https://api.rms.rakuten.co.jp``:
 
 - ``POST /es/2.0/order/searchOrder/``: order numbers by ``dateType`` window (at most 63 days,
   within the last 730), ``orderProgressList`` and ``PaginationRequestModel`` (at most 1,000 a
-  page; nothing past the 15,000th result). See `rakuten_orders`.
+  page; nothing past the 15,000th result). See `orders`.
 - ``POST /es/2.0/order/getOrder/``: up to 100 orders by number as ``OrderModel`` (``version``
   3 to 10); an unknown number gets its own ``ERROR`` message carrying ``orderNumber`` and does
-  not fail the batch. See `rakuten_order_json`.
+  not fail the batch. See `order_json`.
 - ``POST /es/2.0/inventories/bulk-get`` and ``bulk-upsert``, and ``GET``/``PUT
   /es/2.0/inventories/manage-numbers/{manageNumber}/variants/{variantId}`` (2.1 paths too).
-  See `rakuten_inventory`.
+  See `inventory`.
 
 As on RMS: every request needs ``Authorization: ESA base64(serviceSecret:licenseKey)`` (401
 ``ES04-01`` otherwise); each API has its own request rate, answered with 429 when exceeded.
@@ -35,6 +35,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from ichigen.sandbox.simulators.credentials import SANDBOX_CREDENTIALS, RakutenCredentials
 from ichigen.sandbox.simulators.http import (
     HttpError,
     Request,
@@ -42,24 +43,23 @@ from ichigen.sandbox.simulators.http import (
     SimulatorApp,
     json_response,
 )
-from ichigen.sandbox.simulators.rakuten_format import (
+from ichigen.sandbox.simulators.rakuten.format import (
     bad_inventory_request,
     gateway_error,
     message,
     order_error,
 )
-from ichigen.sandbox.simulators.rakuten_inventory import (
+from ichigen.sandbox.simulators.rakuten.inventory import (
     apply_upserts,
     not_found,
     parse_keys,
     parse_upserts,
     read_inventory,
 )
-from ichigen.sandbox.simulators.rakuten_order_json import SUPPORTED_VERSIONS, OrderRenderer
-from ichigen.sandbox.simulators.rakuten_orders import order_frame, parse_search, search
+from ichigen.sandbox.simulators.rakuten.order_json import SUPPORTED_VERSIONS, OrderRenderer
+from ichigen.sandbox.simulators.rakuten.orders import order_frame, parse_search, search
 from ichigen.sandbox.simulators.ratelimit import TokenBucket
 from ichigen.sandbox.world import World
-from ichigen.settings import Settings
 
 __all__ = ["MAX_GET_ORDER", "RakutenApp", "rate_limits"]
 
@@ -100,14 +100,14 @@ class RakutenApp(SimulatorApp):
     def __init__(
         self,
         world: World,
-        settings: Settings,
+        credentials: RakutenCredentials = SANDBOX_CREDENTIALS.rakuten,
         *,
         realistic: bool = False,
         buckets: dict[str, TokenBucket] | None = None,
     ) -> None:
         super().__init__()
         self.world = world
-        self._credentials = f"{settings.rakuten.service_secret}:{settings.rakuten.license_key}"
+        self._credentials = f"{credentials.service_secret}:{credentials.license_key}"
         self.buckets = buckets or rate_limits(realistic=realistic)
         self.route("POST", _ORDER + r"/searchOrder/?", self._search_order)
         self.route("POST", _ORDER + r"/getOrder/?", self._get_order)

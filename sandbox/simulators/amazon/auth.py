@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 
 import orjson
 
-from ichigen.sandbox.simulators.amazon_common import amazon_error
+from ichigen.sandbox.simulators.amazon.common import amazon_error
 from ichigen.sandbox.simulators.http import HttpError, Request, Response, json_response
 
 __all__ = ["DEFAULT_TOKEN_TTL_S", "LwaTokens"]

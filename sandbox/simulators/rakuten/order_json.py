@@ -27,8 +27,8 @@ from typing import Any, Final
 
 import polars as pl
 
-from ichigen.sandbox.simulators.rakuten_format import order_date, order_time, synthetic_int
-from ichigen.sandbox.simulators.rakuten_order_parts import change_reasons, person, settlement
+from ichigen.sandbox.simulators.rakuten.format import order_date, order_time, synthetic_int
+from ichigen.sandbox.simulators.rakuten.order_parts import change_reasons, person, settlement
 from ichigen.sandbox.world import World
 
 __all__ = ["SUPPORTED_VERSIONS", "OrderRenderer"]

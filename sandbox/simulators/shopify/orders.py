@@ -9,7 +9,7 @@ its consequences. As of the world's clock:
 - ``fulfillment_status``: null until shipped, then ``fulfilled``.
 - ``closed_at``: orders are archived once paid and fulfilled, or when cancelled.
 
-The JSON of an order is `shopify_order_json`'s job.
+The JSON of an order is `order_json`'s job.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Final
 
 import polars as pl
 
-from ichigen.sandbox.simulators.shopify_format import parse_timestamp, synthetic_id
-from ichigen.sandbox.simulators.shopify_paging import SortKey, bad_request
+from ichigen.sandbox.simulators.shopify.format import parse_timestamp, synthetic_id
+from ichigen.sandbox.simulators.shopify.paging import SortKey, bad_request
 from ichigen.sandbox.world import World
 
 __all__ = [

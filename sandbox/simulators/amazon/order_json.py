@@ -12,7 +12,7 @@ Amounts follow Amazon.co.jp for tax-registered sellers: ``ItemPrice`` is the lin
 tax-inclusive price times quantity and ``ItemTax`` the consumption tax inside it (likewise
 shipping and promotions).
 
-Personal data follows the Restricted Data Token (`amazon_tokens`) the call carries. Without
+Personal data follows the Restricted Data Token (`tokens`) the call carries. Without
 one, ``ShippingAddress`` is only prefecture, postcode, city and country, as on Amazon. With an
 RDT for ``shippingAddress`` (and the order no longer ``Pending``) it adds the recipient's
 ``Name``, ``AddressLine1`` (street, block and building) and ``AddressType``, and ``Phone`` for
@@ -32,7 +32,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from ichigen.sandbox.simulators.amazon_common import MARKETPLACE_NAME, iso_z, money
+from ichigen.sandbox.simulators.amazon.common import MARKETPLACE_NAME, iso_z, money
 from ichigen.sandbox.world import World
 
 __all__ = ["FBA_LOCATION", "ORDER_STATUSES", "format_items", "format_orders", "with_status"]

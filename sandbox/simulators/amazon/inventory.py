@@ -19,7 +19,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from ichigen.sandbox.simulators.amazon_common import (
+from ichigen.sandbox.simulators.amazon.common import (
     decode_token,
     encode_token,
     invalid_input,
@@ -27,7 +27,7 @@ from ichigen.sandbox.simulators.amazon_common import (
     parse_time,
     require_marketplace,
 )
-from ichigen.sandbox.simulators.amazon_order_json import FBA_LOCATION
+from ichigen.sandbox.simulators.amazon.order_json import FBA_LOCATION
 from ichigen.sandbox.simulators.http import Request
 from ichigen.sandbox.world import World
 

@@ -8,7 +8,7 @@ The world stores an order's lifecycle as event timestamps; RMS shows it as ``ord
 - 900 キャンセル確定 when cancelled, and also when every unit of the order was returned and
   refunded: RMS books a full return as a cancellation after shipping (cancelOrderAfterShipping).
 
-A partial return is a change to the order (see `rakuten_order_json`). RMS has no "updated at"
+A partial return is a change to the order (see `order_json`). RMS has no "updated at"
 search: ``dateType`` selects one of the dates below, none of which moves when an order is
 edited, so a connector finds status changes by searching recent order dates again (a lookback
 window over ``dateType`` 1) and, for old orders that ship or settle late, ``dateType`` 4 and 6.
@@ -27,7 +27,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from ichigen.sandbox.simulators.rakuten_format import order_error, parse_order_time
+from ichigen.sandbox.simulators.rakuten.format import order_error, parse_order_time
 from ichigen.sandbox.world import World
 
 __all__ = [

@@ -26,7 +26,7 @@ from typing import Any, Final
 import polars as pl
 
 from ichigen.sandbox.simulators.http import HttpError, json_response
-from ichigen.sandbox.simulators.rakuten_format import JST, inventory_time
+from ichigen.sandbox.simulators.rakuten.format import JST, inventory_time
 from ichigen.sandbox.world import World
 
 __all__ = [

@@ -19,7 +19,7 @@ from ichigen.settings import Settings
 
 @pytest.fixture
 def client(sandbox: RunningSandbox, settings: Settings) -> Iterator[httpx.Client]:
-    headers = {"Authorization": f"Bearer {settings.supplier.api_key}"}
+    headers = {"Authorization": f"Bearer {settings.supplier.api_key.get_secret_value()}"}
     with httpx.Client(base_url=sandbox.urls["supplier"], headers=headers, timeout=10) as http:
         yield http
 

@@ -21,13 +21,13 @@ from typing import Any, Final
 
 import polars as pl
 
-from ichigen.sandbox.simulators.amazon_common import (
+from ichigen.sandbox.simulators.amazon.common import (
     amazon_error,
     invalid_input,
     iso_z,
     require_marketplace,
 )
-from ichigen.sandbox.simulators.amazon_order_json import FBA_LOCATION
+from ichigen.sandbox.simulators.amazon.order_json import FBA_LOCATION
 from ichigen.sandbox.simulators.http import HttpError, Request
 from ichigen.sandbox.world import World
 

@@ -21,7 +21,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from ichigen.sandbox.simulators.amazon_common import (
+from ichigen.sandbox.simulators.amazon.common import (
     CURRENCY,
     MARKETPLACE_NAME,
     decode_token,
