@@ -1,9 +1,10 @@
 """The pages' way to act: the ops store (`ichigen.ops`) and sending what it recorded.
 
 Nothing here writes the warehouse or the snapshot. An action is recorded in the ops store's
-outbox by `ichigen.ops.api` (which checks the role first), then `send_now` asks the dispatcher
-to send it; if sending is not possible here, the action stays recorded and is sent by the next
-dispatcher run (DESIGN.md decision 6). The result shown is always what the store says.
+outbox by `ichigen.ops.stock_pushes` or `ichigen.ops.purchase_orders` (which check the role
+first), then `send_now` asks the dispatcher to send it; if sending is not possible here, the
+action stays recorded and is sent by the next dispatcher run (DESIGN.md decision 7). The result
+shown is always what the store says.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def send_now(action_ids: Sequence[str]) -> SendOutcome:
 
 def follow_now() -> SendOutcome:
     """Ask the supplier where the open purchase orders are (confirmed, shipped, received)."""
-    from ichigen.ops.dispatch import follow_with_settings
+    from ichigen.ops.follow import follow_with_settings
     from ichigen.settings import load_settings
 
     try:

@@ -1,15 +1,27 @@
-"""Actions: the ops store (outbox), roles, the API the pages call, and the dispatcher.
+"""Actions: the ops store (outbox), roles, the actions the pages call, and the dispatcher.
 
-    from ichigen.ops import OpsStore, api, Role
+    from ichigen.ops import OpsStore, Role, stock_pushes
     store = OpsStore.under(settings.data_dir)
-    ids = api.record_stock_push(store, preview, user="aiko", role=Role.BUYER)
+    ids = stock_pushes.record_stock_push(store, preview, user="aiko", role=Role.BUYER)
 
-See `ichigen.ops.api` for the functions, `ichigen.ops.dispatch` for sending.
+Every action that changes something takes the acting ``user`` and ``role`` and checks the role
+first (`require`: a refusal raises `ActionRefusedError` and records nothing). Nothing an action
+does talks to a channel: it is recorded in the outbox and the dispatcher sends it (recorded
+before sent, result recorded after, a crash in between resumed; DESIGN.md decision 7).
+
+    stock_pushes     preview, record and list stock pushes (absolute quantities per listing)
+    purchase_orders  propose, draft, edit, approve, cancel and send purchase orders; list them
+    exports          a purchase order as CSV
+    outbox           every action and its status history
+    dispatch         the connectors and one dispatch pass: claims (claim, record outcomes,
+                     backoff), senders (one per channel, and the supplier)
+    follow           ask the supplier where the orders sent are
+    sync             the scheduled stock sync ("all that differ", as the system user)
+    targets          a push's listing as each channel names it; rakuten_keys, Rakuten's keys
 """
 
 from __future__ import annotations
 
-from ichigen.ops import api
 from ichigen.ops.errors import (
     ActionRefusedError,
     InvalidRequestError,
@@ -30,7 +42,6 @@ __all__ = [
     "OpsStore",
     "Permission",
     "Role",
-    "api",
     "can",
     "require",
 ]

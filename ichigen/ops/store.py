@@ -29,9 +29,10 @@ from typing import Any, Final
 
 import polars as pl
 
-__all__ = ["BUSY_TIMEOUT_S", "SCHEMA_VERSION", "STORE_NAME", "Clock", "OpsStore", "now_text"]
+from ichigen.paths import DataPaths
 
-STORE_NAME: Final = "ops.sqlite"
+__all__ = ["BUSY_TIMEOUT_S", "SCHEMA_VERSION", "Clock", "OpsStore", "now_text"]
+
 SCHEMA_VERSION: Final = 1
 BUSY_TIMEOUT_S: Final = 30.0
 
@@ -153,7 +154,7 @@ class OpsStore:
     @classmethod
     def under(cls, data_dir: Path, *, clock: Clock = _utc_now) -> OpsStore:
         """The store at ``<data_dir>/ops/ops.sqlite`` (``$ICHIGEN_DATA_DIR``)."""
-        return cls(data_dir / "ops" / STORE_NAME, clock=clock)
+        return cls(DataPaths(data_dir).ops_store, clock=clock)
 
     def __repr__(self) -> str:
         return f"OpsStore({str(self.path)!r})"

@@ -3,9 +3,9 @@
 It takes the published snapshot's ``fct_channel_availability`` (never the warehouse being
 built), keeps the listings a channel shows differently from ``quantity_to_tell``, and records
 and dispatches them through the same API as a buyer's push, as `SYSTEM_USER` with the
-``system`` role. Where the marts cannot say what a channel shows (Shopify levels carry no SKU
-yet), the quantity ichigen last had accepted there stands in, so an unchanged listing is not
-pushed again every run.
+``system`` role. Where the marts cannot say what a channel shows (a Shopify level whose
+product has not landed carries no SKU), the quantity ichigen last had accepted there stands in,
+so an unchanged listing is not pushed again every run.
 """
 
 from __future__ import annotations
@@ -16,18 +16,23 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from ichigen.ops import api
-from ichigen.ops.dispatch import Connectors, DispatchReport, dispatch
+from ichigen.ops.claims import DispatchReport
+from ichigen.ops.dispatch import Connectors, dispatch
 from ichigen.ops.roles import SYSTEM_USER, Role
+from ichigen.ops.stock_pushes import (
+    last_accepted_pushes,
+    record_stock_push,
+    stock_pushes_that_differ,
+)
 from ichigen.ops.store import OpsStore
 from ichigen.ops.targets import ChannelTargets
+from ichigen.paths import DataPaths
 from ichigen.settings import Settings
 
 __all__ = [
     "StockSyncReport",
     "plan_stock_sync",
     "read_availability",
-    "snapshot_path",
     "sync_stock",
     "sync_stock_with_settings",
 ]
@@ -38,10 +43,6 @@ class StockSyncReport:
     planned: pl.DataFrame  # the preview that was recorded
     action_ids: list[str] = field(default_factory=list)
     dispatched: DispatchReport = field(default_factory=DispatchReport)
-
-
-def snapshot_path(data_dir: Path) -> Path:
-    return data_dir / "serving" / "current.duckdb"
 
 
 def read_availability(snapshot: Path) -> pl.DataFrame | None:
@@ -86,7 +87,7 @@ def plan_stock_sync(
         targets.is_pushable(channel, location)
         for channel, location in known.select("channel", "location_id").iter_rows()
     ]
-    return api.stock_pushes_that_differ(known.filter(pl.Series(pushable, dtype=pl.Boolean)))
+    return stock_pushes_that_differ(known.filter(pl.Series(pushable, dtype=pl.Boolean)))
 
 
 def sync_stock(
@@ -94,11 +95,9 @@ def sync_stock(
 ) -> StockSyncReport:
     """Record the differing listings as the system user and dispatch them."""
     planned = plan_stock_sync(
-        availability, last_pushed=api.last_accepted_pushes(store), targets=connectors.targets
+        availability, last_pushed=last_accepted_pushes(store), targets=connectors.targets
     )
-    ids = api.record_stock_push(
-        store, planned, user=SYSTEM_USER, role=Role.SYSTEM, reason="stock_sync"
-    )
+    ids = record_stock_push(store, planned, user=SYSTEM_USER, role=Role.SYSTEM, reason="stock_sync")
     report = StockSyncReport(planned=planned, action_ids=ids)
     if ids:
         report.dispatched = dispatch(store, connectors, action_ids=ids)
@@ -107,7 +106,7 @@ def sync_stock(
 
 def sync_stock_with_settings(settings: Settings) -> StockSyncReport | None:
     """`sync_stock` from the published snapshot; None when nothing is published yet."""
-    availability = read_availability(snapshot_path(settings.data_dir))
+    availability = read_availability(DataPaths(settings.data_dir).snapshot)
     if availability is None:
         return None
     with Connectors.from_settings(settings) as connectors:

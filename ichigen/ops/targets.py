@@ -2,11 +2,11 @@
 
 - Shopify sets a level per (Shopify location id, inventory item id): locations come from the
   locations table (the snapshot's ``dim_locations``, else the dbt seed it is built from, the
-  one place the mapping lives); inventory items from the shop's own product variants, read
-  once per dispatch (the warehouse does not land Shopify products yet);
+  one place the mapping lives); inventory items from the landed Shopify products (the latest
+  version of each, as ``stg_shopify__product_variants`` reads them), not from the shop: the
+  catalogue lands with every Shopify ingest;
 - Rakuten sets stock per (manageNumber, variantId): RMS cannot look an SKU up, so the keys are
-  those Rakuten itself has shown us in landed inventories and orders (the shop's variant ids
-  are its SKUs in lower case, as ``int_channel_listings`` reads them);
+  those Rakuten itself has shown us in landed inventories and orders (`ichigen.ops.rakuten_keys`);
 - Amazon sets the merchant-fulfilled quantity by seller SKU; FBA stock is Amazon's to count,
   so a push to a location of kind ``fba`` is refused.
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import duckdb
 import orjson
@@ -27,12 +27,14 @@ import polars as pl
 
 from ichigen.ingestion.landing import LandingZone
 from ichigen.ingestion.rakuten import InventoryKey
-from ichigen.ingestion.shopify import ShopifyClient
+from ichigen.ops.rakuten_keys import inventory_keys_by_sku, landed_inventory_keys
+from ichigen.paths import DataPaths
 
-__all__ = ["LOCATIONS_SEED", "ChannelTargets", "UnknownTargetError", "rakuten_keys_from_landing"]
+__all__ = ["LOCATIONS_SEED", "ChannelTargets", "UnknownTargetError", "shopify_inventory_items"]
 
+# Through ichigen/dbt_project, so an installed ichigen finds it as the repository does.
 LOCATIONS_SEED: Final = (
-    Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "inventory_locations.csv"
+    Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "inventory_locations.csv"
 )
 
 
@@ -47,8 +49,7 @@ class ChannelTargets:
     shopify_locations: Mapping[str, int] = field(default_factory=dict)
     fba_locations: frozenset[str] = frozenset()
     rakuten_keys: Mapping[str, InventoryKey] = field(default_factory=dict)
-    # sku -> inventory item id; None: read from the shop on first use
-    shopify_items: Mapping[str, int] | None = None
+    shopify_items: Mapping[str, int] = field(default_factory=dict)  # sku -> inventory item id
 
     @classmethod
     def load(
@@ -59,34 +60,37 @@ class ChannelTargets:
         locations_seed: Path = LOCATIONS_SEED,
     ) -> ChannelTargets:
         """From the published snapshot (or the seed) and the landing zone under `data_dir`."""
-        locations = _locations(snapshot or data_dir / "serving" / "current.duckdb", locations_seed)
+        paths = DataPaths(data_dir)
+        locations = _locations(snapshot or paths.snapshot, locations_seed)
         shopify = {
             str(row["location_id"]): int(row["shopify_location_id"])
             for row in locations.iter_rows(named=True)
             if row["shopify_location_id"] is not None
         }
         fba = frozenset(locations.filter(pl.col("kind") == "fba")["location_id"].to_list())
-        zone = LandingZone(data_dir / "landing", quarantine_root=data_dir / "quarantine")
+        zone = LandingZone(paths.landing, quarantine_root=paths.quarantine)
         return cls(
             shopify_locations=shopify,
             fba_locations=fba,
-            rakuten_keys=rakuten_keys_from_landing(zone),
+            rakuten_keys=inventory_keys_by_sku(landed_inventory_keys(zone)),
+            shopify_items=shopify_inventory_items(zone),
         )
 
     def is_pushable(self, channel: str, location_id: str) -> bool:
         """Whether ichigen may set this channel's quantity at this location at all."""
         return not (channel == "amazon" and location_id in self.fba_locations)
 
-    def shopify(self, client: ShopifyClient, sku: str, location_id: str) -> tuple[int, int]:
+    def shopify(self, sku: str, location_id: str) -> tuple[int, int]:
         """(Shopify location id, inventory item id)."""
         location = self.shopify_locations.get(location_id)
         if location is None:
             raise UnknownTargetError(f"Shopify has no location for {location_id}")
-        if self.shopify_items is None:
-            self.shopify_items = shopify_inventory_items(client)
         item = self.shopify_items.get(sku)
         if item is None:
-            raise UnknownTargetError(f"the Shopify shop has no variant with SKU {sku}")
+            raise UnknownTargetError(
+                f"no Shopify variant is known with SKU {sku}: inventory items are learnt from "
+                "landed Shopify products (ingest Shopify first)"
+            )
         return location, item
 
     def rakuten(self, sku: str) -> InventoryKey:
@@ -126,47 +130,39 @@ def _locations(snapshot: Path, seed: Path) -> pl.DataFrame:
     return pl.read_csv(seed, columns=columns, schema_overrides={"shopify_location_id": pl.Int64})
 
 
-def rakuten_keys_from_landing(zone: LandingZone) -> dict[str, InventoryKey]:
-    """SKU -> RMS key, from every landed Rakuten inventory entry and order line."""
-    keys: dict[str, InventoryKey] = {}
-    for entity, reader in (("orders", _order_keys), ("inventories", _inventory_key)):
-        if not zone.entity_dir("rakuten", entity).exists():
-            continue
-        raw = zone.scan("rakuten", entity).select("_raw").collect()["_raw"]
-        for value in raw:
-            if value:
-                for key in reader(orjson.loads(value)):
-                    keys[key.variant_id.upper()] = key
-    return keys
+# The latest version of each landed product, ordered as the shop lists them (by id), ranked as
+# dbt's `latest_version` macro ranks them.
+_LATEST_PRODUCTS: Final = """
+select _raw from (
+    select
+        _record_key,
+        _raw,
+        row_number() over (
+            partition by _record_key
+            order by _record_updated_at desc nulls last, _loaded_at desc, _load_id desc
+        ) as version_rank
+    from read_parquet(?)
+)
+where version_rank = 1
+order by try_cast(_record_key as bigint) nulls last, _record_key
+"""
 
 
-def _inventory_key(entry: Any) -> list[InventoryKey]:
-    if not isinstance(entry, dict):
-        return []
-    manage, variant = entry.get("manageNumber"), entry.get("variantId")
-    if manage and variant:
-        return [InventoryKey(str(manage).lower(), str(variant))]
-    return []
-
-
-def _order_keys(order: Any) -> list[InventoryKey]:
-    found = []
-    for package in order.get("PackageModelList") or [] if isinstance(order, dict) else []:
-        for item in package.get("ItemModelList") or []:
-            manage = str(item.get("manageNumber") or "").lower()
-            for sku in item.get("SkuModelList") or []:
-                if manage and sku.get("variantId"):
-                    found.append(InventoryKey(manage, str(sku["variantId"])))
-    return found
-
-
-def shopify_inventory_items(client: ShopifyClient) -> dict[str, int]:
-    """SKU -> inventory item id, from every product variant of the shop."""
+def shopify_inventory_items(zone: LandingZone) -> dict[str, int]:
+    """SKU -> inventory item id, from every variant of the latest version of each landed
+    product (a variant without a SKU or an inventory item has no target)."""
+    folder = zone.entity_dir("shopify", "products")
+    if not any(folder.glob("*.parquet")):
+        return {}
+    with duckdb.connect() as con:
+        rows = con.execute(_LATEST_PRODUCTS, [str(folder / "*.parquet")]).fetchall()
     items: dict[str, int] = {}
-    for page in client.products():
-        for product in page:
-            for variant in product.get("variants") or []:
-                sku, item = variant.get("sku"), variant.get("inventory_item_id")
-                if sku and item is not None:
-                    items[str(sku)] = int(item)
+    for (raw,) in rows:
+        product = orjson.loads(raw) if raw else None
+        if not isinstance(product, dict):
+            continue
+        for variant in product.get("variants") or []:
+            sku, item = variant.get("sku"), variant.get("inventory_item_id")
+            if sku and item is not None:
+                items[str(sku)] = int(item)
     return items

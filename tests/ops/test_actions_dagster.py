@@ -5,8 +5,10 @@ from __future__ import annotations
 import dagster as dg
 import duckdb
 import polars as pl
+import pytest
 
-from ichigen.ops import SYSTEM_USER, OpsStore, api
+from ichigen.ops import SYSTEM_USER, OpsStore
+from ichigen.ops.stock_pushes import list_stock_pushes, record_stock_push
 from ichigen.orchestration import actions
 from ichigen.orchestration.resources import resources_from
 from ichigen.sandbox.world import World
@@ -32,7 +34,7 @@ def test_the_sensor_asks_for_one_run_per_backlog(settings: Settings) -> None:
     ops = actions.OpsResource(data_dir=str(settings.data_dir))
     context = dg.build_sensor_context(resources={"ops": ops})
     assert isinstance(actions.dispatch_outbox_sensor(context), dg.SkipReason)
-    api.record_stock_push(ops.store(), [("rakuten", "A", "WH-TOKYO", 1)], user="a", role="buyer")
+    record_stock_push(ops.store(), [("rakuten", "A", "WH-TOKYO", 1)], user="a", role="buyer")
     first = actions.dispatch_outbox_sensor(context)
     assert isinstance(first, dg.SensorResult) and len(first.run_requests or []) == 1
     again = dg.build_sensor_context(resources={"ops": ops}, cursor=first.cursor)
@@ -47,6 +49,7 @@ def _publish(settings: Settings, rows: pl.DataFrame) -> None:
         con.execute("create table fct_channel_availability as select * from rows")
 
 
+@pytest.mark.usefixtures("landed_shop")  # the targets learn Shopify items from it
 def test_the_stock_sync_pushes_what_differs_as_the_system_user_and_not_twice(
     pointed: Settings, world: World
 ) -> None:
@@ -76,10 +79,10 @@ def test_the_stock_sync_pushes_what_differs_as_the_system_user_and_not_twice(
 
     assert job.execute_in_process().success
     assert world.listing_quantity("shopify", sku, "WH-TOKYO") == 11
-    pushes = api.list_stock_pushes(OpsStore.under(pointed.data_dir))
+    pushes = list_stock_pushes(OpsStore.under(pointed.data_dir))
     assert pushes.select("channel", "sku", "status", "user_name", "push_reason").rows() == [
         ("shopify", sku, "accepted", SYSTEM_USER, "stock_sync")
     ]
 
     assert job.execute_in_process().success  # what was accepted stands for what Shopify shows
-    assert api.list_stock_pushes(OpsStore.under(pointed.data_dir)).height == 1
+    assert list_stock_pushes(OpsStore.under(pointed.data_dir)).height == 1

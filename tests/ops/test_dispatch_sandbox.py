@@ -10,9 +10,20 @@ import httpx
 import polars as pl
 import pytest
 
-from ichigen.ops import ActionRefusedError, OpsStore, Role, api
+from ichigen.ops import ActionRefusedError, OpsStore, Role
 from ichigen.ops import dispatch as dispatcher
-from ichigen.ops.dispatch import Connectors, dispatch, follow_purchase_orders
+from ichigen.ops.dispatch import Connectors, dispatch
+from ichigen.ops.follow import follow_purchase_orders
+from ichigen.ops.outbox import action_history, list_actions
+from ichigen.ops.purchase_orders import (
+    PurchaseOrderLineInput,
+    approve_purchase_order,
+    create_purchase_order_draft,
+    list_purchase_orders,
+    purchase_order_history,
+    send_purchase_order,
+)
+from ichigen.ops.stock_pushes import list_stock_pushes, preview_stock_push, record_stock_push
 from ichigen.sandbox.simulators.serve import RunningSandbox
 from ichigen.sandbox.world import World
 from ichigen.settings import Settings
@@ -32,16 +43,16 @@ def test_a_rakuten_push_of_zero_sets_the_listing_and_records_acceptance(
 ) -> None:
     listed = _listed(world, "rakuten", "WH-TOKYO").filter(pl.col("quantity") > 0)
     sku = listed.sort("sku")["sku"][0]
-    ids = api.record_stock_push(store, [("rakuten", sku, "WH-TOKYO", 0)], **BUYER)
-    assert api.list_actions(store)["status"].to_list() == ["recorded"]
+    ids = record_stock_push(store, [("rakuten", sku, "WH-TOKYO", 0)], **BUYER)
+    assert list_actions(store)["status"].to_list() == ["recorded"]
 
     report = dispatch(store, connectors)
 
     assert report.accepted == ids
     assert world.listing_quantity("rakuten", sku, "WH-TOKYO") == 0
-    pushes = api.list_stock_pushes(store)
+    pushes = list_stock_pushes(store)
     assert pushes.select("status", "attempts", "user_name").row(0) == ("accepted", 1, "aiko")
-    history = api.action_history(store, ids[0])["status"].to_list()
+    history = action_history(store, ids[0])["status"].to_list()
     assert history == ["recorded", "sending", "accepted"]
 
 
@@ -51,14 +62,14 @@ def test_a_shopify_push_sets_the_level_at_the_location(
     sku = _listed(world, "shopify", "WH-OSAKA").sort("sku")["sku"][0]
     before = world.listing_quantity("shopify", sku, "WH-OSAKA")
     new = (before or 0) + 7
-    preview = api.preview_stock_push([("shopify", sku, "WH-OSAKA", new)])
-    ids = api.record_stock_push(store, preview, **BUYER)
+    preview = preview_stock_push([("shopify", sku, "WH-OSAKA", new)])
+    ids = record_stock_push(store, preview, **BUYER)
 
     report = dispatch(store, connectors)
 
     assert report.accepted == ids
     assert world.listing_quantity("shopify", sku, "WH-OSAKA") == new
-    result = api.list_actions(store)["result"][0]
+    result = list_actions(store)["result"][0]
     assert f'"available":{new}' in result
 
 
@@ -67,12 +78,12 @@ def test_an_amazon_push_is_sent_and_an_fba_push_is_rejected_with_the_reason(
 ) -> None:
     with world.lock:
         sku = world.tables["skus"].filter(pl.col("asin").is_not_null()).sort("sku")["sku"][0]
-    mfn, fba = api.record_stock_push(
+    mfn, fba = record_stock_push(
         store, [("amazon", sku, "WH-TOKYO", 3), ("amazon", sku, "FBA-JP", 3)], **BUYER
     )
     report = dispatch(store, connectors)
     assert report.accepted == [mfn] and report.rejected == [fba]
-    reasons = dict(api.list_actions(store).select("action_id", "reason").iter_rows())
+    reasons = dict(list_actions(store).select("action_id", "reason").iter_rows())
     assert "fulfilled by Amazon" in (reasons[fba] or "")
 
 
@@ -80,7 +91,7 @@ def test_an_unknown_rakuten_sku_is_rejected_and_the_rest_of_the_batch_goes_out(
     store: OpsStore, connectors: Connectors, world: World
 ) -> None:
     sku = _listed(world, "rakuten", "WH-TOKYO").sort("sku")["sku"][0]
-    good, bad = api.record_stock_push(
+    good, bad = record_stock_push(
         store, [("rakuten", sku, "WH-TOKYO", 4), ("rakuten", "NO-SUCH", "WH-TOKYO", 1)], **BUYER
     )
     report = dispatch(store, connectors)
@@ -90,11 +101,11 @@ def test_an_unknown_rakuten_sku_is_rejected_and_the_rest_of_the_batch_goes_out(
 
 def test_a_viewer_cannot_push_and_nothing_is_recorded(store: OpsStore) -> None:
     with pytest.raises(ActionRefusedError, match=r"viewer.*buyer"):
-        api.record_stock_push(store, [("rakuten", "X", "WH-TOKYO", 0)], user="v", role="viewer")
-    assert api.list_actions(store).is_empty()
+        record_stock_push(store, [("rakuten", "X", "WH-TOKYO", 0)], user="v", role="viewer")
+    assert list_actions(store).is_empty()
 
 
-def _order(world: World) -> tuple[str, str, list[api.PurchaseOrderLineInput]]:
+def _order(world: World) -> tuple[str, str, list[PurchaseOrderLineInput]]:
     with world.lock:
         skus = (
             world.tables["skus"]
@@ -103,7 +114,7 @@ def _order(world: World) -> tuple[str, str, list[api.PurchaseOrderLineInput]]:
         )
     supplier_id = skus["supplier_id"][0]
     lines = [
-        api.PurchaseOrderLineInput(row["sku"], int(row["moq"]), suggested_quantity=int(row["moq"]))
+        PurchaseOrderLineInput(row["sku"], int(row["moq"]), suggested_quantity=int(row["moq"]))
         for row in skus.filter(pl.col("supplier_id") == supplier_id).head(2).iter_rows(named=True)
     ]
     return supplier_id, "WH-TOKYO", lines
@@ -111,10 +122,10 @@ def _order(world: World) -> tuple[str, str, list[api.PurchaseOrderLineInput]]:
 
 def _approved(store: OpsStore, world: World) -> str:
     supplier_id, ship_to, lines = _order(world)
-    po_id = api.create_purchase_order_draft(
+    po_id = create_purchase_order_draft(
         store, supplier_id=supplier_id, ship_to_location_id=ship_to, lines=lines, **BUYER
     )
-    api.approve_purchase_order(store, po_id, **BUYER)
+    approve_purchase_order(store, po_id, **BUYER)
     return po_id
 
 
@@ -132,17 +143,17 @@ def test_a_purchase_order_crashed_after_sending_is_placed_once(
     store: OpsStore, connectors: Connectors, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     po_id = _approved(store, world)
-    action_id = api.send_purchase_order(store, po_id, **BUYER)
+    action_id = send_purchase_order(store, po_id, **BUYER)
     before = world.tables["purchase_orders"]["po_id"].n_unique()
 
     def crash(*args: Any, **kwargs: Any) -> None:
         raise SystemExit("killed between sending and recording")
 
     with monkeypatch.context() as patch:
-        patch.setattr(dispatcher, "_record", crash)
+        patch.setattr(dispatcher, "record_outcomes", crash)
         with pytest.raises(SystemExit):
             dispatch(store, connectors)
-    assert api.list_actions(store)["status"].to_list() == ["sending"]
+    assert list_actions(store)["status"].to_list() == ["sending"]
     # A fresh dispatcher leaves a recent "sending" alone: its owner may still be at work.
     assert dispatch(store, connectors).sent == 0
 
@@ -152,10 +163,10 @@ def test_a_purchase_order_crashed_after_sending_is_placed_once(
     assert world.tables["purchase_orders"]["po_id"].n_unique() == before + 1
     placed = _supplier_orders(connectors, po_id)
     assert len(placed) == 1  # it flows back as on-order through supplier_purchase_orders
-    order = api.list_purchase_orders(store).row(0, named=True)
+    order = list_purchase_orders(store).row(0, named=True)
     assert order["status"] == "sent" and order["supplier_po_id"] == placed[0]["id"]
     assert order["send_status"] == "accepted"
-    assert api.action_history(store, action_id)["status"].to_list() == [
+    assert action_history(store, action_id)["status"].to_list() == [
         "recorded",
         "sending",
         "sending",
@@ -167,15 +178,15 @@ def test_a_purchase_order_below_the_moq_is_rejected_with_the_suppliers_reason(
     store: OpsStore, connectors: Connectors, world: World
 ) -> None:
     supplier_id, ship_to, lines = _order(world)
-    small = [api.PurchaseOrderLineInput(lines[0].sku, 1)]
-    po_id = api.create_purchase_order_draft(
+    small = [PurchaseOrderLineInput(lines[0].sku, 1)]
+    po_id = create_purchase_order_draft(
         store, supplier_id=supplier_id, ship_to_location_id=ship_to, lines=small, **BUYER
     )
-    api.approve_purchase_order(store, po_id, **BUYER)
-    action_id = api.send_purchase_order(store, po_id, **BUYER)
+    approve_purchase_order(store, po_id, **BUYER)
+    action_id = send_purchase_order(store, po_id, **BUYER)
     report = dispatch(store, connectors, action_ids=[action_id])
     assert report.rejected == [action_id]
-    order = api.list_purchase_orders(store).row(0, named=True)
+    order = list_purchase_orders(store).row(0, named=True)
     assert order["status"] == "rejected" and "lines[0].quantity" in order["send_reason"]
 
 
@@ -184,11 +195,11 @@ def test_following_moves_a_sent_order_to_confirmed_after_the_world_advances(
     store: OpsStore, connectors: Connectors, world: World, sandbox: RunningSandbox
 ) -> None:
     po_id = _approved(store, world)
-    api.send_purchase_order(store, po_id, **BUYER)
+    send_purchase_order(store, po_id, **BUYER)
     dispatch(store, connectors)
     assert follow_purchase_orders(store, connectors).changed == {}
 
-    supplier_po = api.list_purchase_orders(store)["supplier_po_id"][0]
+    supplier_po = list_purchase_orders(store)["supplier_po_id"][0]
     with world.lock:
         row = (
             world.tables["purchase_orders"]
@@ -203,16 +214,17 @@ def test_following_moves_a_sent_order_to_confirmed_after_the_world_advances(
     report = follow_purchase_orders(store, connectors)
 
     assert report.changed == {po_id: "confirmed"}
-    history = api.purchase_order_history(store, po_id)["status"].to_list()
+    history = purchase_order_history(store, po_id)["status"].to_list()
     assert history == ["draft", "approved", "sending", "sent", "confirmed"]
 
 
+@pytest.mark.usefixtures("landed_shop")  # the targets learn Shopify items from it
 def test_dispatching_with_settings_opens_the_store_under_the_data_dir(
     pointed: Settings, world: World
 ) -> None:
     store = OpsStore.under(pointed.data_dir)
     sku = _listed(world, "shopify", "WH-TOKYO").sort("sku")["sku"][0]
-    ids = api.record_stock_push(store, [("shopify", sku, "WH-TOKYO", 5)], **BUYER)
+    ids = record_stock_push(store, [("shopify", sku, "WH-TOKYO", 5)], **BUYER)
     report = dispatcher.dispatch_with_settings(pointed)
     assert report.accepted == ids
     assert world.listing_quantity("shopify", sku, "WH-TOKYO") == 5
