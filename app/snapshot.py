@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
+from ichigen.paths import DataPaths
+
 __all__ = ["Snapshot", "current_snapshot", "data_dir", "snapshot_path"]
 
 
@@ -31,7 +33,8 @@ def data_dir() -> Path:
 
 
 def snapshot_path(root: Path | None = None) -> Path:
-    return (root or data_dir()) / "serving" / "current.duckdb"
+    """The published snapshot under `root` (the configured data directory by default)."""
+    return DataPaths(root or data_dir()).snapshot
 
 
 def current_snapshot(root: Path | None = None) -> Snapshot | None:

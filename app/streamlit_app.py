@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ichigen.app import data
+from ichigen.app.data import connection
 from ichigen.app.roles import sidebar_user
 
 st.set_page_config(page_title="ichigen", page_icon=":material/storefront:", layout="wide")
@@ -37,7 +37,7 @@ pages = {
 
 page = st.navigation(pages)
 sidebar_user()
-snap = data.snapshot()
+snap = connection.snapshot()
 with st.sidebar:
     if snap is None:
         st.caption("No snapshot published yet.")

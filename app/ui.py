@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import polars as pl
 import streamlit as st
 
-from ichigen.app import data
+from ichigen.app.data import connection
 from ichigen.app.snapshot import Snapshot
 
 __all__ = [
@@ -26,12 +26,12 @@ NO_DATA = "No data yet — run `oms build` (or `oms demo`) to publish the first 
 
 def require_snapshot(*tables_needed: str) -> Snapshot:
     """The current snapshot; without one (or without `tables_needed`) say so and stop the page."""
-    snap = data.snapshot()
+    snap = connection.snapshot()
     if snap is None:
         st.info(NO_DATA, icon=":material/hourglass_empty:")
         st.stop()
     assert snap is not None  # st.stop() raises; this tells the type checker
-    missing = [t for t in tables_needed if t not in data.tables(snap)]
+    missing = [t for t in tables_needed if t not in connection.tables(snap)]
     if missing:
         st.info(
             f"No data yet: {', '.join(missing)} is not in the snapshot — run `oms build`.",
@@ -43,10 +43,10 @@ def require_snapshot(*tables_needed: str) -> Snapshot:
 
 def table_ready(snap: Snapshot, table: str, what: str) -> bool:
     """Whether `table` is built and has rows; if not, a clear note about `what` is shown."""
-    if table not in data.tables(snap):
+    if table not in connection.tables(snap):
         st.info(f"{what}: not built yet ({table} is not in the snapshot).")
         return False
-    if data.row_count(snap, table) == 0:
+    if connection.row_count(snap, table) == 0:
         st.info(f"{what}: no data yet ({table} is empty) — run `oms build` after an ingest.")
         return False
     return True
@@ -56,7 +56,7 @@ def period_filter(
     snap: Snapshot, *, key: str, table: str = "fct_orders", default_days: int = 90
 ) -> tuple[date, date]:
     """A date range over the data's own dates (the sandbox's calendar is not today's)."""
-    bounds = data.date_bounds(snap, table)
+    bounds = connection.date_bounds(snap, table)
     if bounds is None:
         today = date.today()
         return today, today

@@ -7,7 +7,8 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from ichigen.app import data, ui
+from ichigen.app import ui
+from ichigen.app.data import connection, customers
 from ichigen.app.roles import current_user, mask_personal
 from ichigen.ops.roles import Permission
 
@@ -17,25 +18,27 @@ user = current_user()
 if not user.may(Permission.SEE_PERSONAL_DATA):
     st.caption(f"Personal data is masked for the {user.role.value} role.")
 
-channels = ui.multiselect_filter("Channels", data.channels(snap), key="customers_channels")
+channels = ui.multiselect_filter("Channels", connection.channels(snap), key="customers_channels")
 
-from_mart = "dim_customers" in data.tables(snap)
+from_mart = "dim_customers" in connection.tables(snap)
 with st.spinner("Scoring customers ..."):
-    mix = data.customer_summary(snap, channels=channels)
+    mix = customers.customer_summary(snap, channels=channels)
     # scored here only while dim_customers (which holds the scores) is not built
-    rfm = None if from_mart else data.rfm_segments(snap, channels=channels)
+    rfm = None if from_mart else customers.rfm_segments(snap, channels=channels)
 if mix.is_empty():
     st.info("No customers with orders in this channel selection yet.")
     st.stop()
 
-customers = int(mix["customers"].sum())
+customer_count = int(mix["customers"].sum())
 repeat = int(mix["repeat_customers"].sum())
 multi = int(mix.filter(pl.col("channel_mix").str.contains(r"\+"))["customers"].sum() or 0)
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Customers", f"{customers:,}")
-c2.metric("Repeat rate", f"{repeat / customers:.1%}", help="Customers with two orders or more.")
+c1.metric("Customers", f"{customer_count:,}")
+c2.metric(
+    "Repeat rate", f"{repeat / customer_count:.1%}", help="Customers with two orders or more."
+)
 c3.metric("Shop on several channels", f"{multi:,}")
-c4.metric("Orders per customer", f"{int(mix['orders'].sum()) / customers:.2f}")
+c4.metric("Orders per customer", f"{int(mix['orders'].sum()) / customer_count:.2f}")
 
 tab_segments, tab_cohorts, tab_mix, tab_one = st.tabs(
     ["Segments (RFM)", "Cohorts", "Channel mix", "One customer"]
@@ -43,7 +46,7 @@ tab_segments, tab_cohorts, tab_mix, tab_one = st.tabs(
 
 with tab_segments:
     if rfm is None:
-        segments = data.customer_segments(snap, channels=channels)
+        segments = customers.customer_segments(snap, channels=channels)
     else:
         segments = (
             rfm.group_by("segment")
@@ -74,16 +77,16 @@ with tab_segments:
         "Customers in segment", segments["segment"].to_list(), key="customers_segment"
     )
     in_segment = (
-        data.customers_in_segment(snap, channels=channels, segment=str(segment))
+        customers.customers_in_segment(snap, channels=channels, segment=str(segment))
         if rfm is None
         else rfm.filter(pl.col("segment") == segment)
     )
     shown = mask_personal(in_segment, user)
-    st.dataframe(shown.head(data.LIMIT), hide_index=True, key="customers_rfm_table")
+    st.dataframe(shown.head(connection.LIMIT), hide_index=True, key="customers_rfm_table")
     ui.download_table(shown, name=f"customers_{segment}", key="customers_rfm_download")
 
 with tab_cohorts:
-    cohorts = data.cohorts(snap, channels=channels)
+    cohorts = customers.cohorts(snap, channels=channels)
     st.altair_chart(
         alt.Chart(cohorts)
         .mark_rect()
@@ -117,7 +120,7 @@ with tab_mix:
 
 with tab_one:
     if rfm is None:
-        default = data.customer_on_several_channels(snap, channels=channels)
+        default = customers.customer_on_several_channels(snap, channels=channels)
     else:
         several = rfm.filter(pl.col("channel_mix").str.contains(r"\+"))["customer_id"]
         default = str(several[0]) if several.len() else None
@@ -128,7 +131,7 @@ with tab_one:
         help="A customer id (cus_...) from the tables above.",
     ).strip()
     if customer_id:
-        identities = data.customer_identities(snap, customer_id)
+        identities = customers.customer_identities(snap, customer_id)
         if identities.is_empty():
             st.warning(f"No customer {customer_id} in the snapshot.")
         else:
@@ -144,7 +147,7 @@ with tab_one:
                 f"Rules: {rules}. `singleton` means the identity matched no other; a score "
                 "of 0.9 or more (e-mail, phone ...) merges, weaker matches are only suggested."
             )
-            profile = data.customer_profile(snap, customer_id)
+            profile = customers.customer_profile(snap, customer_id)
             if not profile.is_empty():
                 st.markdown("**Profile**")
                 st.dataframe(mask_personal(profile, user), hide_index=True, key="customers_profile")

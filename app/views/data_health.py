@@ -9,12 +9,13 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from ichigen.app import data, ui
+from ichigen.app import ui
+from ichigen.app.data import connection, data_health
+from ichigen.app.snapshot import data_dir
 
 st.title("Data health")
-root = data.data_root()
-loads = data.load_manifests(root)
-snap = data.snapshot()
+snap = connection.snapshot()
+loads = data_health.loads(snap)
 
 c1, c2, c3, c4 = st.columns(4)
 if snap is None:
@@ -27,7 +28,13 @@ c3.metric("Records quarantined", f"{int(loads['quarantined'].sum() or 0):,}")
 c4.metric("Failed checks", f"{int(loads['checks_failed'].sum() or 0):,}")
 
 if loads.is_empty():
-    st.info(f"No loads have landed under {root} yet — run `oms ingest` (or `oms demo`).")
+    if snap is None:
+        st.info(ui.NO_DATA, icon=":material/hourglass_empty:")
+    else:
+        st.info(
+            f"No loads have landed under {data_dir()} by the last build — run `oms ingest`, "
+            "then `oms build` (or `oms demo`)."
+        )
     st.stop()
 
 channels = ui.multiselect_filter(
@@ -89,7 +96,7 @@ if not bad.is_empty():
 
 st.subheader("Quarantine")
 with st.spinner("Reading the quarantine ..."):
-    held = data.quarantine(root)
+    held = data_health.quarantine(snap)
 if channels:
     held = held.filter(pl.col("channel").is_in(channels))
 if held.is_empty():
@@ -122,8 +129,10 @@ if snap is not None:
         st.dataframe(
             pl.DataFrame(
                 {
-                    "table": sorted(data.tables(snap)),
-                    "rows": [data.row_counts(snap)[t] for t in sorted(data.tables(snap))],
+                    "table": sorted(connection.tables(snap)),
+                    "rows": [
+                        connection.row_counts(snap)[t] for t in sorted(connection.tables(snap))
+                    ],
                 }
             ),
             hide_index=True,

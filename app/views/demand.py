@@ -7,7 +7,8 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from ichigen.app import data, ui
+from ichigen.app import ui
+from ichigen.app.data import connection, demand
 
 st.title("Demand")
 snap = ui.require_snapshot("agg_demand_channel_daily", "dim_products")
@@ -18,12 +19,14 @@ with f1:
         snap, key="demand_period", table="agg_demand_channel_daily", default_days=180
     )
 with f2:
-    channels = ui.multiselect_filter("Channels", data.channels(snap), key="demand_channels")
+    channels = ui.multiselect_filter("Channels", connection.channels(snap), key="demand_channels")
 with f3:
-    categories = ui.multiselect_filter("Categories", data.categories(snap), key="demand_categories")
+    categories = ui.multiselect_filter(
+        "Categories", connection.categories(snap), key="demand_categories"
+    )
 
 with st.spinner("Adding up demand ..."):
-    sellers = data.demand_sellers(
+    sellers = demand.demand_sellers(
         snap, channels=channels, categories=categories, start=start, end=end
     )
 if sellers.is_empty():
@@ -36,7 +39,7 @@ sku = st.selectbox(
     format_func=lambda s: s or "All SKUs",
 )
 
-history = data.demand_history(
+history = demand.demand_history(
     snap, channels=channels, categories=categories, sku=sku, start=start, end=end
 )
 c1, c2, c3 = st.columns(3)
@@ -66,7 +69,7 @@ layers: list[alt.Chart] = [
         tooltip=["week:T", "series:N", alt.Tooltip("units:Q", format=",.0f")],
     )
 ]
-forecast = data.demand_forecast(snap, categories=categories, sku=sku)
+forecast = demand.demand_forecast(snap, categories=categories, sku=sku)
 if forecast.is_empty():
     st.info(
         "Forecasts: not built yet (fct_demand_forecast is not in the snapshot); "
@@ -76,7 +79,7 @@ else:
     fweekly = (
         forecast.with_columns(week=pl.col("day").dt.truncate("1w"))
         .group_by("week")
-        .agg(pl.col("demand_mean", *data.FORECAST_QUANTILES).sum())
+        .agg(pl.col("demand_mean", *demand.FORECAST_QUANTILES).sum())
         .sort("week")
     )
     layers.append(
@@ -110,7 +113,7 @@ if not forecast.is_empty():
     ui.download_table(forecast, name="demand_forecast", key="demand_forecast_download")
 
 st.subheader("Forecast accuracy")
-accuracy = data.forecast_accuracy(snap, sku=sku)
+accuracy = demand.forecast_accuracy(snap, sku=sku)
 if accuracy.is_empty():
     st.info("Forecast accuracy: not built yet (fct_forecast_accuracy is not in the snapshot).")
 else:
@@ -158,7 +161,7 @@ with worst:
 ui.download_table(sellers, name="sellers", key="demand_sellers_download")
 
 st.subheader("Seasonality")
-weekday = data.demand_weekday(
+weekday = demand.demand_weekday(
     snap, channels=channels, categories=categories, sku=sku, start=start, end=end
 )
 monthly = (

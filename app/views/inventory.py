@@ -7,15 +7,24 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from ichigen.app import actions, data, ui
+from ichigen.app import actions, ui
+from ichigen.app.data import connection, inventory
 from ichigen.app.roles import current_user
-from ichigen.ops import OpsError, Permission, api
+from ichigen.ops import OpsError, Permission
+from ichigen.ops.stock_pushes import (
+    CHANNELS,
+    list_stock_pushes,
+    preview_by_channel,
+    preview_stock_push,
+    record_stock_push,
+    stock_pushes_that_differ,
+)
 
 st.title("Inventory")
 snap = ui.require_snapshot("fct_inventory", "dim_products")
 user = current_user()
 
-locations = data.locations(snap)
+locations = connection.locations(snap)
 f1, f2, f3 = st.columns(3)
 with f1:
     chosen_locations = ui.multiselect_filter(
@@ -23,17 +32,19 @@ with f1:
     )
 with f2:
     chosen_categories = ui.multiselect_filter(
-        "Categories", data.categories(snap), key="inventory_categories"
+        "Categories", connection.categories(snap), key="inventory_categories"
     )
 with f3:
     search = st.text_input("SKU or title", key="inventory_search")
 
-stock = data.inventory(
+stock = inventory.inventory(
     snap, locations=chosen_locations, categories=chosen_categories, search=search
 )
-has_availability = "fct_channel_availability" in data.tables(snap)
+has_availability = "fct_channel_availability" in connection.tables(snap)
 listings = (
-    data.availability(snap, channels=[], locations=chosen_locations, categories=chosen_categories)
+    inventory.availability(
+        snap, channels=[], locations=chosen_locations, categories=chosen_categories
+    )
     if has_availability
     else pl.DataFrame()
 )
@@ -86,7 +97,7 @@ with tab_stock:
         ),
         width="stretch",
     )
-    st.dataframe(stock.head(data.LIMIT), hide_index=True, key="inventory_stock_table")
+    st.dataframe(stock.head(connection.LIMIT), hide_index=True, key="inventory_stock_table")
     ui.download_table(stock, name="inventory", key="inventory_stock_download")
 
 with tab_channels:
@@ -149,7 +160,7 @@ with tab_push:
     if listings.is_empty():
         st.info("Nothing to push: channel availability is not built yet.")
     else:
-        differing = api.stock_pushes_that_differ(listings)
+        differing = stock_pushes_that_differ(listings)
         scope = st.radio(
             "What to push",
             ["All that differ", "Chosen SKUs"],
@@ -163,22 +174,20 @@ with tab_push:
                 key="inventory_push_skus",
             )
             channels = st.multiselect(
-                "Channels", list(api.CHANNELS), key="inventory_push_channels", placeholder="All"
+                "Channels", list(CHANNELS), key="inventory_push_channels", placeholder="All"
             )
             chosen = listings.filter(
                 pl.col("sku").is_in(skus)
                 & (pl.col("channel").is_in(channels) if channels else pl.lit(True))
             )
-            preview = api.preview_stock_push(chosen)
+            preview = preview_stock_push(chosen)
         else:
             preview = differing
         if preview.is_empty():
             st.success("Every channel already shows what it should: nothing to push.")
         else:
             st.markdown(f"**Preview: {preview.height:,} listing(s)**")
-            st.dataframe(
-                api.preview_by_channel(preview), hide_index=True, key="inventory_push_summary"
-            )
+            st.dataframe(preview_by_channel(preview), hide_index=True, key="inventory_push_summary")
             with st.expander("Every listing in the push"):
                 st.dataframe(preview, hide_index=True, key="inventory_push_preview")
             if st.button(
@@ -188,7 +197,7 @@ with tab_push:
                 key="inventory_push_confirm",
             ):
                 try:
-                    ids = api.record_stock_push(
+                    ids = record_stock_push(
                         actions.ops_store(), preview, user=user.name, role=user.role
                     )
                 except OpsError as exc:
@@ -200,7 +209,7 @@ with tab_push:
                     (st.success if outcome.sent else st.info)(outcome.message)
 
     st.markdown("**Recent stock pushes**")
-    pushes = api.list_stock_pushes(actions.ops_store(), limit=500)
+    pushes = list_stock_pushes(actions.ops_store(), limit=500)
     if pushes.is_empty():
         st.caption("No stock pushes recorded yet.")
     else:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from ichigen.app import data, ui
+from ichigen.app import ui
+from ichigen.app.data import connection, orders
 
 st.title("Orders")
 snap = ui.require_snapshot("fct_orders")
@@ -15,21 +16,21 @@ f1, f2, f3 = st.columns([1, 1, 1])
 with f1:
     start, end = ui.period_filter(snap, key="orders_period", default_days=30)
 with f2:
-    channels = ui.multiselect_filter("Channels", data.channels(snap), key="orders_channels")
+    channels = ui.multiselect_filter("Channels", connection.channels(snap), key="orders_channels")
 with f3:
     statuses = ui.multiselect_filter(
-        "Status", [*data.OPEN_STATUSES[::-1], *data.CLOSED_STATUSES], key="orders_statuses"
+        "Status", [*orders.OPEN_STATUSES[::-1], *orders.CLOSED_STATUSES], key="orders_statuses"
     )
 search = st.text_input("Search order id or name", key="orders_search")
 
-counts = data.order_status_counts(snap, channels=channels, start=start, end=end)
+counts = orders.order_status_counts(snap, channels=channels, start=start, end=end)
 if counts.is_empty():
     st.info("No orders in this period and channel selection.")
     st.stop()
 
 open_counts = counts.filter(counts["is_open"])
-cols = st.columns(len(data.OPEN_STATUSES))
-for col, status in zip(cols, data.OPEN_STATUSES[::-1], strict=True):
+cols = st.columns(len(orders.OPEN_STATUSES))
+for col, status in zip(cols, orders.OPEN_STATUSES[::-1], strict=True):
     n = int(open_counts.filter(open_counts["order_status"] == status)["orders"].sum() or 0)
     col.metric(status.replace("_", " ").capitalize(), f"{n:,}")
 
@@ -40,7 +41,7 @@ st.altair_chart(
         x=alt.X("orders:Q", title="Orders"),
         y=alt.Y(
             "order_status:N",
-            sort=[*data.OPEN_STATUSES[::-1], *data.CLOSED_STATUSES],
+            sort=[*orders.OPEN_STATUSES[::-1], *orders.CLOSED_STATUSES],
             title=None,
         ),
         color=alt.Color("is_open:N", title="Open"),
@@ -51,17 +52,17 @@ st.altair_chart(
 )
 
 with st.spinner("Loading orders ..."):
-    listing = data.orders(
+    listing = orders.orders(
         snap, channels=channels, start=start, end=end, statuses=statuses, search=search
     )
-st.subheader(f"Orders ({listing.height:,}{'+' if listing.height >= data.LIMIT else ''})")
+st.subheader(f"Orders ({listing.height:,}{'+' if listing.height >= connection.LIMIT else ''})")
 if listing.is_empty():
     st.info("No orders match these filters.")
     st.stop()
 st.dataframe(listing, hide_index=True, key="orders_table")
 if st.button("Prepare CSV of every matching order", key="orders_prepare_csv"):
     with st.spinner("Collecting every matching order ..."):
-        everything = data.orders(
+        everything = orders.orders(
             snap,
             channels=channels,
             start=start,
@@ -75,7 +76,7 @@ if st.button("Prepare CSV of every matching order", key="orders_prepare_csv"):
 st.subheader("Order history")
 order_key = st.selectbox("Order", listing["order_key"].to_list(), key="orders_selected", index=0)
 if order_key:
-    detail = data.order_detail(snap, order_key)
+    detail = orders.order_detail(snap, order_key)
     order = detail["order"]
     if order.is_empty():
         st.warning(f"{order_key} is not in the snapshot any more.")

@@ -6,7 +6,8 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from ichigen.app import data, ui
+from ichigen.app import ui
+from ichigen.app.data import connection, overview
 
 st.title("Overview")
 snap = ui.require_snapshot("fct_orders")
@@ -15,24 +16,24 @@ left, right = st.columns([1, 2])
 with left:
     start, end = ui.period_filter(snap, key="overview_period")
 with right:
-    channels = ui.multiselect_filter("Channels", data.channels(snap), key="overview_channels")
+    channels = ui.multiselect_filter("Channels", connection.channels(snap), key="overview_channels")
 
 with st.spinner("Adding up the period ..."):
-    by_channel = data.overview_by_channel(snap, channels=channels, start=start, end=end)
-    trend = data.overview_trend(snap, channels=channels, start=start, end=end)
+    by_channel = overview.overview_by_channel(snap, channels=channels, start=start, end=end)
+    trend = overview.overview_trend(snap, channels=channels, start=start, end=end)
 
 if by_channel.is_empty():
     st.info("No orders in this period and channel selection.")
     st.stop()
 
 stockouts = (
-    data.stockouts_by_channel(snap, channels=channels, start=start, end=end)
-    if "agg_demand_channel_daily" in data.tables(snap)
+    overview.stockouts_by_channel(snap, channels=channels, start=start, end=end)
+    if "agg_demand_channel_daily" in connection.tables(snap)
     else pl.DataFrame(schema={"channel": pl.String, "stockout_days": pl.Int64})
 )
 rates = (
-    data.return_totals(snap, channels=channels)
-    if "fct_return_rates" in data.tables(snap)
+    overview.return_totals(snap, channels=channels)
+    if "fct_return_rates" in connection.tables(snap)
     else pl.DataFrame(schema={"units_sold": pl.Int64, "units_returned": pl.Int64})
 )
 units_sold = int(rates["units_sold"].sum() or 0)

@@ -7,16 +7,28 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from ichigen.app import actions, data, ui
+from ichigen.app import actions, ui
+from ichigen.app.data import connection, reorder
 from ichigen.app.roles import current_user
-from ichigen.ops import OpsError, Permission, api
+from ichigen.ops import OpsError, Permission
+from ichigen.ops.exports import purchase_order_csv
+from ichigen.ops.purchase_orders import (
+    approve_purchase_order,
+    cancel_purchase_order,
+    create_purchase_order_draft,
+    list_purchase_orders,
+    propose_purchase_orders,
+    purchase_order_history,
+    purchase_order_lines,
+    send_purchase_order,
+)
 
 st.title("Reorder")
 snap = ui.require_snapshot("fct_reorder_signals", "dim_products")
 user = current_user()
 store = actions.ops_store()
 
-locations = data.locations(snap)
+locations = connection.locations(snap)
 f1, f2 = st.columns(2)
 with f1:
     warehouses = ui.multiselect_filter(
@@ -25,9 +37,9 @@ with f1:
         key="reorder_warehouses",
     )
 with f2:
-    suppliers = ui.multiselect_filter("Suppliers", data.suppliers(snap), key="reorder_suppliers")
+    suppliers = ui.multiselect_filter("Suppliers", reorder.suppliers(snap), key="reorder_suppliers")
 
-signals = data.reorder_signals(snap, warehouses=warehouses, suppliers=suppliers)
+signals = reorder.reorder_signals(snap, warehouses=warehouses, suppliers=suppliers)
 c1, c2, c3 = st.columns(3)
 c1.metric("Suggestions", f"{signals.height:,}")
 c2.metric("Suggested value", ui.yen(float(signals["suggested_value_jpy"].sum() or 0)))
@@ -87,9 +99,9 @@ with tab_alerts:
             lines = signals.join(ticked.select("reorder_key", "quantity"), on="reorder_key")
             created = []
             try:
-                for proposal in api.propose_purchase_orders(lines):
+                for proposal in propose_purchase_orders(lines):
                     created.append(
-                        api.create_purchase_order_draft(
+                        create_purchase_order_draft(
                             store,
                             user=user.name,
                             role=user.role,
@@ -169,7 +181,7 @@ with tab_alerts:
         )
 
 with tab_orders:
-    orders = api.list_purchase_orders(store)
+    orders = list_purchase_orders(store)
     if orders.is_empty():
         st.info("No purchase orders yet: tick suggestions under Alerts and create them.")
     else:
@@ -193,7 +205,7 @@ with tab_orders:
                 disabled=order["status"] != "draft"
                 or not user.may(Permission.APPROVE_PURCHASE_ORDERS),
             ):
-                api.approve_purchase_order(store, po_id, user=user.name, role=user.role)
+                approve_purchase_order(store, po_id, user=user.name, role=user.role)
                 st.session_state["reorder_outcome"] = (True, f"{po_id} approved by {user.name}.")
                 st.rerun()
             if b2.button(
@@ -203,7 +215,7 @@ with tab_orders:
                 disabled=order["status"] != "approved"
                 or not user.may(Permission.SEND_PURCHASE_ORDERS),
             ):
-                action_id = api.send_purchase_order(store, po_id, user=user.name, role=user.role)
+                action_id = send_purchase_order(store, po_id, user=user.name, role=user.role)
                 with st.spinner("Sending ..."):
                     outcome = actions.send_now([action_id])
                 st.session_state["reorder_outcome"] = (outcome.sent, outcome.message)
@@ -214,7 +226,7 @@ with tab_orders:
                 disabled=order["status"] not in ("draft", "approved")
                 or not user.may(Permission.EDIT_PURCHASE_ORDERS),
             ):
-                api.cancel_purchase_order(store, po_id, user=user.name, role=user.role)
+                cancel_purchase_order(store, po_id, user=user.name, role=user.role)
                 st.session_state["reorder_outcome"] = (True, f"{po_id} cancelled.")
                 st.rerun()
             if b4.button(
@@ -230,16 +242,14 @@ with tab_orders:
             st.error(str(exc))
         st.download_button(
             f"Download {po_id}.csv",
-            api.purchase_order_csv(store, po_id),
+            purchase_order_csv(store, po_id),
             file_name=f"{po_id}.csv",
             mime="text/csv",
             key="reorder_po_download",
         )
         st.markdown("**Lines**")
-        st.dataframe(
-            api.purchase_order_lines(store, po_id), hide_index=True, key="reorder_po_lines"
-        )
+        st.dataframe(purchase_order_lines(store, po_id), hide_index=True, key="reorder_po_lines")
         st.markdown("**History**")
         st.dataframe(
-            api.purchase_order_history(store, po_id), hide_index=True, key="reorder_po_history"
+            purchase_order_history(store, po_id), hide_index=True, key="reorder_po_history"
         )

@@ -6,17 +6,18 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from ichigen.app import data, ui
+from ichigen.app import ui
+from ichigen.app.data import connection, returns
 
 st.title("Returns")
 snap = ui.require_snapshot("fct_return_rates")
 
 f1, f2, f3 = st.columns([2, 2, 1])
 with f1:
-    channels = ui.multiselect_filter("Channels", data.channels(snap), key="returns_channels")
+    channels = ui.multiselect_filter("Channels", connection.channels(snap), key="returns_channels")
 with f2:
     categories = ui.multiselect_filter(
-        "Categories", data.categories(snap), key="returns_categories"
+        "Categories", connection.categories(snap), key="returns_categories"
     )
 with f3:
     min_units = int(
@@ -25,7 +26,7 @@ with f3:
         )
     )
 
-rates = data.return_rates(snap, channels=channels, categories=categories, min_units=min_units)
+rates = returns.return_rates(snap, channels=channels, categories=categories, min_units=min_units)
 if rates.is_empty():
     st.info("No sales old enough for returns match these filters yet.")
     st.stop()
@@ -48,7 +49,7 @@ st.caption(
 )
 
 st.subheader("By channel and reason")
-reasons = data.returns_by_reason(snap, channels=channels, categories=categories)
+reasons = returns.returns_by_reason(snap, channels=channels, categories=categories)
 st.altair_chart(
     alt.Chart(reasons)
     .mark_bar()

@@ -18,6 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ichigen.orchestration.serving import publish_snapshot
+from ichigen.paths import DataPaths
 from tests.conftest import BuiltWarehouse
 
 APP_DIR = Path(__file__).resolve().parents[2] / "app"
@@ -42,7 +43,7 @@ def built_data_dir(built_warehouse: BuiltWarehouse) -> Path:
         )
         gc.collect()  # a failed step's frames may still hold a warehouse connection
         try:
-            publish_snapshot(built_warehouse.path, data_dir / "serving")
+            publish_snapshot(built_warehouse.path, built_warehouse.settings.paths.snapshot)
         except duckdb.Error as exc:
             pytest.fail(f"the build failed and left nothing to publish: {exc}")
     return data_dir
@@ -69,9 +70,10 @@ def empty_data_dir(tmp_path: Path) -> Path:
 def empty_tables_data_dir(built_data_dir: Path, tmp_path: Path) -> Path:
     """A snapshot whose marts exist with their columns but hold no rows."""
     path = tmp_path / "empty_tables"
-    (path / "serving").mkdir(parents=True)
-    source = built_data_dir / "serving" / "current.duckdb"
-    with duckdb.connect(str(path / "serving" / "current.duckdb")) as con:
+    snapshot = DataPaths(path).snapshot
+    snapshot.parent.mkdir(parents=True)
+    source = DataPaths(built_data_dir).snapshot
+    with duckdb.connect(str(snapshot)) as con:
         con.execute(f"attach '{source}' as src (read_only)")
         tables = con.execute(
             "select table_name from information_schema.tables where table_catalog = 'src'"

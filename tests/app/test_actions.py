@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ichigen.ops import OpsStore, api
+from ichigen.ops import OpsStore
+from ichigen.ops.purchase_orders import list_purchase_orders, purchase_order_history
+from ichigen.ops.stock_pushes import list_stock_pushes
 from ichigen.sandbox.simulators import http as simulator_http
 from ichigen.sandbox.simulators.serve import RunningSandbox
 from ichigen.sandbox.simulators.supplier import SupplierApp
@@ -44,7 +46,7 @@ def test_a_buyer_approves_a_suggestion_and_the_supplier_receives_exactly_one_ord
     assert any("Created draft purchase order" in s.value for s in at.success)
 
     store = OpsStore.under(app_data_dir)
-    orders = api.list_purchase_orders(store)
+    orders = list_purchase_orders(store)
     assert orders.height == 1
     po = orders.row(0, named=True)
     assert (po["status"], po["supplier_id"], po["created_by"]) == (
@@ -62,11 +64,11 @@ def test_a_buyer_approves_a_suggestion_and_the_supplier_receives_exactly_one_ord
     supplier = pointed_at_sandbox.servers["supplier"].app
     assert isinstance(supplier, SupplierApp)
     assert list(supplier._references.values()) == [po["po_id"]]
-    sent = api.list_purchase_orders(store).row(0, named=True)
+    sent = list_purchase_orders(store).row(0, named=True)
     assert sent["status"] == "sent" and sent["supplier_po_id"]
     # sent once: the send button is now off, and the history says who did what
     assert at.button(key="reorder_send").disabled
-    history = api.purchase_order_history(store, po["po_id"])
+    history = purchase_order_history(store, po["po_id"])
     assert history["status"].to_list()[:3] == ["draft", "approved", "sending"]
     assert set(history["user_name"].drop_nulls()) >= {"aiko"}
 
@@ -95,7 +97,7 @@ def test_a_buyer_previews_and_pushes_one_skus_stock_and_sees_each_channels_answe
     assert not at.exception, [e.value for e in at.exception]
     assert any(f"Recorded {listings:,} push" in s.value for s in at.success)
 
-    pushes = api.list_stock_pushes(OpsStore.under(app_data_dir))
+    pushes = list_stock_pushes(OpsStore.under(app_data_dir))
     assert pushes.height == listings
     assert set(pushes["sku"]) == {skus[0]}
     assert set(pushes["user_name"]) == {"aiko"}

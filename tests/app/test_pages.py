@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ichigen.app.data import OPEN_STATUSES
+from ichigen.app.data.orders import OPEN_STATUSES
 from ichigen.app.screenshots import PAGES
 from tests.app.conftest import RunPage
 
