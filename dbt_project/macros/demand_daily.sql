@@ -306,10 +306,7 @@
 {#- The pre-hooks of an incremental build of agg_demand_channel_daily: forget each SKU's rows from
     the first day whose demand was built again, and the SKUs that have no demand left. -#}
 {% macro demand_channel_daily_forget_changed() -%}
-    {%- if is_incremental() and not built_with_column('_built_at') -%}
-        -- built before its rows said when: build it whole
-        delete from {{ this }}
-    {%- elif is_incremental() -%}
+    {%- if is_incremental() -%}
         delete from {{ this }} as built
         using ({{ demand_channel_daily_rebuild_from() }}) as changed
         where built.sku = changed.sku and built.demand_date >= changed.rebuild_from;

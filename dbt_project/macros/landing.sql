@@ -1,6 +1,6 @@
 {#- Where the landing zone's Parquet for a channel's entity lies (see ingestion/landing.py). -#}
 {% macro landing_location(channel, entity) -%}
-    read_parquet('{{ env_var("ICHIGEN_DATA_DIR", "../data") }}/landing/{{ channel }}/{{ entity }}/*.parquet', union_by_name = true)
+    read_parquet('{{ var("data_dir", env_var("ICHIGEN_DATA_DIR", "../data")) }}/landing/{{ channel }}/{{ entity }}/*.parquet', union_by_name = true)
 {%- endmacro %}
 
 {#- The latest version of each record: landing is at-least-once, staging makes it exactly-once.
@@ -23,15 +23,13 @@
     landing parts written since its last build: every row carries `_landed_through`, the start
     of the build that read it, and the next build reads the parts modified since the newest of
     those (less a minute, for a part renamed into place just as a build began; reading a part
-    twice changes nothing). A full refresh, or the first build, reads every part; so does the
-    build of a table built before its model wrote the column `built_with`, which only a new
-    version of a record would fill. -#}
-{% macro landed_since_built(channel, entity, built_with=none) -%}
+    twice changes nothing). A full refresh, or the first build, reads every part. -#}
+{% macro landed_since_built(channel, entity) -%}
     {%- set relation = source(channel, entity) -%}
-    {%- if built_incrementally(built_with) -%}
+    {%- if is_incremental() -%}
         {%- set parts_query -%}
             select filename
-            from read_blob('{{ env_var("ICHIGEN_DATA_DIR", "../data") }}/landing/{{ channel }}/{{ entity }}/*.parquet')
+            from read_blob('{{ var("data_dir", env_var("ICHIGEN_DATA_DIR", "../data")) }}/landing/{{ channel }}/{{ entity }}/*.parquet')
             where last_modified >= coalesce(
                 (select max(_landed_through) from {{ this }}), timestamptz '-infinity'
             ) - interval 1 minute
@@ -50,41 +48,13 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- An incremental build of a table built before its model was incremental (no
-    `_landed_through`) reads every part once; on_schema_change adds the columns it lacked. So
-    does one of a table built before its model wrote the column `built_with`, when given. -#}
-{% macro built_incrementally(built_with=none) -%}
-    {{ return(built_with_column('_landed_through') and (built_with is none or built_with_column(built_with))) }}
-{%- endmacro %}
-
-{#- The pre-hook of a staging model whose tables built before it was incremental lack its
-    `unique_key`: delete+insert would keep their rows beside the new ones, so such a table is
-    emptied and built whole once. -#}
-{% macro forget_rows_built_before_incremental() -%}
-    {%- if is_incremental() and not built_incrementally() -%}
-        delete from {{ this }}
-    {%- else -%}
-        select 1
-    {%- endif -%}
-{%- endmacro %}
-
-{#- Whether this is an incremental build of a table that has `column`: a table built before its
-    model wrote the column (an older version of the model) must be built whole once. -#}
-{% macro built_with_column(column) -%}
-    {%- if not (is_incremental() and execute) -%}
-        {{ return(false) }}
-    {%- endif -%}
-    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
-    {{ return(column in columns) }}
-{%- endmacro %}
-
 {#- The rows landed since the last build and, when the model was built incrementally, its
     built rows for the same records (`key`), as one relation by column name: what a model
     merges when its rows summarise versions that landed over several builds. `built_columns`
     shapes a built row like a landed one. -#}
 {% macro with_built_rows(landed, key, built_columns='* exclude (_landed_through)') -%}
     select * from {{ landed }}
-    {%- if built_incrementally() %}
+    {%- if is_incremental() %}
         union all by name
         select {{ built_columns }}
         from {{ this }}
@@ -99,14 +69,11 @@
 {#- In an incremental build, keep only the records whose version is newer than the one already
     built (with `unique_key` = `key` and delete+insert, a newer version replaces all the rows of
     its record), so that the table equals a full refresh. `versions` order the versions as
-    latest_version does: the first may be null (oldest), the rest are not. A table built
-    before its model wrote the column `built_with` takes every record again (see
-    landed_since_built). -#}
+    latest_version does: the first may be null (oldest), the rest are not. -#}
 {%- macro where_newer_than_built(
-    relation, key='_record_key', versions=('_record_updated_at', '_loaded_at', '_load_id'),
-    built_with=none
+    relation, key='_record_key', versions=('_record_updated_at', '_loaded_at', '_load_id')
 ) -%}
-    {%- if built_incrementally(built_with) %}
+    {%- if is_incremental() %}
     where not exists (
         select 1
         from {{ this }} as built
@@ -154,13 +121,12 @@
     {%- endif %}
 {%- endmacro %}
 
-{#- The built rows' `columns` (a mapping of name to type) in an incremental build of a table that
-    has the column `built_with`; otherwise no rows, typed alike (a full build, or a table built
-    before its model wrote that column, which is then built whole). -#}
+{#- The built rows' `columns` (a mapping of name to type) in an incremental build; in a full
+    build, no rows, typed alike. -#}
 -- noqa: disable=LT02
 -- (sqlfluff lints this macro's body as SQL, its Jinja tags as indented code)
-{% macro built_columns(columns, built_with) -%}
-    {%- if built_with_column(built_with) %}
+{% macro built_columns(columns) -%}
+    {%- if is_incremental() %}
     select {{ columns.keys() | join(', ') }} from {{ this }}
     {%- else %}
     select

@@ -43,8 +43,7 @@
 {%- endmacro %}
 
 {#- dbt's get_where_subquery, for a where that compares a row's build with `__last_pass__`:
-    without a last pass, the test checks every row (rows kept from before their model said
-    when they were built, with a null there, are among them). -#}
+    without a last pass, the test checks every row. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
     {%- if where and '__last_pass__' in where -%}

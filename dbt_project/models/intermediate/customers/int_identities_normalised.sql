@@ -13,7 +13,6 @@
         materialized="incremental",
         incremental_strategy="delete+insert",
         unique_key="identity_key",
-        on_schema_change="sync_all_columns",
         post_hook="{{ forget_gone_keys('identity_key', ref('int_identities_unioned')) }}",
     )
 }}
@@ -54,7 +53,7 @@ inputs as (
 
 -- the rows built before (none in a full build)
 built as (
-    {{ built_columns({'identity_key': 'varchar', '_inputs_hash': 'ubigint'}, '_inputs_hash') }}
+    {{ built_columns({'identity_key': 'varchar', '_inputs_hash': 'ubigint'}) }}
 ),
 
 -- the identities to normalise: the new and the changed (in a full build, all)

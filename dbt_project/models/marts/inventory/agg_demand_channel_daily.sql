@@ -11,7 +11,6 @@
     config(
         materialized="incremental",
         incremental_strategy="append",
-        on_schema_change="sync_all_columns",
         pre_hook="{{ demand_channel_daily_forget_changed() }}",
     )
 }}

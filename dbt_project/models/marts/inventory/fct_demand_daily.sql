@@ -16,14 +16,10 @@
     one whose rows were all forgotten, is built whole. Changing one of the vars above needs a
     full refresh. The rows a build adds come after the kept ones, so the table is in date order
     only within each build's rows until a full refresh. -#}
-{#- sync_all_columns: a warehouse built before this model was incremental has the rows, with a
-    surrogate key since dropped and without `_built_at`; its kept rows then have no `_built_at`,
-    which agg_demand_channel_daily's first incremental build does not need. -#}
 {{
     config(
         materialized="incremental",
         incremental_strategy="append",
-        on_schema_change="sync_all_columns",
         pre_hook="{{ demand_daily_forget_changed() }}",
     )
 }}

@@ -10,7 +10,6 @@
         materialized="incremental",
         incremental_strategy="delete+insert",
         unique_key="order_key",
-        on_schema_change="sync_all_columns",
         post_hook="{{ forget_rows_behind(ref('fct_orders'), 'order_key') }}",
     )
 }}
@@ -23,7 +22,7 @@ order_lines as (
 
 orders as (
     select built_orders.* from {{ ref('fct_orders') }} as built_orders
-    {%- if built_with_column('_built_at') %}
+    {%- if is_incremental() %}
         where {{ built_since_this_model('built_orders._built_at') }}
     {%- endif %}
 ),

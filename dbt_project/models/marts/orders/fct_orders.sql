@@ -12,7 +12,6 @@
         materialized="incremental",
         incremental_strategy="delete+insert",
         unique_key="order_key",
-        on_schema_change="sync_all_columns",
         post_hook="{{ forget_gone_keys('order_key', ref('int_orders_unioned')) }}",
     )
 }}
@@ -82,7 +81,7 @@ inputs as (
 
 -- the rows built before (none in a full build)
 built as (
-    {{ built_columns({'order_key': 'varchar', 'is_open': 'boolean', '_inputs_hash': 'ubigint'}, '_inputs_hash') }}
+    {{ built_columns({'order_key': 'varchar', 'is_open': 'boolean', '_inputs_hash': 'ubigint'}) }}
 ),
 
 -- the orders to build: the new, the changed and the open ones (in a full build, all)

@@ -16,7 +16,6 @@
         materialized="incremental",
         incremental_strategy="delete+insert",
         unique_key="channel_customer_id",
-        on_schema_change="append_new_columns",
     )
 }}
 

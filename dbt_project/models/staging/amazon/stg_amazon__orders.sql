@@ -3,7 +3,6 @@
         materialized="incremental",
         incremental_strategy="delete+insert",
         unique_key="channel_order_id",
-        on_schema_change="sync_all_columns",
     )
 }}
 

@@ -1,7 +1,7 @@
 {#- Empty, with its columns, until the forecasting asset has written backtest.parquet. -#}
 {%- set landed = true -%}
 {%- if execute and run_query is defined -%}
-    {%- set path = env_var('ICHIGEN_DATA_DIR', '../data') ~ '/forecasts/backtest.parquet' -%}
+    {%- set path = var('data_dir', env_var('ICHIGEN_DATA_DIR', '../data')) ~ '/forecasts/backtest.parquet' -%}
     {%- set missing = run_query("select count(*) = 0 from glob('" ~ path ~ "')").columns[0].values()[0] -%}
     {%- set landed = not missing -%}
 {%- endif %}

@@ -2,7 +2,7 @@
     very first build runs before the file exists: then this view is empty, with its columns. -#}
 {%- set landed = true -%}
 {%- if execute and run_query is defined -%}
-    {%- set path = env_var('ICHIGEN_DATA_DIR', '../data') ~ '/forecasts/forecasts.parquet' -%}
+    {%- set path = var('data_dir', env_var('ICHIGEN_DATA_DIR', '../data')) ~ '/forecasts/forecasts.parquet' -%}
     {%- set missing = run_query("select count(*) = 0 from glob('" ~ path ~ "')").columns[0].values()[0] -%}
     {%- set landed = not missing -%}
 {%- endif %}

@@ -3,7 +3,6 @@
         materialized="incremental",
         incremental_strategy="delete+insert",
         unique_key="pos_row_key",
-        on_schema_change="append_new_columns",
     )
 }}
 

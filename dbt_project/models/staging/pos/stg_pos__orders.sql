@@ -8,7 +8,6 @@
         materialized="incremental",
         incremental_strategy="delete+insert",
         unique_key="channel_order_id",
-        on_schema_change="append_new_columns",
     )
 }}
 
@@ -16,7 +15,7 @@ with
 
 lines as (
     select * from {{ ref('stg_pos__order_lines') }}
-    {%- if built_incrementally() %}
+    {%- if is_incremental() %}
         where channel_order_id in (
             select landed.channel_order_id
             from {{ ref('stg_pos__order_lines') }} as landed

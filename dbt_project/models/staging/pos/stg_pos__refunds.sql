@@ -2,15 +2,12 @@
     line's; 数量 and 金額 are negative. Tills record no reason.
 
     Incremental as stg_pos__order_lines is (the same landed rows, the other 取引区分): a build
-    reads the parts landed since the last one. Its tables built before then have no row key, so
-    the first such build makes it whole again (the pre-hook). -#}
+    reads the parts landed since the last one. -#}
 {{
     config(
         materialized="incremental",
         incremental_strategy="delete+insert",
         unique_key="pos_row_key",
-        on_schema_change="append_new_columns",
-        pre_hook="{{ forget_rows_built_before_incremental() }}",
     )
 }}
 

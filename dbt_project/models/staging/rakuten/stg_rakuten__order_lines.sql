@@ -9,7 +9,6 @@
         materialized="incremental",
         incremental_strategy="delete+insert",
         unique_key="channel_order_id",
-        on_schema_change="append_new_columns",
     )
 }}
 

@@ -13,15 +13,13 @@
         materialized="incremental",
         incremental_strategy="delete+insert",
         unique_key="channel_order_id",
-        on_schema_change="sync_all_columns",
     )
 }}
 
 with
 
 source as (
-    -- every part once for a table built before it kept the changes (stg_rakuten__refunds)
-    select * from {{ landed_since_built('rakuten', 'orders', built_with='change_reasons') }}
+    select * from {{ landed_since_built('rakuten', 'orders') }}
 ),
 
 versions as (
@@ -148,4 +146,4 @@ final as (
 )
 
 select * from final
-{{ where_newer_than_built('final', key='channel_order_id', built_with='change_reasons') }}
+{{ where_newer_than_built('final', key='channel_order_id') }}

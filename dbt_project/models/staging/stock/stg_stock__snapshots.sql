@@ -8,7 +8,6 @@
         materialized="incremental",
         incremental_strategy="delete+insert",
         unique_key="snapshot_row_key",
-        on_schema_change="append_new_columns",
     )
 }}
 
