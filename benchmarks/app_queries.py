@@ -24,6 +24,7 @@ a fresh interpreter, pointed at the snapshot of the data dir given:
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import statistics
@@ -88,6 +89,7 @@ def _child(data_dir: Path, warm_runs: int) -> dict[str, Any]:
     from streamlit.testing.v1 import AppTest
 
     from ichigen.app import data
+    from ichigen.app.data import connection
     from ichigen.app.screenshots import PAGES
 
     calls: list[tuple[str, float]] = []
@@ -106,18 +108,19 @@ def _child(data_dir: Path, warm_runs: int) -> dict[str, Any]:
 
         return wrapper
 
-    for name in data.__all__:
-        fn = getattr(data, name)
-        if callable(fn) and hasattr(fn, "clear"):  # the cached query functions
-            setattr(data, name, timed(name, fn))
+    for module in (importlib.import_module(f"{data.__name__}.{m}") for m in data.__all__):
+        for name in module.__all__:
+            fn = getattr(module, name)
+            if callable(fn) and hasattr(fn, "clear"):  # the cached query functions
+                setattr(module, name, timed(name, fn))
 
-    app_dir = Path(data.__file__).parent
-    snap = data.snapshot()
+    app_dir = Path(data.__file__).parents[1]
+    snap = connection.snapshot()
     if snap is None:
         raise SystemExit(f"no snapshot under {data_dir}/serving: build one first")
 
     # the interpreter's own start-up (Arrow's and Polars' converters) is no page's cost
-    data._frame(snap, "select 1 as x")
+    connection._frame(snap, "select 1 as x")
 
     def run(page: str) -> list[tuple[str, float]]:
         calls.clear()
@@ -132,7 +135,7 @@ def _child(data_dir: Path, warm_runs: int) -> dict[str, Any]:
     def floor(n_calls: int) -> float:
         started = time.perf_counter()
         for _ in range(n_calls):
-            data._frame(snap, "select 1 as x")
+            connection._frame(snap, "select 1 as x")
         return (time.perf_counter() - started) * 1000
 
     results: dict[str, Any] = {}

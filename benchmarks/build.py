@@ -82,7 +82,7 @@ def _dbt(
     verb: list[str], data_dir: Path, warehouse_dir: Path
 ) -> tuple[subprocess.CompletedProcess[str], float, float]:
     """Run dbt on the warehouse ``warehouse_dir/ichigen.duckdb``; the result, wall, CPU s."""
-    from ichigen.orchestration.warehouse import dbt_command
+    from ichigen.orchestration.project import dbt_command
 
     warehouse = (warehouse_dir / "ichigen.duckdb").resolve()
     command, env = dbt_command(verb, data_dir=data_dir.resolve(), warehouse=warehouse)
@@ -107,13 +107,8 @@ def dbt_build(
 
     A fresh warehouse gets a fresh target folder, parsed (untimed) first, as the target folder
     `oms build` keeps for its warehouse would be after the first build."""
-    from ichigen.orchestration.warehouse import (
-        dbt_build_args,
-        ensure_landing_sources,
-        ensure_manifest,
-    )
+    from ichigen.orchestration.warehouse import dbt_build_args
 
-    ensure_landing_sources(data_dir, ensure_manifest())
     parse_seconds = None
     if not keep:
         if warehouse_dir.exists():
@@ -215,6 +210,7 @@ def direct_build(run: DbtRun, warehouse_dir: Path) -> tuple[float, float, dict[s
 @contextmanager
 def _sandbox(data_dir: Path) -> Iterator[tuple[Any, dict[str, str]]]:
     """The tier's world served on free ports; advancing it drops the files of the days traded."""
+    from ichigen.sandbox.simulators.credentials import Credentials
     from ichigen.sandbox.simulators.serve import start_sandbox
     from ichigen.sandbox.world import World
     from ichigen.settings import load_settings
@@ -222,7 +218,9 @@ def _sandbox(data_dir: Path) -> Iterator[tuple[Any, dict[str, str]]]:
     world = World.load(data_dir / "sandbox" / "world")
     drops = data_dir / "sandbox" / "drops"
     base = load_settings({"ICHIGEN_DATA_DIR": str(data_dir)}, dotenv=False)
-    running = start_sandbox(world, base, drops_dir=drops, unthrottled=True)
+    running = start_sandbox(
+        world, credentials=Credentials.of(base), drops_dir=drops, unthrottled=True
+    )
     env = running.environment(data_dir, drops)
     try:
         yield running, env

@@ -91,6 +91,7 @@ def _rate(records: float, seconds: float) -> float:
 def ingest_section(context: BenchContext) -> list[Figure]:
     """Ours, the ceiling and dlt, side by side on the tier's sandbox; the landing zone stays."""
     from ichigen.sandbox.build import ensure_sandbox
+    from ichigen.sandbox.simulators.credentials import Credentials
     from ichigen.sandbox.simulators.serve import start_sandbox
     from ichigen.settings import load_settings
 
@@ -98,7 +99,7 @@ def ingest_section(context: BenchContext) -> list[Figure]:
     for kept in ("landing", "quarantine"):  # a fresh pull, not an increment on the last run
         shutil.rmtree(data_dir / kept, ignore_errors=True)
     world = ensure_sandbox(data_dir / "sandbox")
-    running = start_sandbox(world, load_settings(), unthrottled=True)
+    running = start_sandbox(world, credentials=Credentials.of(load_settings()), unthrottled=True)
     try:
         ports = json.dumps(
             {server.base_url.rsplit(":", 1)[1]: n for n, server in running.servers.items()}

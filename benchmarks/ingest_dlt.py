@@ -61,7 +61,7 @@ def _shopify_config() -> dict[str, Any]:
             "auth": {
                 "type": "api_key",
                 "name": "X-Shopify-Access-Token",
-                "api_key": shopify.access_token,
+                "api_key": shopify.access_token.get_secret_value(),
                 "location": "header",
             },
         },
@@ -83,7 +83,7 @@ def _supplier_config() -> dict[str, Any]:
     return {
         "client": {
             "base_url": supplier.url.rstrip("/") + "/v1/",
-            "auth": {"type": "bearer", "token": supplier.api_key},
+            "auth": {"type": "bearer", "token": supplier.api_key.get_secret_value()},
         },
         "resource_defaults": {"write_disposition": "append"},
         "resources": [

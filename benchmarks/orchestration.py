@@ -65,6 +65,7 @@ def _fresh(context: BenchContext, way: str) -> Path:
 def _simulators(context: BenchContext) -> Iterator[dict[str, str]]:
     from ichigen.app.screenshots import free_port
     from ichigen.sandbox.build import ensure_sandbox
+    from ichigen.sandbox.simulators.credentials import Credentials
     from ichigen.sandbox.simulators.serve import start_sandbox
 
     sandbox = context.data_dir / "sandbox"
@@ -73,7 +74,10 @@ def _simulators(context: BenchContext) -> Iterator[dict[str, str]]:
         context.data_dir, {n: f"http://127.0.0.1:{p}" for n, p in ports.items()}
     )
     running = start_sandbox(
-        ensure_sandbox(sandbox), settings, ports=ports, drops_dir=sandbox / "drops"
+        ensure_sandbox(sandbox),
+        credentials=Credentials.of(settings),
+        ports=ports,
+        drops_dir=sandbox / "drops",
     )
     try:
         yield running.urls
@@ -104,14 +108,14 @@ def _in_threads(groups: list[list[Step]]) -> None:
 
 def _direct_ingest(settings: Settings) -> None:
     """Every landing asset's work, called as the assets call it (see orchestration/)."""
-    from ichigen.ingestion.amazon_ingest import ingest_amazon
+    from ichigen.ingestion.amazon.pull import ingest_amazon
     from ichigen.ingestion.files import import_members, import_pos, import_stock, import_wholesale
-    from ichigen.ingestion.rakuten_ingest import ingest_inventories, ingest_orders
-    from ichigen.ingestion.shopify_ingest import ingest_shopify
-    from ichigen.ingestion.supplier_ingest import ingest_supplier
+    from ichigen.ingestion.rakuten.pull import ingest_inventories, ingest_orders
+    from ichigen.ingestion.shopify.pull import ingest_shopify
+    from ichigen.ingestion.supplier.pull import ingest_supplier
+    from ichigen.ops.rakuten_keys import landed_inventory_keys
     from ichigen.orchestration.files import catalogue_from_landing
     from ichigen.orchestration.ingest_run import channel_groups
-    from ichigen.orchestration.rakuten import known_inventory_keys
     from ichigen.orchestration.resources import resources_from
 
     resources: dict[str, Any] = resources_from(settings)
@@ -137,7 +141,7 @@ def _direct_ingest(settings: Settings) -> None:
     def rakuten() -> None:
         with resources["rakuten"].client() as client:
             ingest_orders(client, zone)
-            ingest_inventories(client, zone, known_inventory_keys(zone))
+            ingest_inventories(client, zone, landed_inventory_keys(zone))
 
     def files() -> None:
         mappings = settings.wholesale_mappings_dir
@@ -165,20 +169,15 @@ def _direct_build(settings: Settings) -> None:
     """dbt build, the forecasts, dbt build of what reads them, the snapshot: no Dagster."""
     from ichigen.forecasting import ForecastConfig, forecast_demand
     from ichigen.orchestration.forecasting import read_demand, write_forecast_run
+    from ichigen.orchestration.project import DBT_PROJECT_DIR, dbt_vars_args
     from ichigen.orchestration.serving import publish_snapshot
-    from ichigen.orchestration.warehouse import (
-        DBT_PROJECT_DIR,
-        WarehouseResource,
-        ensure_landing_sources,
-        ensure_manifest,
-    )
+    from ichigen.orchestration.warehouse import WarehouseResource
 
     warehouse = WarehouseResource(data_dir=str(settings.data_dir))
-    warehouse.export_for_dbt()
-    ensure_landing_sources(settings.data_dir, ensure_manifest())
+    warehouse.paths.warehouse_dir.mkdir(parents=True, exist_ok=True)
     dbt = Path(sys.executable).with_name("dbt")  # the venv's, as the Dagster resource's
     base = [str(dbt), "build", "--project-dir", str(DBT_PROJECT_DIR)]
-    base += ["--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"]
+    base += ["--profiles-dir", str(DBT_PROJECT_DIR), "--quiet", *dbt_vars_args(warehouse.paths)]
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     after = "source:forecasting+"
     subprocess.run(
@@ -187,7 +186,7 @@ def _direct_build(settings: Settings) -> None:
     run = forecast_demand(read_demand(warehouse.warehouse_path), config=ForecastConfig())
     write_forecast_run(run, settings.data_dir / "forecasts", made_at=datetime.now(UTC))
     subprocess.run([*base, "--indirect-selection", "eager", "--select", after], check=True, env=env)
-    publish_snapshot(warehouse.warehouse_path, warehouse.serving_dir)
+    publish_snapshot(warehouse.warehouse_path, warehouse.paths.snapshot)
 
 
 def _dagster_ingest(settings: Settings) -> None:
@@ -219,7 +218,7 @@ def ingest_job() -> dg.JobDefinition:
     )
     defs = dg.Definitions(
         assets=INGEST_ASSETS,
-        resources=resources_from(),
+        resources=resources_from(load_settings()),
         jobs=[dg.define_asset_job("bench_ingest_job", executor_def=executor)],
     )
     return defs.resolve_job_def("bench_ingest_job")

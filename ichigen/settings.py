@@ -3,20 +3,36 @@
 Every channel reads ``ICHIGEN_<CHANNEL>_URL`` and its credentials from
 ``ICHIGEN_<CHANNEL>_...`` variables. The defaults point at the sandbox simulators on
 127.0.0.1 with the sandbox's own credentials, so a fresh checkout runs end to end; pointing a
-channel at a real store is a matter of setting its variables (see the README's table).
-`ENV_VARS` is that table's source: a test keeps the README and this module in step.
+channel at a real store is a matter of setting its variables (see the README's table, which
+a test keeps in step with `ENV_VARS`, the list this module's fields make).
+
+The settings are built once at the top (the `oms` command line, the Dagster definitions, the
+app) with `load_settings` and handed down; nothing below reads the environment itself.
+Credentials are `SecretStr`: a settings object in a log line or a traceback shows
+``'**********'``, and whoever sends one asks for it with ``.get_secret_value()``.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Annotated, Any, Final
 from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
+from pydantic import (
+    AfterValidator,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.dataclasses import dataclass as settings_dataclass
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+from pydantic_settings.sources.utils import parse_env_vars
 
 from ichigen.paths import DataPaths
 
@@ -32,6 +48,7 @@ __all__ = [
     "load_settings",
 ]
 
+ENV_PREFIX: Final = "ICHIGEN_"
 SANDBOX_HOST: Final = "127.0.0.1"
 # Fixed ports so that the default URLs below reach `oms sandbox serve` without configuration.
 SANDBOX_PORTS: Final = {"shopify": 8701, "amazon": 8702, "rakuten": 8703, "supplier": 8704}
@@ -41,157 +58,181 @@ def _sandbox_url(channel: str) -> str:
     return f"http://{SANDBOX_HOST}:{SANDBOX_PORTS[channel]}"
 
 
-@dataclass(frozen=True)
-class EnvVar:
-    name: str
-    default: str | None  # None: derived from other settings (documented in `doc`)
-    doc: str
-    secret: bool = False
+# A base URL without its trailing slash, so that paths join onto it with one.
+_Url = Annotated[str, AfterValidator(lambda url: url.rstrip("/"))]
 
 
-ENV_VARS: Final = (
-    EnvVar("ICHIGEN_DATA_DIR", "./data", "Everything generated, landed and built."),
-    EnvVar(
-        "ICHIGEN_SHOPIFY_URL",
-        _sandbox_url("shopify"),
-        "Shop base URL, e.g. https://your-shop.myshopify.com.",
-    ),
-    EnvVar("ICHIGEN_SHOPIFY_ACCESS_TOKEN", "shpat_sandbox", "Admin API access token.", True),
-    EnvVar("ICHIGEN_SHOPIFY_API_VERSION", "2024-10", "Admin REST API version."),
-    EnvVar(
-        "ICHIGEN_AMAZON_URL",
-        _sandbox_url("amazon"),
-        "SP-API endpoint, e.g. https://sellingpartnerapi-fe.amazon.com.",
-    ),
-    EnvVar(
-        "ICHIGEN_AMAZON_LWA_URL",
-        None,
-        "LWA token URL; default `<ICHIGEN_AMAZON_URL>/auth/o2/token` "
-        "(real: https://api.amazon.com/auth/o2/token).",
-    ),
-    EnvVar("ICHIGEN_AMAZON_CLIENT_ID", "amzn1.application-oa2-client.sandbox", "LWA client id."),
-    EnvVar("ICHIGEN_AMAZON_CLIENT_SECRET", "sandbox-client-secret", "LWA client secret.", True),
-    EnvVar(
-        "ICHIGEN_AMAZON_REFRESH_TOKEN", "Atzr|sandbox-refresh-token", "LWA refresh token.", True
-    ),
-    EnvVar("ICHIGEN_AMAZON_MARKETPLACE_ID", "A1VC38T7YXB528", "Marketplace (Amazon.co.jp)."),
-    EnvVar("ICHIGEN_AMAZON_SELLER_ID", "A2SANDBOXSELLER", "Seller (merchant) id for listings."),
-    EnvVar(
-        "ICHIGEN_RAKUTEN_URL",
-        _sandbox_url("rakuten"),
-        "RMS API base URL, e.g. https://api.rms.rakuten.co.jp.",
-    ),
-    EnvVar("ICHIGEN_RAKUTEN_SERVICE_SECRET", "SP000000_sandbox", "RMS serviceSecret.", True),
-    EnvVar("ICHIGEN_RAKUTEN_LICENSE_KEY", "SL000000_sandbox", "RMS licenseKey.", True),
-    EnvVar("ICHIGEN_SUPPLIER_URL", _sandbox_url("supplier"), "Supplier purchase-order API."),
-    EnvVar("ICHIGEN_SUPPLIER_API_KEY", "sup_sandbox", "Supplier API key.", True),
-    EnvVar(
-        "ICHIGEN_POS_DROP_DIR",
-        None,
-        "Folder of POS CSV exports; default `<ICHIGEN_DATA_DIR>/sandbox/drops/pos`.",
-    ),
-    EnvVar(
-        "ICHIGEN_POS_MEMBERS_DROP_DIR",
-        None,
-        "Folder of the POS member master exports (会員マスタ); default "
-        "`<ICHIGEN_DATA_DIR>/sandbox/drops/pos_members`.",
-    ),
-    EnvVar(
-        "ICHIGEN_WHOLESALE_DROP_DIR",
-        None,
-        "Folder of wholesale order sheets; default `<ICHIGEN_DATA_DIR>/sandbox/drops/wholesale`.",
-    ),
-    EnvVar(
-        "ICHIGEN_WHOLESALE_MAPPINGS_DIR",
-        None,
-        "Folder of the buyers' column mappings (YAML/TOML); default: the examples shipped in "
-        "`ingestion/files/mappings`, one per sandbox buyer layout.",
-    ),
-    EnvVar("ICHIGEN_DAGSTER_PORT", "3000", "Port of the Dagster UI that `oms demo` starts."),
-    EnvVar("ICHIGEN_APP_PORT", "8501", "Port of the Streamlit app (`oms app`, `oms demo`)."),
-    EnvVar(
-        "ICHIGEN_RATE_MULTIPLIER",
-        "1",
-        "Multiplies the request rates connectors keep under (each API's published allowance); "
-        "`oms demo` uses 10, which the sandbox simulators allow.",
-    ),
-    EnvVar(
-        "ICHIGEN_STOCK_DROP_DIR",
-        None,
-        "Folder of warehouse stock snapshots; default `<ICHIGEN_DATA_DIR>/sandbox/drops/stock`.",
-    ),
-)
-
-_DEFAULTS: Final = {var.name: var.default for var in ENV_VARS}
-
-
-@dataclass(frozen=True)
+# The channels' settings are frozen pydantic dataclasses rather than models: callers copy them
+# with `dataclasses.replace` (a connector pointed at another URL), as they did before pydantic.
+@settings_dataclass(frozen=True)
 class ShopifySettings:
-    url: str
-    access_token: str
-    api_version: str
+    url: _Url = Field(
+        default=_sandbox_url("shopify"),
+        description="Shop base URL, e.g. https://your-shop.myshopify.com.",
+    )
+    access_token: SecretStr = Field(
+        default=SecretStr("shpat_sandbox"), description="Admin API access token."
+    )
+    api_version: str = Field(default="2024-10", description="Admin REST API version.")
 
-    def __repr__(self) -> str:  # credentials never reach a log line
-        return f"ShopifySettings(url={self.url!r}, api_version={self.api_version!r})"
 
-
-@dataclass(frozen=True)
+@settings_dataclass(frozen=True)
 class AmazonSettings:
-    url: str
-    lwa_url: str
-    client_id: str
-    client_secret: str
-    refresh_token: str
-    marketplace_id: str
-    seller_id: str
+    url: _Url = Field(
+        default=_sandbox_url("amazon"),
+        description="SP-API endpoint, e.g. https://sellingpartnerapi-fe.amazon.com.",
+    )
+    lwa_url: str = Field(
+        default="",
+        validate_default=True,
+        description="LWA token URL; default `<ICHIGEN_AMAZON_URL>/auth/o2/token` "
+        "(real: https://api.amazon.com/auth/o2/token).",
+    )
+    client_id: str = Field(
+        default="amzn1.application-oa2-client.sandbox", description="LWA client id."
+    )
+    client_secret: SecretStr = Field(
+        default=SecretStr("sandbox-client-secret"), description="LWA client secret."
+    )
+    refresh_token: SecretStr = Field(
+        default=SecretStr("Atzr|sandbox-refresh-token"), description="LWA refresh token."
+    )
+    marketplace_id: str = Field(default="A1VC38T7YXB528", description="Marketplace (Amazon.co.jp).")
+    seller_id: str = Field(
+        default="A2SANDBOXSELLER", description="Seller (merchant) id for listings."
+    )
 
-    def __repr__(self) -> str:
-        return f"AmazonSettings(url={self.url!r}, marketplace_id={self.marketplace_id!r})"
+    @field_validator("lwa_url")
+    @classmethod
+    def _lwa_beside_the_api(cls, value: str, info: ValidationInfo) -> str:
+        """The sandbox serves Login with Amazon beside SP-API; Amazon itself does not."""
+        return value or f"{info.data['url']}/auth/o2/token"
 
 
-@dataclass(frozen=True)
+@settings_dataclass(frozen=True)
 class RakutenSettings:
-    url: str
-    service_secret: str
-    license_key: str
+    url: _Url = Field(
+        default=_sandbox_url("rakuten"),
+        description="RMS API base URL, e.g. https://api.rms.rakuten.co.jp.",
+    )
+    service_secret: SecretStr = Field(
+        default=SecretStr("SP000000_sandbox"), description="RMS serviceSecret."
+    )
+    license_key: SecretStr = Field(
+        default=SecretStr("SL000000_sandbox"), description="RMS licenseKey."
+    )
 
-    def __repr__(self) -> str:
-        return f"RakutenSettings(url={self.url!r})"
 
-
-@dataclass(frozen=True)
+@settings_dataclass(frozen=True)
 class SupplierSettings:
-    url: str
-    api_key: str
-
-    def __repr__(self) -> str:
-        return f"SupplierSettings(url={self.url!r})"
+    url: _Url = Field(default=_sandbox_url("supplier"), description="Supplier purchase-order API.")
+    api_key: SecretStr = Field(default=SecretStr("sup_sandbox"), description="Supplier API key.")
 
 
-@dataclass(frozen=True)
-class Settings:
-    data_dir: Path
-    shopify: ShopifySettings
-    amazon: AmazonSettings
-    rakuten: RakutenSettings
-    supplier: SupplierSettings
-    pos_drop_dir: Path
-    wholesale_drop_dir: Path
-    stock_drop_dir: Path
-    pos_members_drop_dir: Path
-    rate_multiplier: float = 1.0
-    wholesale_mappings_dir: Path | None = None  # None: the shipped example mappings
-    dagster_port: int = 3000
-    app_port: int = 8501
+_CHANNELS: Final[dict[str, Any]] = {
+    "shopify": ShopifySettings,
+    "amazon": AmazonSettings,
+    "rakuten": RakutenSettings,
+    "supplier": SupplierSettings,
+}
+# Folders whose default lies under the data directory, whichever that is.
+_DROPS: Final = {
+    "pos_drop_dir": "pos",
+    "wholesale_drop_dir": "wholesale",
+    "stock_drop_dir": "stock",
+    "pos_members_drop_dir": "pos_members",
+}
+
+
+class Settings(BaseSettings):
+    """Everything ichigen is configured with: ``ICHIGEN_<FIELD>``, or for a channel
+    ``ICHIGEN_<CHANNEL>_<FIELD>`` (``ICHIGEN_SHOPIFY_ACCESS_TOKEN``). An empty variable counts as
+    unset."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        # ICHIGEN_AMAZON_CLIENT_SECRET is amazon.client_secret: split once, after the channel
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        env_ignore_empty=True,
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+    )
+
+    data_dir: Path = Field(
+        default=Path("./data"), description="Everything generated, landed and built."
+    )
+    shopify: ShopifySettings = Field(default_factory=ShopifySettings)
+    amazon: AmazonSettings = Field(default_factory=AmazonSettings)
+    rakuten: RakutenSettings = Field(default_factory=RakutenSettings)
+    supplier: SupplierSettings = Field(default_factory=SupplierSettings)
+    # the drop folders' defaults lie under the data directory: `_folders_under_the_data_dir`
+    pos_drop_dir: Path = Field(
+        default=Path(),
+        description="Folder of POS CSV exports; default `<ICHIGEN_DATA_DIR>/sandbox/drops/pos`.",
+    )
+    wholesale_drop_dir: Path = Field(
+        default=Path(),
+        description="Folder of wholesale order sheets; default "
+        "`<ICHIGEN_DATA_DIR>/sandbox/drops/wholesale`.",
+    )
+    stock_drop_dir: Path = Field(
+        default=Path(),
+        description="Folder of warehouse stock snapshots; default "
+        "`<ICHIGEN_DATA_DIR>/sandbox/drops/stock`.",
+    )
+    pos_members_drop_dir: Path = Field(
+        default=Path(),
+        description="Folder of the POS member master exports (会員マスタ); default "
+        "`<ICHIGEN_DATA_DIR>/sandbox/drops/pos_members`.",
+    )
+    rate_multiplier: float = Field(
+        default=1.0,
+        description="Multiplies the request rates connectors keep under (each API's published "
+        "allowance); `oms demo` uses 10, which the sandbox simulators allow.",
+    )
+    wholesale_mappings_dir: Path | None = Field(
+        default=None,
+        description="Folder of the buyers' column mappings (YAML/TOML); default: the examples "
+        "shipped in `ingestion/files/mappings`, one per sandbox buyer layout.",
+    )
+    dagster_port: int = Field(
+        default=3000, description="Port of the Dagster UI that `oms demo` starts."
+    )
+    app_port: int = Field(
+        default=8501, description="Port of the Streamlit app (`oms app`, `oms demo`)."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _folders_under_the_data_dir(cls, values: Any) -> Any:
+        """The data directory, absolute, and the drop folders not set beneath it."""
+        if not isinstance(values, dict):
+            return values
+        data_dir = Path(values.get("data_dir") or "./data").resolve()
+        drops = DataPaths(data_dir).sandbox_drops
+        values = {**values, "data_dir": data_dir}
+        for name, folder in _DROPS.items():
+            values[name] = values.get(name) or drops / folder
+        return values
+
+    @field_validator("rate_multiplier", "dagster_port", "app_port", mode="before")
+    @classmethod
+    def _positive(cls, raw: Any, info: ValidationInfo) -> float | int:
+        name = f"{ENV_PREFIX}{(info.field_name or '').upper()}"
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            value = 0.0
+        if value <= 0:
+            raise ValueError(f"{name} must be a positive number, not {raw!r}")
+        return int(value) if name.endswith("_PORT") else value
 
     @property
     def paths(self) -> DataPaths:
         """The data directory's layout: every path under `data_dir` comes from here."""
         return DataPaths(self.data_dir)
-
-    @property
-    def sandbox_dir(self) -> Path:
-        return self.paths.sandbox
 
     def sandbox_ports(self) -> dict[str, int]:
         """Where the simulators should listen so that these settings reach them.
@@ -207,69 +248,63 @@ class Settings:
         return ports
 
 
+class _MappingSource(EnvSettingsSource):
+    """The environment variables of `environ` rather than of the process."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(Settings)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(
+            self._environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
+        )
+
+
 def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
-    """Read settings from `environ` (default: the process environment plus `.env`)."""
+    """Settings from `environ`, or from the process environment (plus `.env` with `dotenv`).
+
+    `.env` goes into the process environment, not only into these settings: the Dagster
+    resources name a secret by its variable (`dg.EnvVar`), so that its value is never shown,
+    and the processes started from here (simulators, app, Dagster UI) read the same values.
+    Variables already set win over `.env`.
+    """
     if environ is None:
         if dotenv:
-            load_dotenv(override=False)  # real environment variables win over .env
+            load_dotenv(override=False)
         environ = os.environ
-
-    def get(name: str) -> str:
-        value = environ.get(name) or _DEFAULTS.get(name)
-        if value is None:
-            raise KeyError(name)
-        return value
-
-    data_dir = Path(get("ICHIGEN_DATA_DIR")).resolve()
-    drops = data_dir / "sandbox" / "drops"
-    amazon_url = get("ICHIGEN_AMAZON_URL").rstrip("/")
-    return Settings(
-        data_dir=data_dir,
-        shopify=ShopifySettings(
-            url=get("ICHIGEN_SHOPIFY_URL").rstrip("/"),
-            access_token=get("ICHIGEN_SHOPIFY_ACCESS_TOKEN"),
-            api_version=get("ICHIGEN_SHOPIFY_API_VERSION"),
-        ),
-        amazon=AmazonSettings(
-            url=amazon_url,
-            lwa_url=environ.get("ICHIGEN_AMAZON_LWA_URL") or f"{amazon_url}/auth/o2/token",
-            client_id=get("ICHIGEN_AMAZON_CLIENT_ID"),
-            client_secret=get("ICHIGEN_AMAZON_CLIENT_SECRET"),
-            refresh_token=get("ICHIGEN_AMAZON_REFRESH_TOKEN"),
-            marketplace_id=get("ICHIGEN_AMAZON_MARKETPLACE_ID"),
-            seller_id=get("ICHIGEN_AMAZON_SELLER_ID"),
-        ),
-        rakuten=RakutenSettings(
-            url=get("ICHIGEN_RAKUTEN_URL").rstrip("/"),
-            service_secret=get("ICHIGEN_RAKUTEN_SERVICE_SECRET"),
-            license_key=get("ICHIGEN_RAKUTEN_LICENSE_KEY"),
-        ),
-        supplier=SupplierSettings(
-            url=get("ICHIGEN_SUPPLIER_URL").rstrip("/"),
-            api_key=get("ICHIGEN_SUPPLIER_API_KEY"),
-        ),
-        pos_drop_dir=Path(environ.get("ICHIGEN_POS_DROP_DIR") or drops / "pos"),
-        wholesale_drop_dir=Path(environ.get("ICHIGEN_WHOLESALE_DROP_DIR") or drops / "wholesale"),
-        stock_drop_dir=Path(environ.get("ICHIGEN_STOCK_DROP_DIR") or drops / "stock"),
-        pos_members_drop_dir=Path(
-            environ.get("ICHIGEN_POS_MEMBERS_DROP_DIR") or drops / "pos_members"
-        ),
-        rate_multiplier=_positive(get("ICHIGEN_RATE_MULTIPLIER"), "ICHIGEN_RATE_MULTIPLIER"),
-        wholesale_mappings_dir=_optional_path(environ.get("ICHIGEN_WHOLESALE_MAPPINGS_DIR")),
-        dagster_port=int(_positive(get("ICHIGEN_DAGSTER_PORT"), "ICHIGEN_DAGSTER_PORT")),
-        app_port=int(_positive(get("ICHIGEN_APP_PORT"), "ICHIGEN_APP_PORT")),
-    )
+    # `_build_sources` (pydantic-settings' way in for sources made beforehand) is a parameter of
+    # BaseSettings.__init__, which mypy does not see behind the signature made from the fields
+    build: Callable[..., Settings] = Settings
+    return build(_build_sources=((_MappingSource(environ),), {}))
 
 
-def _optional_path(raw: str | None) -> Path | None:
-    return Path(raw) if raw else None
+@dataclass(frozen=True)
+class EnvVar:
+    """One variable of the configuration, as the README's table documents it."""
+
+    name: str
+    doc: str
+    secret: bool
 
 
-def _positive(raw: str, name: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive number, not {raw!r}")
-    return value
+def _env_vars() -> tuple[EnvVar, ...]:
+    """Every variable `Settings` reads, from its fields and its channels' fields."""
+    found: list[EnvVar] = []
+    for name, field in Settings.model_fields.items():
+        channel = _CHANNELS.get(name)
+        if channel is None:
+            found.append(EnvVar(f"{ENV_PREFIX}{name.upper()}", field.description or "", False))
+            continue
+        for sub, info in channel.__pydantic_fields__.items():
+            found.append(
+                EnvVar(
+                    f"{ENV_PREFIX}{name.upper()}_{sub.upper()}",
+                    info.description or "",
+                    info.annotation is SecretStr,
+                )
+            )
+    return tuple(found)
+
+
+ENV_VARS: Final = _env_vars()

@@ -1,5 +1,10 @@
 """Servers this process started: waiting until one answers (or exits, or takes too long), and
-stopping one with everything it started."""
+stopping one with everything it started.
+
+Ground, beside the settings: the command line (the demo, the Dagster UI), the app's screenshot
+tool and the benchmarks all start servers, and this imports nothing of ichigen, so each may
+import it from its own layer.
+"""
 
 from __future__ import annotations
 

@@ -21,13 +21,17 @@ import dagster as dg
 import polars as pl
 from dagster import OpExecutionContext
 
-from ichigen.ops import OpsStore, api
-from ichigen.ops.dispatch import Connectors, dispatch, due_actions, follow_purchase_orders
-from ichigen.ops.sync import read_availability, snapshot_path, sync_stock
+from ichigen.ops import OpsStore
+from ichigen.ops.claims import due_actions
+from ichigen.ops.dispatch import Connectors, dispatch
+from ichigen.ops.follow import follow_purchase_orders
+from ichigen.ops.outbox import list_actions
+from ichigen.ops.sync import read_availability, sync_stock
 from ichigen.ops.targets import ChannelTargets
 from ichigen.orchestration.resources import AmazonResource, RakutenResource, ShopifyResource
 from ichigen.orchestration.supplier_resource import SupplierResource
-from ichigen.settings import Settings, load_settings
+from ichigen.paths import DataPaths
+from ichigen.settings import Settings
 
 __all__ = ["OpsResource", "defs", "ops_resources"]
 
@@ -41,15 +45,14 @@ class OpsResource(dg.ConfigurableResource):
         return OpsStore.under(Path(self.data_dir))
 
     def snapshot(self) -> Path:
-        return snapshot_path(Path(self.data_dir))
+        return DataPaths(Path(self.data_dir)).snapshot
 
     def targets(self) -> ChannelTargets:
         return ChannelTargets.load(Path(self.data_dir))
 
 
-def ops_resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
-    s = settings or load_settings()
-    return {"ops": OpsResource(data_dir=str(s.data_dir))}
+def ops_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
+    return {"ops": OpsResource(data_dir=str(settings.data_dir))}
 
 
 def _connectors(
@@ -191,7 +194,7 @@ def dispatch_outbox_sensor(
     due = due_actions(store)
     if not due:
         return dg.SkipReason("the outbox holds nothing due")
-    changed = api.list_actions(store, limit=1_000_000).filter(pl.col("action_id").is_in(due))
+    changed = list_actions(store, limit=1_000_000).filter(pl.col("action_id").is_in(due))
     stamps = [f"{a}@{t.isoformat()}" for a, t in changed.select("action_id", "updated_at").rows()]
     fingerprint = hashlib.sha256("\n".join(sorted(stamps)).encode()).hexdigest()[:16]
     if fingerprint == context.cursor:

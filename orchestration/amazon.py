@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from ichigen.ingestion.amazon_ingest import ENTITIES, ingest_amazon
+from ichigen.ingestion.amazon.pull import ENTITIES, ingest_amazon
 from ichigen.orchestration.api_assets import api_landing_assets
 
 __all__ = ["ASSETS", "defs"]

@@ -45,5 +45,5 @@ def run_build(settings: Settings, *, full_refresh: bool = False) -> BuildOutcome
             run_config=QUIET_RUN_CONFIG,
         )
     if result.success:
-        return BuildOutcome(True, settings.data_dir / "serving" / "current.duckdb", None)
+        return BuildOutcome(True, settings.paths.snapshot, None)
     return BuildOutcome(False, None, first_failure(result, default="the build failed"))

@@ -1,4 +1,8 @@
-"""The Dagster code location: every domain's definitions merged, with shared resources."""
+"""The Dagster code location: every domain's definitions merged, with shared resources.
+
+The settings are read once, here at the top (`dagster dev -m ichigen.orchestration.definitions`),
+and become the resources; below this module nothing reads them again.
+"""
 
 from __future__ import annotations
 
@@ -17,13 +21,12 @@ from ichigen.orchestration import (
 )
 from ichigen.orchestration.ingest_assets import INGEST_ASSETS
 from ichigen.orchestration.resources import resources_from
-from ichigen.settings import load_settings
+from ichigen.settings import Settings, load_settings
 
 __all__ = ["INGEST_ASSETS", "build_definitions", "defs"]
 
 
-def build_definitions() -> dg.Definitions:
-    settings = load_settings()
+def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions.merge(
         shopify.defs,
         amazon.defs,
@@ -44,4 +47,4 @@ def build_definitions() -> dg.Definitions:
     )
 
 
-defs = build_definitions()
+defs = build_definitions(load_settings())

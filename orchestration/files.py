@@ -29,7 +29,6 @@ from ichigen.ingestion.files import (
 from ichigen.ingestion.landing import LandingZone, LoadManifest
 from ichigen.orchestration.landing_assets import INGEST_RETRY, landing_check_specs, landing_result
 from ichigen.orchestration.resources import FileDropsResource, LandingResource
-from ichigen.settings import load_settings
 
 __all__ = ["ASSETS", "catalogue_from_landing", "defs", "folder_fingerprint"]
 
@@ -142,7 +141,9 @@ stock_snapshots = _file_asset(
 ASSETS = [pos_sales, pos_members, wholesale_order_lines, stock_snapshots]
 
 
-def _sensor(asset: dg.AssetsDefinition, folder_of: Callable[[Any], Path]) -> dg.SensorDefinition:
+def _sensor(
+    asset: dg.AssetsDefinition, folder_of: Callable[[FileDropsResource], str]
+) -> dg.SensorDefinition:
     name = asset.key.to_user_string()
 
     @dg.sensor(
@@ -151,8 +152,10 @@ def _sensor(asset: dg.AssetsDefinition, folder_of: Callable[[Any], Path]) -> dg.
         minimum_interval_seconds=60,
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
-    def _watch(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-        fingerprint = folder_fingerprint(folder_of(load_settings()))
+    def _watch(
+        context: dg.SensorEvaluationContext, drops: FileDropsResource
+    ) -> dg.SensorResult | dg.SkipReason:
+        fingerprint = folder_fingerprint(Path(folder_of(drops)))
         if fingerprint == context.cursor:
             return dg.SkipReason("no file added or changed since the last import")
         return dg.SensorResult(
@@ -165,9 +168,9 @@ def _sensor(asset: dg.AssetsDefinition, folder_of: Callable[[Any], Path]) -> dg.
 defs = dg.Definitions(
     assets=ASSETS,
     sensors=[
-        _sensor(pos_sales, lambda s: s.pos_drop_dir),
-        _sensor(pos_members, lambda s: s.pos_members_drop_dir),
-        _sensor(wholesale_order_lines, lambda s: s.wholesale_drop_dir),
-        _sensor(stock_snapshots, lambda s: s.stock_drop_dir),
+        _sensor(pos_sales, lambda d: d.pos_dir),
+        _sensor(pos_members, lambda d: d.pos_members_dir),
+        _sensor(wholesale_order_lines, lambda d: d.wholesale_dir),
+        _sensor(stock_snapshots, lambda d: d.stock_dir),
     ],
 )

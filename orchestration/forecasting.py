@@ -1,7 +1,8 @@
 """Demand forecasts: read the demand mart read-only, forecast, land Parquet for dbt to read.
 
-The asset runs after dbt has built ``fct_demand_daily`` and writes, atomically (temporary file,
-then rename), ``$ICHIGEN_DATA_DIR/forecasts/forecasts.parquet`` and ``backtest.parquet``. dbt
+The asset runs after dbt has built ``fct_demand_daily`` and writes, atomically
+(`ichigen.atomic.replacing`), ``$ICHIGEN_DATA_DIR/forecasts/forecasts.parquet`` and
+``backtest.parquet``. dbt
 reads them as the source ``forecasting`` (dbt_project/models/staging/forecasting/), whose
 tables the warehouse's translator names ``forecasting_forecasts`` and ``forecasting_backtest``:
 those are the two keys this multi-asset materialises, so the graph stays one lineage
@@ -10,7 +11,6 @@ those are the two keys this multi-asset materialises, so the graph stays one lin
 
 # No `from __future__ import annotations`: Dagster inspects the resource annotation itself.
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +19,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from ichigen.atomic import replacing
 from ichigen.forecasting import ForecastConfig, ForecastRun, forecast_demand
 from ichigen.orchestration.warehouse import WarehouseResource
 
@@ -66,14 +67,9 @@ def read_demand(warehouse_path: Path) -> pl.DataFrame:
 
 
 def write_atomically(frame: pl.DataFrame, path: Path) -> Path:
-    """Write Parquet beside `path`, then rename over it: readers see the old or the new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    """Write Parquet so that dbt, reading it, sees the old or the new file, never half of one."""
+    with replacing(path) as tmp:
         frame.write_parquet(tmp)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 
@@ -119,9 +115,7 @@ def demand_forecasts(warehouse: WarehouseResource) -> Iterator[dg.MaterializeRes
     if demand.is_empty():
         raise dg.Failure("fct_demand_daily is empty: build the warehouse before forecasting")
     run = forecast_demand(demand, config=ForecastConfig())
-    paths = write_forecast_run(
-        run, Path(warehouse.data_dir) / "forecasts", made_at=datetime.now(UTC)
-    )
+    paths = write_forecast_run(run, warehouse.paths.forecasts, made_at=datetime.now(UTC))
     series = run.forecasts.select("sku").n_unique()
     overall = {f"backtest_{k}": dg.MetadataValue.float(v) for k, v in run.overall.items()}
     yield dg.MaterializeResult(

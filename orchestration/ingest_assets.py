@@ -1,8 +1,8 @@
 """Every landing asset, in an order that respects their dependencies (`oms ingest` runs them so).
 
 Apart from `orchestration.definitions` so that a pull loads only the channels' modules: the
-warehouse's (dagster-dbt, and a `dbt parse` when the manifest is stale) and the forecasts'
-load while the channels are pulled (see `ichigen.demo`).
+warehouse's (dagster-dbt, the dbt manifest) and the forecasts'
+load while the channels are pulled (see `ichigen.cli.demo`).
 """
 
 from __future__ import annotations

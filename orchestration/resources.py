@@ -1,9 +1,11 @@
-"""Dagster resources: configuration from the environment, wrapping the plain clients.
+"""Dagster resources: the configuration of each client, wrapping the plain clients.
 
 The clients (ingestion/) hold the logic; these classes only carry their configuration so that
 Dagster shows it (secrets as environment-variable references, never as values) and build a
-client per run. Defaults come from `ichigen.settings`, which points every channel at the
-sandbox on 127.0.0.1.
+client per run. `resources_from` makes them from the settings the caller built once (the
+Dagster definitions, `oms ingest`); they are then the only carrier of that configuration
+below. The supplier's resource lives in `orchestration.supplier_resource`, which imports
+nothing from here.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from pathlib import Path
 
 import dagster as dg
 
-from ichigen.ingestion.amazon import AmazonClient
-from ichigen.ingestion.amazon_rates import PUBLISHED_RATES
+from ichigen.ingestion.amazon import AmazonClient, AmazonConfig
+from ichigen.ingestion.amazon.rates import PUBLISHED_RATES
 from ichigen.ingestion.landing import LandingZone
 from ichigen.ingestion.rakuten import RakutenClient, RakutenRates
 from ichigen.ingestion.shopify import ShopifyClient
-from ichigen.settings import AmazonSettings, Settings, load_settings
+from ichigen.orchestration.supplier_resource import RESOURCE_KEY, SupplierResource
+from ichigen.paths import DataPaths
+from ichigen.settings import Settings
 
 __all__ = [
     "AmazonResource",
@@ -28,6 +32,7 @@ __all__ = [
     "ShopifyResource",
     "resources_from",
     "secret",
+    "supplier_resource",
 ]
 
 
@@ -42,8 +47,8 @@ class LandingResource(dg.ConfigurableResource):
     data_dir: str
 
     def zone(self) -> LandingZone:
-        root = Path(self.data_dir)
-        return LandingZone(root / "landing", quarantine_root=root / "quarantine")
+        paths = DataPaths(Path(self.data_dir))
+        return LandingZone(paths.landing, quarantine_root=paths.quarantine)
 
 
 class FileDropsResource(dg.ConfigurableResource):
@@ -78,7 +83,7 @@ class AmazonResource(dg.ConfigurableResource):
     rate_multiplier: float = 1.0
 
     def client(self) -> AmazonClient:
-        settings = AmazonSettings(
+        config = AmazonConfig(
             url=self.url,
             lwa_url=self.lwa_url,
             client_id=self.client_id,
@@ -91,7 +96,7 @@ class AmazonResource(dg.ConfigurableResource):
             operation: (rate * self.rate_multiplier, burst)
             for operation, (rate, burst) in PUBLISHED_RATES.items()
         }
-        return AmazonClient(settings, rates=rates)
+        return AmazonClient(config, rates=rates)
 
 
 class RakutenResource(dg.ConfigurableResource):
@@ -116,13 +121,21 @@ class RakutenResource(dg.ConfigurableResource):
         )
 
 
-def resources_from(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
-    """Every ingestion resource, configured from the environment (or `settings` in tests)."""
-    from ichigen.orchestration.supplier_resource import supplier_resource  # it builds on `secret`
+def supplier_resource(settings: Settings) -> SupplierResource:
+    """The supplier API's resource; the key as an `EnvVar` reference when the variable is set,
+    so Dagster shows the variable's name, never its value."""
+    return SupplierResource(
+        url=settings.supplier.url,
+        api_key=secret("ICHIGEN_SUPPLIER_API_KEY", settings.supplier.api_key.get_secret_value()),
+        rate_multiplier=settings.rate_multiplier,
+    )
 
-    s = settings or load_settings()
+
+def resources_from(settings: Settings) -> dict[str, dg.ConfigurableResource]:
+    """Every ingestion resource, configured from `settings`."""
+    s = settings
     return {
-        "supplier": supplier_resource(s),
+        RESOURCE_KEY: supplier_resource(s),
         "landing": LandingResource(data_dir=str(s.data_dir)),
         "drops": FileDropsResource(
             pos_dir=str(s.pos_drop_dir),
@@ -135,23 +148,33 @@ def resources_from(settings: Settings | None = None) -> dict[str, dg.Configurabl
         ),
         "shopify": ShopifyResource(
             url=s.shopify.url,
-            access_token=secret("ICHIGEN_SHOPIFY_ACCESS_TOKEN", s.shopify.access_token),
+            access_token=secret(
+                "ICHIGEN_SHOPIFY_ACCESS_TOKEN", s.shopify.access_token.get_secret_value()
+            ),
             api_version=s.shopify.api_version,
         ),
         "amazon": AmazonResource(
             url=s.amazon.url,
             lwa_url=s.amazon.lwa_url,
             client_id=s.amazon.client_id,
-            client_secret=secret("ICHIGEN_AMAZON_CLIENT_SECRET", s.amazon.client_secret),
-            refresh_token=secret("ICHIGEN_AMAZON_REFRESH_TOKEN", s.amazon.refresh_token),
+            client_secret=secret(
+                "ICHIGEN_AMAZON_CLIENT_SECRET", s.amazon.client_secret.get_secret_value()
+            ),
+            refresh_token=secret(
+                "ICHIGEN_AMAZON_REFRESH_TOKEN", s.amazon.refresh_token.get_secret_value()
+            ),
             marketplace_id=s.amazon.marketplace_id,
             seller_id=s.amazon.seller_id,
             rate_multiplier=s.rate_multiplier,
         ),
         "rakuten": RakutenResource(
             url=s.rakuten.url,
-            service_secret=secret("ICHIGEN_RAKUTEN_SERVICE_SECRET", s.rakuten.service_secret),
-            license_key=secret("ICHIGEN_RAKUTEN_LICENSE_KEY", s.rakuten.license_key),
+            service_secret=secret(
+                "ICHIGEN_RAKUTEN_SERVICE_SECRET", s.rakuten.service_secret.get_secret_value()
+            ),
+            license_key=secret(
+                "ICHIGEN_RAKUTEN_LICENSE_KEY", s.rakuten.license_key.get_secret_value()
+            ),
             rate_multiplier=s.rate_multiplier,
         ),
     }

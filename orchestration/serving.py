@@ -1,8 +1,9 @@
 """Publish the marts as a read-only snapshot for the app (DESIGN.md decision 5).
 
-The snapshot is written beside ``serving/current.duckdb`` and renamed over it: a reader that
-has the old file open keeps reading it, a new reader opens the new one, and nobody ever sees
-half a snapshot. Publishing only reads the warehouse, after dbt has closed it.
+The snapshot is written beside ``serving/current.duckdb`` and renamed over it
+(`ichigen.atomic.replacing`): a reader that has the old file open keeps reading it, a new
+reader opens the new one, and nobody ever sees half a snapshot. Publishing only reads the
+warehouse, after dbt has closed it.
 
 Besides the marts, a snapshot keeps the answers to the app's slowest views, for every channel
 and for each channel alone (`ichigen.customer_views.KEPT_VIEWS`), computed once here from the
@@ -11,51 +12,42 @@ marts it holds rather than by every visitor.
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import duckdb
 
+from ichigen.atomic import replacing
 from ichigen.customer_views import KEPT_VIEWS, NEEDS, kept_selections, selection_key
 
-__all__ = ["SNAPSHOT_NAME", "publish_snapshot"]
-
-SNAPSHOT_NAME = "current.duckdb"
+__all__ = ["publish_snapshot"]
 
 
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def publish_snapshot(warehouse: Path, serving_dir: Path, *, schema: str = "marts") -> Path:
-    """Copy every table of `schema` into a new snapshot and make it the current one."""
-    serving_dir.mkdir(parents=True, exist_ok=True)
-    target = serving_dir / SNAPSHOT_NAME
-    tmp = serving_dir / f".{SNAPSHOT_NAME}.{uuid.uuid4().hex[:8]}.tmp"
-    try:
-        with duckdb.connect(str(tmp)) as con:
-            con.execute("set enable_progress_bar = false")  # a bar per long copy floods logs
-            con.execute(f"attach {_literal(str(warehouse))} as wh (read_only)")
-            tables = con.execute(
-                "select table_name from information_schema.tables "
-                "where table_catalog = 'wh' and table_schema = ? and table_type = 'BASE TABLE' "
-                "order by table_name",
-                [schema],
-            ).fetchall()
-            for (table,) in tables:
-                con.execute(
-                    f"create table main.{_quoted(table)} as "
-                    f"select * from wh.{_quoted(schema)}.{_quoted(table)}"
-                )
-            con.execute("detach wh")
-            if {table for (table,) in tables} >= NEEDS:
-                _keep_customer_views(con)
-            con.execute("checkpoint")
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
-        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
-    return target
+def publish_snapshot(warehouse: Path, snapshot: Path, *, schema: str = "marts") -> Path:
+    """Copy every table of `schema` into a new `snapshot` (`DataPaths.snapshot`) and make it the
+    current one."""
+    with replacing(snapshot) as tmp, duckdb.connect(str(tmp)) as con:
+        con.execute("set enable_progress_bar = false")  # a bar per long copy floods logs
+        con.execute(f"attach {_literal(str(warehouse))} as wh (read_only)")
+        tables = con.execute(
+            "select table_name from information_schema.tables "
+            "where table_catalog = 'wh' and table_schema = ? and table_type = 'BASE TABLE' "
+            "order by table_name",
+            [schema],
+        ).fetchall()
+        for (table,) in tables:
+            con.execute(
+                f"create table main.{_quoted(table)} as "
+                f"select * from wh.{_quoted(schema)}.{_quoted(table)}"
+            )
+        con.execute("detach wh")
+        if {table for (table,) in tables} >= NEEDS:
+            _keep_customer_views(con)
+        con.execute("checkpoint")
+    return snapshot
 
 
 def _keep_customer_views(con: duckdb.DuckDBPyConnection) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from ichigen.ingestion.shopify_ingest import ingest_shopify
+from ichigen.ingestion.shopify.pull import ingest_shopify
 from ichigen.orchestration.api_assets import api_landing_assets
 
 __all__ = ["ASSETS", "defs"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from ichigen.ingestion.supplier_ingest import ingest_supplier
+from ichigen.ingestion.supplier.pull import ingest_supplier
 from ichigen.orchestration.api_assets import api_landing_assets
 
 __all__ = ["ASSETS", "defs"]

@@ -2,14 +2,14 @@
 
 dbt sources are the landing assets (``source('shopify', 'orders')`` is ``shopify_orders``),
 so ingestion and the models form one lineage graph. The dbt asset body only streams
-``dbt build``; its arguments come from `dbt_build_args`.
+``dbt build``; its arguments come from `dbt_build_args`, and the warehouse's paths reach dbt as
+vars on its command line (`WarehouseResource.dbt_args`). A channel with nothing landed yet
+builds empty models (dbt_project/macros/locations.sql), so a build writes nothing into the
+landing zone.
 """
 
 # No `from __future__ import annotations`: Dagster compares the context annotation itself.
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -18,47 +18,29 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from ichigen.orchestration.project import (
+    DBT_EXECUTABLE,
+    dbt_project,
+    dbt_vars_args,
+    prepare_if_dev,
+)
 from ichigen.orchestration.serving import publish_snapshot
+from ichigen.paths import DataPaths
 from ichigen.settings import Settings
 
 __all__ = [
-    "DBT_PROJECT_DIR",
     "WarehouseResource",
     "dbt_build_args",
     "defs",
-    "ensure_landing_sources",
-    "ensure_manifest",
     "ichigen_dbt_assets",
     "parse_ahead",
     "serving_snapshot",
     "warehouse_resources",
 ]
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
-_DBT = Path(sys.executable).with_name("dbt")
-
-
-def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
-    """Parse the project when its manifest is missing or older than any model or macro."""
-    manifest = project_dir / "target" / "manifest.json"
-    sources = [p for d in ("models", "macros", "tests") for p in (project_dir / d).rglob("*")]
-    newest = max((p.stat().st_mtime for p in sources if p.is_file()), default=0.0)
-    newest = max(newest, (project_dir / "dbt_project.yml").stat().st_mtime)
-    if not manifest.exists() or manifest.stat().st_mtime < newest:
-        subprocess.run(
-            [
-                str(_DBT),
-                "parse",
-                "--quiet",
-                "--project-dir",
-                str(project_dir),
-                "--profiles-dir",
-                str(project_dir),
-            ],
-            check=True,
-            env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-        )
-    return manifest
+# Under `dagster dev` a stale manifest is parsed again as the code location loads (model edits
+# show at once); anywhere else the command line has prepared it (`project.ensure_manifest`).
+prepare_if_dev()
 
 
 def dbt_build_args(
@@ -119,8 +101,12 @@ class WarehouseResource(dg.ConfigurableResource):
     full_refresh: bool = False
 
     @property
+    def paths(self) -> DataPaths:
+        return DataPaths(Path(self.data_dir))
+
+    @property
     def warehouse_path(self) -> Path:
-        return Path(self.data_dir) / "warehouse" / "ichigen.duckdb"
+        return self.paths.warehouse
 
     @property
     def dbt_target_path(self) -> Path:
@@ -129,76 +115,30 @@ class WarehouseResource(dg.ConfigurableResource):
         Its partial-parse file lets the next build skip the full parse (dbt parses everything
         again when the profile's warehouse path differs from the file's, so the project's own
         target/, parsed without this warehouse's path, does not serve)."""
-        return Path(self.data_dir) / "warehouse" / "dbt_target"
+        return self.paths.dbt_target
 
-    @property
-    def serving_dir(self) -> Path:
-        return Path(self.data_dir) / "serving"
-
-    def export_for_dbt(self) -> None:
-        """dbt reads both from the environment (see dbt_project/profiles.yml and sources)."""
-        self.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-        os.environ["ICHIGEN_DATA_DIR"] = str(Path(self.data_dir).resolve())
-        os.environ["ICHIGEN_WAREHOUSE_PATH"] = str(self.warehouse_path.resolve())
+    def dbt_args(self, args: list[str]) -> list[str]:
+        """`args` for dbt on this warehouse: the paths go on its command line as vars (see
+        `project.dbt_vars_args`), so the process environment stays as it was."""
+        return [*args, *dbt_vars_args(self.paths)]
 
 
-def dbt_command(
-    args: list[str], *, data_dir: Path, warehouse: Path
-) -> tuple[list[str], dict[str, str]]:
-    """The command line and environment of `dbt <args>` outside Dagster (the benchmarks, the
-    tests), on the warehouse file `warehouse` over the landing zone under `data_dir`. dbt's
-    target folder and logs go beside the warehouse, as `oms build` keeps them beside its own,
-    so two warehouses never share them."""
-    command = [str(_DBT), *args, "--quiet"]
-    command += ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-    command += ["--target-path", str(warehouse.parent / "target")]
-    command += ["--log-path", str(warehouse.parent / "logs")]
-    env = {
-        **os.environ,
-        "ICHIGEN_DATA_DIR": str(data_dir),
-        "ICHIGEN_WAREHOUSE_PATH": str(warehouse),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    return command, env
-
-
-def ensure_landing_sources(data_dir: Path, manifest_path: Path) -> list[Path]:
-    """Give every dbt source an empty landing part until its first load lands.
-
-    A channel not yet ingested (or not used by this business) must not stop the build: its
-    models are simply empty. The empty part has the landing schema and no rows.
-    """
-    import json
-
-    import polars as pl
-
-    from ichigen.ingestion.landing import LANDING_SCHEMA
-
-    manifest = json.loads(manifest_path.read_text("utf-8"))
-    made: list[Path] = []
-    for source in manifest.get("sources", {}).values():
-        folder = data_dir / "landing" / source["source_name"] / source["name"]
-        if not any(folder.glob("*.parquet")):
-            folder.mkdir(parents=True, exist_ok=True)
-            pl.DataFrame(schema=LANDING_SCHEMA).write_parquet(folder / "_empty.parquet")
-            made.append(folder)
-    return made
-
-
-_MANIFEST = ensure_manifest()
 _DEMAND_HISTORY = dg.AssetKey("fct_demand_daily")
 
 
-@dbt_assets(manifest=_MANIFEST, dagster_dbt_translator=_Translator())
+@dbt_assets(
+    manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=_Translator()
+)
 def ichigen_dbt_assets(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
-    warehouse.export_for_dbt()
-    ensure_landing_sources(Path(warehouse.data_dir), _MANIFEST)
+    warehouse.paths.warehouse_dir.mkdir(parents=True, exist_ok=True)
     # the demand history feeds the forecasts: a step without it comes after them
     after_forecasts = _DEMAND_HISTORY not in context.selected_asset_keys
     args = dbt_build_args(after_forecasts=after_forecasts, full_refresh=warehouse.full_refresh)
-    yield from dbt.cli(args, context=context, target_path=warehouse.dbt_target_path).stream()
+    yield from dbt.cli(
+        warehouse.dbt_args(args), context=context, target_path=warehouse.dbt_target_path
+    ).stream()
 
 
 @dg.asset(
@@ -208,17 +148,13 @@ def ichigen_dbt_assets(
     description="The marts, published read-only for the app at serving/current.duckdb.",
 )
 def serving_snapshot(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    path = publish_snapshot(warehouse.warehouse_path, warehouse.serving_dir)
+    path = publish_snapshot(warehouse.warehouse_path, warehouse.paths.snapshot)
     return dg.MaterializeResult(metadata={"path": str(path)})
 
 
 def warehouse_resources(settings: Settings, *, full_refresh: bool = False) -> dict[str, Any]:
     return {
-        "dbt": DbtCliResource(
-            project_dir=str(DBT_PROJECT_DIR),
-            profiles_dir=str(DBT_PROJECT_DIR),
-            dbt_executable=str(_DBT),  # the venv's dbt, whether or not the venv is on PATH
-        ),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE)),
         "warehouse": WarehouseResource(data_dir=str(settings.data_dir), full_refresh=full_refresh),
     }
 
@@ -230,16 +166,19 @@ def parse_ahead(settings: Settings) -> None:
     `oms demo`'s 40 s build on the small sandbox): the project's own partial-parse file, which
     dagster-dbt copies in, was written with another warehouse path in the profile, so dbt
     rejects it ("profile has changed"). The parse runs through the same resource and
-    environment as the build, so the build accepts the file it leaves. `oms demo` calls this
+    arguments as the build, so the build accepts the file it leaves. `oms demo` calls this
     while the channels are pulled; a folder that already has the file is left alone.
     """
     resources = warehouse_resources(settings)
     warehouse: WarehouseResource = resources["warehouse"]
     if (warehouse.dbt_target_path / "partial_parse.msgpack").exists():
         return
-    warehouse.export_for_dbt()
     dbt: DbtCliResource = resources["dbt"]
-    dbt.cli(["parse"], manifest=_MANIFEST, target_path=warehouse.dbt_target_path).wait()
+    dbt.cli(
+        warehouse.dbt_args(["parse"]),
+        manifest=dbt_project.manifest_path,
+        target_path=warehouse.dbt_target_path,
+    ).wait()
 
 
 warehouse_build_job = dg.define_asset_job(

@@ -7,20 +7,32 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from ichigen.orchestration.build_run import BuildOutcome, run_build
 from ichigen.orchestration.ingest_run import run_ingest
+from ichigen.orchestration.project import ensure_manifest
 from ichigen.sandbox.drops import write_drops
 from ichigen.sandbox.simulators.amazon import AmazonApp
+from ichigen.sandbox.simulators.credentials import Credentials
 from ichigen.sandbox.simulators.serve import RunningSandbox, start_sandbox
 from ichigen.sandbox.world import World
 from ichigen.settings import Settings, load_settings
 
+if TYPE_CHECKING:
+    from ichigen.orchestration.build_run import BuildOutcome
+
 # Short enough to generate in a second or two, long enough for every lifecycle event to occur.
 TEST_DAYS = 60
 TEST_SEED = 7
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The dbt project's manifest, parsed if stale, before any test module imports the
+    warehouse's Dagster assets (they are made from it as their module loads), as the command
+    line prepares it before a build."""
+    ensure_manifest()
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +59,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def sandbox(world: World, settings: Settings) -> Iterator[RunningSandbox]:
     """Every simulator listening on a free port of 127.0.0.1, faults off."""
-    running = start_sandbox(world, settings)
+    running = start_sandbox(world, credentials=Credentials.of(settings))
     try:
         yield running
     finally:
@@ -62,7 +74,7 @@ class BuiltWarehouse:
 
     @property
     def path(self) -> Path:
-        return self.settings.data_dir / "warehouse" / "ichigen.duckdb"
+        return self.settings.paths.warehouse
 
 
 @pytest.fixture(scope="session")
@@ -76,7 +88,8 @@ def built_warehouse(
     """
     data_dir = tmp_path_factory.mktemp("warehouse_data")
     world = World.load(sandbox_dir / "world")
-    running = start_sandbox(world, load_settings({"ICHIGEN_DATA_DIR": str(data_dir)}, dotenv=False))
+    base = load_settings({"ICHIGEN_DATA_DIR": str(data_dir)}, dotenv=False)
+    running = start_sandbox(world, credentials=Credentials.of(base))
     try:
         amazon = running.servers["amazon"].app
         if isinstance(amazon, AmazonApp):
@@ -84,7 +97,7 @@ def built_warehouse(
         # the session's sandbox is generated without its files (tests/conftest.py): drop them
         # here, as `oms sandbox generate` does, so that POS (sales and members), wholesale and
         # stock land too
-        drops = data_dir / "sandbox" / "drops"
+        drops = base.paths.sandbox_drops
         start = datetime.fromisoformat(str(world.manifest["start"]))
         write_drops(world.tables, drops, start=start, end=world.now)
         env = running.environment(data_dir, drops) | {"ICHIGEN_RATE_MULTIPLIER": "10"}
@@ -94,4 +107,6 @@ def built_warehouse(
         assert not failed, failed
     finally:
         running.stop()
+    from ichigen.orchestration.build_run import run_build
+
     yield BuiltWarehouse(settings=settings, sandbox_dir=sandbox_dir, build=run_build(settings))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from ichigen.orchestration.warehouse import dbt_command
+from ichigen.orchestration.project import dbt_command
 
 
 def run_dbt(

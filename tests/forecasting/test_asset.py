@@ -11,6 +11,7 @@ import polars as pl
 
 from ichigen.orchestration.forecasting import FORECAST_KEYS, defs, demand_forecasts
 from ichigen.orchestration.warehouse import WarehouseResource
+from ichigen.paths import DataPaths
 from ichigen.settings import Settings
 
 
@@ -38,16 +39,16 @@ def _warehouse(path: Path) -> None:
 
 
 def test_the_asset_lands_forecasts_and_backtest_after_the_demand_mart(tmp_path: Path) -> None:
-    _warehouse(tmp_path / "warehouse" / "ichigen.duckdb")
+    _warehouse(DataPaths(tmp_path).warehouse)
     result = dg.materialize(
         [demand_forecasts], resources={"warehouse": WarehouseResource(data_dir=str(tmp_path))}
     )
     assert result.success
-    forecasts = pl.read_parquet(tmp_path / "forecasts" / "forecasts.parquet")
+    forecasts = pl.read_parquet(DataPaths(tmp_path).forecasts / "forecasts.parquet")
     assert set(forecasts["sku"]) == {"A", "B"}
     assert forecasts["forecast_date"].min() == date(2025, 4, 1)
-    assert pl.read_parquet(tmp_path / "forecasts" / "backtest.parquet").height > 0
-    assert not list((tmp_path / "forecasts").glob(".*.tmp")), "no temporary file left behind"
+    assert pl.read_parquet(DataPaths(tmp_path).forecasts / "backtest.parquet").height > 0
+    assert not list(DataPaths(tmp_path).forecasts.glob(".*.tmp")), "no temporary file left"
     deps = demand_forecasts.asset_deps[FORECAST_KEYS["forecasts"]]
     assert dg.AssetKey(["fct_demand_daily"]) in deps
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ichigen.settings import ENV_VARS, SANDBOX_PORTS, load_settings
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -30,17 +32,24 @@ def test_environment_variables_override_the_defaults(tmp_path: Path) -> None:
     )
     assert settings.data_dir == tmp_path.resolve()
     assert settings.shopify.url == "https://example.myshopify.com"
-    assert settings.shopify.access_token == "shpat_real"
+    assert settings.shopify.access_token.get_secret_value() == "shpat_real"
     assert settings.amazon.lwa_url == "https://api.amazon.com/auth/o2/token"
 
 
 def test_credentials_never_appear_in_a_settings_repr() -> None:
     settings = load_settings({"ICHIGEN_SHOPIFY_ACCESS_TOKEN": "shpat_secret123"}, dotenv=False)
-    assert "shpat_secret123" not in repr(settings)
+    assert "shpat_secret123" not in repr(settings) and "shpat_secret123" not in str(settings)
     assert "sandbox-client-secret" not in repr(settings)
 
 
+def test_a_setting_that_is_not_a_positive_number_is_refused_with_its_variable() -> None:
+    with pytest.raises(ValueError, match="ICHIGEN_RATE_MULTIPLIER must be a positive number"):
+        load_settings({"ICHIGEN_RATE_MULTIPLIER": "0"}, dotenv=False)
+
+
 def test_the_readme_documents_every_environment_variable() -> None:
+    # ENV_VARS is made from the settings' fields, so a new field is a new row to write
+    assert all(var.doc for var in ENV_VARS)
     table_rows = [line for line in README.read_text("utf-8").splitlines() if line.startswith("| `")]
     documented = {row.split("`")[1] for row in table_rows}
     assert {var.name for var in ENV_VARS} <= documented

@@ -8,8 +8,8 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from ichigen.orchestration.resources import LandingResource
-from ichigen.orchestration.supplier_resource import RESOURCE_KEY, supplier_resource
+from ichigen.orchestration.resources import LandingResource, supplier_resource
+from ichigen.orchestration.supplier_resource import RESOURCE_KEY
 from ichigen.orchestration.suppliers import ASSETS, defs
 from ichigen.sandbox.simulators.serve import RunningSandbox
 from ichigen.sandbox.world import World

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import polars as pl
 import pytest
 
-from ichigen.ingestion.landing import LANDING_SCHEMA
+from ichigen.orchestration.project import ensure_manifest
 from ichigen.orchestration.serving import publish_snapshot
 from ichigen.orchestration.warehouse import (
-    DBT_PROJECT_DIR,
+    WarehouseResource,
     dbt_build_args,
-    ensure_landing_sources,
-    ensure_manifest,
     ichigen_dbt_assets,
     parse_ahead,
     warehouse_resources,
 )
+from ichigen.paths import DataPaths
 from ichigen.settings import load_settings
 from tests.dbt_cli import run_dbt
 
@@ -53,11 +53,10 @@ class _EmptyBuild:
 
 @pytest.fixture(scope="module")
 def built_before_the_first_load(tmp_path_factory: pytest.TempPathFactory) -> _EmptyBuild:
-    """The build a new installation runs before anything landed: every source is its empty
-    part, and every model and data test runs on no rows."""
+    """The build a new installation runs before anything landed: every source reads as no rows
+    (dbt_project/macros/locations.sql), and every model and data test runs on none."""
     root = tmp_path_factory.mktemp("empty-warehouse")
     data_dir, warehouse = root / "data", root / "warehouse" / "ichigen.duckdb"
-    ensure_landing_sources(data_dir, ensure_manifest())
     built = run_dbt(dbt_build_args(), data_dir=data_dir, warehouse=warehouse)
     return _EmptyBuild(data_dir, warehouse, built)
 
@@ -68,6 +67,7 @@ def test_a_build_before_the_first_load_passes_with_every_model_empty(
 ) -> None:
     built = built_before_the_first_load.result
     assert built.returncode == 0, built.stdout[-4000:]
+    assert not (built_before_the_first_load.data_dir / "landing").exists(), "landing is ingestion's"
     with duckdb.connect(str(built_before_the_first_load.warehouse), read_only=True) as con:
         for mart in ("fct_orders", "dim_customers", "fct_demand_daily", "fct_reorder_signals"):
             assert con.execute(f"select count(*) from marts.{mart}").fetchone() == (0,), mart
@@ -94,13 +94,13 @@ def test_dbt_sources_are_the_landing_assets_so_the_graph_is_one_lineage() -> Non
     assert {key.to_user_string() for key in staged} == {"shopify_orders"}
 
 
-def test_every_source_gets_an_empty_part_until_its_first_load(tmp_path: Path) -> None:
-    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    made = ensure_landing_sources(tmp_path, manifest)
-    assert tmp_path / "landing" / "shopify" / "orders" in made
-    empty = pl.read_parquet(tmp_path / "landing" / "shopify" / "orders" / "_empty.parquet")
-    assert empty.schema == LANDING_SCHEMA and empty.is_empty()
-    assert ensure_landing_sources(tmp_path, manifest) == [], "only once"
+def test_dbt_is_told_the_warehouse_paths_on_its_command_line(tmp_path: Path) -> None:
+    args = WarehouseResource(data_dir=str(tmp_path)).dbt_args(["build"])
+    assert args[:2] == ["build", "--vars"]
+    assert json.loads(args[2]) == {
+        "data_dir": str(tmp_path.resolve()),
+        "warehouse_path": str(DataPaths(tmp_path).warehouse.resolve()),
+    }
 
 
 def _warehouse(path: Path, rows: int) -> None:
@@ -116,7 +116,7 @@ def _warehouse(path: Path, rows: int) -> None:
 def test_a_snapshot_copies_the_marts_and_an_open_reader_keeps_its_old_file(tmp_path: Path) -> None:
     warehouse = tmp_path / "w.duckdb"
     _warehouse(warehouse, 3)
-    snapshot = publish_snapshot(warehouse, tmp_path / "serving")
+    snapshot = publish_snapshot(warehouse, DataPaths(tmp_path).snapshot)
     reader = duckdb.connect(str(snapshot), read_only=True)
     assert reader.execute("select count(*) from fct_orders").fetchone() == (3,)
     tables = {
@@ -124,7 +124,7 @@ def test_a_snapshot_copies_the_marts_and_an_open_reader_keeps_its_old_file(tmp_p
     }
     assert tables == {"fct_orders"}, "only the marts' tables"
     _warehouse(warehouse, 5)
-    publish_snapshot(warehouse, tmp_path / "serving")
+    publish_snapshot(warehouse, DataPaths(tmp_path).snapshot)
     assert reader.execute("select count(*) from fct_orders").fetchone() == (3,)
     reader.close()
     with duckdb.connect(str(snapshot), read_only=True) as fresh:
@@ -132,20 +132,20 @@ def test_a_snapshot_copies_the_marts_and_an_open_reader_keeps_its_old_file(tmp_p
     assert sorted(p.name for p in (tmp_path / "serving").iterdir()) == ["current.duckdb"]
 
 
-def test_a_parse_ahead_leaves_a_file_the_builds_dbt_accepts(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # the warehouse exports its paths for dbt; the monkeypatch restores them after the test
-    monkeypatch.setenv("ICHIGEN_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("ICHIGEN_WAREHOUSE_PATH", str(tmp_path / "unused.duckdb"))
+def test_a_parse_ahead_leaves_a_file_the_builds_dbt_accepts(tmp_path: Path) -> None:
+    environ = dict(os.environ)
     settings = load_settings({"ICHIGEN_DATA_DIR": str(tmp_path)}, dotenv=False)
     parse_ahead(settings)
+    assert dict(os.environ) == environ, "dbt gets its paths as vars, not from the process"
     resources = warehouse_resources(settings)
-    target = resources["warehouse"].dbt_target_path
+    warehouse: WarehouseResource = resources["warehouse"]
+    target = warehouse.dbt_target_path
     assert (target / "partial_parse.msgpack").exists()
-    # the same resource and environment as the build's dbt step
+    # the same resource and arguments as the build's dbt step
     listing = resources["dbt"].cli(
-        ["ls", "--resource-type", "seed"], manifest=ensure_manifest(), target_path=target
+        warehouse.dbt_args(["ls", "--resource-type", "seed"]),
+        manifest=ensure_manifest(),
+        target_path=target,
     )
     messages = [event.raw_event["info"]["msg"] for event in listing.stream_raw_events()]
     assert not [m for m in messages if "partial pars" in m.lower()], messages

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ichigen.orchestration.warehouse import dbt_build_args, ensure_landing_sources, ensure_manifest
+from ichigen.orchestration.warehouse import dbt_build_args
 from tests.conftest import BuiltWarehouse
 from tests.dbt_cli import run_dbt
 
@@ -32,7 +32,6 @@ def test_a_retailer_with_stores_and_wholesale_only_gets_the_same_orders_of_both(
     data_dir = tmp_path / "data"
     for channel in _STORES_AND_WHOLESALE:
         shutil.copytree(landed / channel, data_dir / "landing" / channel)
-    ensure_landing_sources(data_dir, ensure_manifest())
     warehouse = tmp_path / "warehouse" / "ichigen.duckdb"
 
     built = run_dbt(dbt_build_args(), data_dir=data_dir, warehouse=warehouse)

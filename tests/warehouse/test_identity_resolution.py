@@ -51,7 +51,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from ichigen.sandbox.simulators.amazon_order_json import with_status
+from ichigen.sandbox.simulators.amazon import with_status
 from ichigen.sandbox.world import World
 from tests.conftest import BuiltWarehouse
 

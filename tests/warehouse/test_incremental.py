@@ -24,12 +24,9 @@ import pytest
 
 from ichigen.ingestion.landing import LandingZone
 from ichigen.orchestration.ingest_run import run_ingest
-from ichigen.orchestration.warehouse import (
-    dbt_build_args,
-    ensure_landing_sources,
-    ensure_manifest,
-)
+from ichigen.orchestration.warehouse import dbt_build_args
 from ichigen.sandbox.drops import write_drops
+from ichigen.sandbox.simulators.credentials import Credentials
 from ichigen.sandbox.simulators.serve import start_sandbox
 from ichigen.sandbox.world import World
 from ichigen.settings import Settings, load_settings
@@ -72,7 +69,6 @@ def _dbt_run(
     data_dir: Path, warehouse: Path, *, full_refresh: bool = False, select: str = ""
 ) -> None:
     """Build the incremental models (or `select`) and what the order unions need beside them."""
-    ensure_landing_sources(data_dir, ensure_manifest())
     everything = [*_INCREMENTAL, *(f"+{model.split('.')[1]}" for model in _INCREMENTAL_MARTS)]
     args = dbt_build_args(full_refresh=full_refresh, select=select or " ".join(everything))
     done = run_dbt(args, data_dir=data_dir, warehouse=warehouse)
@@ -284,7 +280,9 @@ def test_an_incremental_build_after_more_landed_equals_a_full_refresh(
         end=world.now,
     )
     base = load_settings({"ICHIGEN_DATA_DIR": str(data_dir)}, dotenv=False)
-    running = start_sandbox(world, base, drops_dir=drops, unthrottled=True)
+    running = start_sandbox(
+        world, credentials=Credentials.of(base), drops_dir=drops, unthrottled=True
+    )
     try:
         env = running.environment(data_dir, drops)
         settings = load_settings(env, dotenv=False)

@@ -17,6 +17,7 @@ import pytest
 
 from ichigen.orchestration.build_run import run_build
 from ichigen.orchestration.ingest_run import run_ingest
+from ichigen.sandbox.simulators.credentials import Credentials
 from ichigen.sandbox.simulators.faults import FaultPlan
 from ichigen.sandbox.simulators.serve import RunningSandbox, start_sandbox
 from ichigen.sandbox.world import World
@@ -75,7 +76,8 @@ def test_faults_and_reruns_leave_the_staged_orders_identical_to_a_clean_run(
     sandbox_dir: Path, tmp_path: Path
 ) -> None:
     world = World.load(sandbox_dir / "world")
-    running = start_sandbox(world, load_settings({"ICHIGEN_DATA_DIR": str(tmp_path)}, dotenv=False))
+    base = load_settings({"ICHIGEN_DATA_DIR": str(tmp_path)}, dotenv=False)
+    running = start_sandbox(world, credentials=Credentials.of(base))
     try:
         clean = _settings(tmp_path / "clean", running)
         _ingest(clean)

@@ -1,4 +1,6 @@
-"""The `oms` command line: one entry point for the sandbox, the pipeline and the app."""
+"""The `oms` commands: one entry point for the sandbox, the pipeline, the app and the benchmarks.
+
+Each command builds the settings once (`load_settings`) and hands them to what it runs."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ichigen.demo import wait_for_interrupt
+from ichigen.cli.demo import wait_for_interrupt
 from ichigen.settings import SANDBOX_PORTS, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -35,7 +37,16 @@ Faults = Annotated[
 
 
 def _settings() -> Settings:
+    """The configuration, built once per command and handed down to everything it runs."""
     return load_settings()
+
+
+def _prepare_dbt() -> None:
+    """Parse the dbt project if its manifest is missing or stale: the warehouse's Dagster
+    assets are made from it when their module loads."""
+    from ichigen.orchestration.project import ensure_manifest
+
+    ensure_manifest()
 
 
 @sandbox_app.command("generate")
@@ -45,10 +56,10 @@ def sandbox_generate(scale: Scale = "small", days: Days = None, seed: Seed = 42)
 
     settings = _settings()
     started = time.perf_counter()
-    summary = build_sandbox(settings.sandbox_dir, scale=scale, days=days, seed=seed)
+    summary = build_sandbox(settings.paths.sandbox, scale=scale, days=days, seed=seed)
     elapsed = time.perf_counter() - started
     typer.echo(summary.describe())
-    typer.echo(f"sandbox written to {settings.sandbox_dir} in {elapsed:.1f} s")
+    typer.echo(f"sandbox written to {settings.paths.sandbox} in {elapsed:.1f} s")
 
 
 @sandbox_app.command("serve")
@@ -79,16 +90,21 @@ def _start_simulators(settings: Settings, *, faults: str, port_base: int | None)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--faults") from exc
     from ichigen.sandbox.build import ensure_sandbox
+    from ichigen.sandbox.simulators.credentials import Credentials
     from ichigen.sandbox.simulators.serve import start_sandbox
 
-    world = ensure_sandbox(settings.sandbox_dir)
+    world = ensure_sandbox(settings.paths.sandbox)
     ports = (
         settings.sandbox_ports()
         if port_base is None
         else {name: port_base + i for i, name in enumerate(SANDBOX_PORTS)}
     )
     return start_sandbox(
-        world, settings, faults=plan, ports=ports, drops_dir=settings.sandbox_dir / "drops"
+        world,
+        credentials=Credentials.of(settings),
+        faults=plan,
+        ports=ports,
+        drops_dir=settings.paths.sandbox_drops,
     )
 
 
@@ -101,7 +117,7 @@ def demo(
     days: Days = None,
 ) -> None:
     """Run the whole system on the sandbox: simulators, pipeline, app and Dagster UI."""
-    from ichigen.demo import run_demo
+    from ichigen.cli.demo import run_demo
 
     run_demo(_settings(), scale=scale, days=days, keep_running=not no_ui, echo=typer.echo)
 
@@ -121,8 +137,7 @@ def ingest(channel: Annotated[str | None, typer.Option(help="Only this channel."
         raise typer.Exit(code=2) from None
     failed = [o.asset for o in outcomes if not o.success]
     typer.echo(
-        f"landed under {settings.data_dir / 'landing'}; quarantine under "
-        f"{settings.data_dir / 'quarantine'}"
+        f"landed under {settings.paths.landing}; quarantine under {settings.paths.quarantine}"
     )
     if failed:
         typer.secho(f"failed: {', '.join(failed)}", fg=typer.colors.RED, err=True)
@@ -141,9 +156,11 @@ def build(
     ] = False,
 ) -> None:
     """Build the warehouse with dbt and publish the app's snapshot."""
+    settings = _settings()
+    _prepare_dbt()
     from ichigen.orchestration.build_run import run_build
 
-    outcome = run_build(_settings(), full_refresh=full_refresh)
+    outcome = run_build(settings, full_refresh=full_refresh)
     if not outcome.success:
         typer.secho(
             f"build failed, the previous snapshot stays: {outcome.error}", fg="red", err=True
@@ -177,21 +194,13 @@ def bench(
 
     Sections, in order: generate, ingest, build, orchestration, app, end_to_end, forecasting.
     """
-    from ichigen.benchmarks.run import run_benchmarks
-
     if tier not in ("small", "large"):
         raise typer.BadParameter("choose small or large", param_hint="--tier")
+    settings = _settings()
+    _prepare_dbt()
+    from ichigen.benchmarks.run import run_benchmarks
+
     try:
-        run_benchmarks(
-            tier, out_dir=_settings().data_dir / "bench", echo=typer.echo, only=tuple(only or ())
-        )
+        run_benchmarks(tier, out_dir=settings.paths.bench, echo=typer.echo, only=tuple(only or ()))
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--only") from exc
-
-
-def main() -> None:  # pragma: no cover - console-script convenience
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    app()

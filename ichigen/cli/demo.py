@@ -16,7 +16,6 @@ long it took (benchmarks/end_to_end.py reads those lines).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import signal
 import subprocess
@@ -45,13 +44,14 @@ def run_demo(
     from ichigen.sandbox.build import build_sandbox
 
     _terminate_as_interrupt()  # so that SIGTERM still stops what was started, at any point
-    if not (settings.sandbox_dir / "world" / "manifest.json").exists():
-        echo(f"generating the {scale} sandbox under {settings.sandbox_dir} ...")
+    sandbox = settings.paths.sandbox
+    if not (sandbox / "world" / "manifest.json").exists():
+        echo(f"generating the {scale} sandbox under {sandbox} ...")
         with _phase("generated", echo):
-            echo(build_sandbox(settings.sandbox_dir, scale=scale, days=days).describe())
+            echo(build_sandbox(sandbox, scale=scale, days=days).describe())
     if "ICHIGEN_RATE_MULTIPLIER" not in os.environ:
         # the simulators allow ten times the channels' published rates
-        settings = dataclasses.replace(settings, rate_multiplier=_SANDBOX_RATE_MULTIPLIER)
+        settings = settings.model_copy(update={"rate_multiplier": _SANDBOX_RATE_MULTIPLIER})
     simulators = _start_simulators(settings)
     streamlit: subprocess.Popen[bytes] | None = None
     try:
@@ -60,9 +60,9 @@ def run_demo(
             wait_until_answering(f"{url}/_sandbox/health", simulators, what=f"the {name} simulator")
             echo(f"{name} {url}")
         clock = httpx.get(f"{urls['shopify']}/_sandbox/clock", timeout=5.0).json()["now"]
-        echo(f"sandbox clock: {clock}; files dropped under {settings.sandbox_dir / 'drops'}")
+        echo(f"sandbox clock: {clock}; files dropped under {settings.paths.sandbox_drops}")
         # the pipeline's runs are recorded where the Dagster UI will look for them
-        dagster_home = settings.data_dir / "dagster"
+        dagster_home = settings.paths.dagster_home
         dagster_home.mkdir(parents=True, exist_ok=True)
         os.environ.setdefault("DAGSTER_HOME", str(dagster_home))
         if keep_running:
@@ -121,7 +121,7 @@ def _serve_ui(
     urls: dict[str, str],
     echo: Echo,
 ) -> None:
-    from ichigen.dagster_ui import start_dagster_ui
+    from ichigen.cli.dagster_ui import start_dagster_ui
 
     app_url = f"http://127.0.0.1:{settings.app_port}"
     wait_until_answering(f"{app_url}/_stcore/health", streamlit, what="the app")
@@ -134,7 +134,7 @@ def _serve_ui(
     dagster: subprocess.Popen[bytes] | None = None
     try:
         dagster, dagster_url = start_dagster_ui(
-            env=env, dagster_home=settings.data_dir / "dagster", port=settings.dagster_port
+            env=env, dagster_home=settings.paths.dagster_home, port=settings.dagster_port
         )
         echo(f"Dagster UI {dagster_url}")
         echo("the app, the Dagster UI and the simulators are serving; press Ctrl-C to stop")
@@ -160,9 +160,9 @@ def _launch_app(settings: Settings) -> subprocess.Popen[bytes]:
 def _pipeline(settings: Settings, echo: Echo) -> None:
     from ichigen.orchestration.ingest_run import run_ingest
 
-    # The build's modules (dagster-dbt; a `dbt parse` on a fresh checkout; the forecasting
-    # engine) load, and the project is parsed for this warehouse, while the channels are
-    # pulled: the pulls mostly wait on rate limits.
+    # The dbt project's manifest is prepared (a `dbt parse` on a fresh checkout), the build's
+    # modules (dagster-dbt, the forecasting engine) load, and the project is parsed for this
+    # warehouse, while the channels are pulled: the pulls mostly wait on rate limits.
     loading = threading.Thread(target=_load_build, args=(settings,), name="load-build", daemon=True)
     loading.start()
     echo("ingesting every channel ...")
@@ -172,9 +172,11 @@ def _pipeline(settings: Settings, echo: Echo) -> None:
     if failed:
         raise RuntimeError(f"ingestion failed for {', '.join(failed)}")
     loading.join()
-    from ichigen.orchestration.build_run import (
-        run_build,  # loaded by now (or it fails here, loudly)
-    )
+    # done by now, or it fails here, loudly, in the main thread
+    from ichigen.orchestration.project import ensure_manifest
+
+    ensure_manifest()
+    from ichigen.orchestration.build_run import run_build
 
     echo("building the warehouse ...")
     with _phase("built", echo):
@@ -185,9 +187,11 @@ def _pipeline(settings: Settings, echo: Echo) -> None:
 
 
 def _load_build(settings: Settings) -> None:
-    # a failure here is raised again by the import in _pipeline, in the main thread, or by the
-    # build's own parse
+    # a failure here is raised again in _pipeline, in the main thread, or by the build's parse
     with contextlib.suppress(Exception):
+        from ichigen.orchestration.project import ensure_manifest
+
+        ensure_manifest()
         import ichigen.orchestration.build_run  # noqa: F401
         from ichigen.orchestration.warehouse import parse_ahead
 
