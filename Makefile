@@ -8,17 +8,31 @@ VENV := .venv
 OMS := $(VENV)/bin/oms
 PY := $(VENV)/bin/python
 
-.PHONY: install browser run test bench lint format clean-data screenshots
+.PHONY: install install-dev browser run test bench lint format clean-data screenshots
+
+# Two stamps, one per set of packages, so that `make run` after `make test` (or the reverse)
+# installs what the second one needs instead of trusting the first one's stamp.
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
 
 # Bytecode compiled once at install: where PYTHONDONTWRITEBYTECODE is set (as on the development
 # machine) every `oms`, dbt and test process otherwise compiles dagster and dbt from source again
 # (importing the orchestration modules: 6.5 CPU-s without, 3.4 s with).
-$(VENV)/.installed: pyproject.toml uv.lock
+# Running needs no dev tools (about half the venv). --inexact keeps dev tools a `make test`
+# installed, so switching between the two targets never removes and reinstalls them.
+$(RUNTIME): pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --locked --no-dev --inexact --compile-bytecode
+	touch $@
+
+# The dev group (pytest, ruff, mypy, sqlfluff, import-linter, playwright, the channels' SDKs).
+$(DEV): pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --locked --compile-bytecode
 	touch $@
 
-install: $(VENV)/.installed
+install: $(RUNTIME)
+install-dev: $(DEV)
 
 run: install
 	$(OMS) demo
@@ -32,29 +46,32 @@ browser:
 	      || echo "could not install chromium: the browser tests will skip"; \
 	  else echo "chromium is missing and cannot be installed here: the browser tests will skip"; fi; }
 
-test: install browser
+test: install-dev browser
 	$(VENV)/bin/pytest
 
 # One PNG per page of the app under screenshots/ (not committed), from $$ICHIGEN_DATA_DIR's
-# snapshot: run `make run` or `.venv/bin/oms demo --no-ui` first.
-screenshots: install browser
-	$(PY) -m app.screenshots screenshots
+# snapshot: run `make run` or `.venv/bin/oms demo --no-ui` first. Playwright is a dev tool.
+screenshots: install-dev browser
+	$(PY) -m ichigen.app.screenshots screenshots
 
 # The large tier is where the targets are set; `make bench BENCH_TIER=small` for a quick look.
-# The bench group adds the references (dlt) and the profiler (py-spy); `make install` (and so
-# `make test`) syncs without it again.
+# The bench group adds the references (dlt) and the profiler (py-spy) to the dev tools (the
+# end-to-end section drives Chromium through Playwright); the next change to uv.lock syncs
+# without it again.
 BENCH_TIER ?= large
-bench: install
+bench: install-dev
 	$(UV) sync --locked --group bench --compile-bytecode
 	$(OMS) bench --tier $(BENCH_TIER)
 
-lint: install
+# lint-imports checks the layers written as contracts in pyproject.toml ([tool.importlinter]).
+lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 	@if [ -d dbt_project/models ]; then $(VENV)/bin/sqlfluff lint dbt_project; fi
 
-format: install
+format: install-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
