@@ -4,7 +4,24 @@ Layout, per channel and entity:
 
     landing/<channel>/<entity>/<load_id>-<part>.parquet     accepted records, raw JSON kept
     landing/<channel>/<entity>/_loads/<load_id>.json         written last: the load completed
+    landing/<channel>/<entity>/_pending/<load_id>/           a load not completed (yet)
     quarantine/<channel>/<entity>/<load_id>-<part>.parquet  rejected records, with reasons
+
+A load writes its parts under ``_pending/<load_id>/``, where no reader looks, and its commit
+moves them into place, dated at that moment, before it writes the manifest (`ingestion.pending`
+says how, and why that order). So parts of a load that never completed (a crash, a channel
+that went down, a build started while the ingest runs) are never read, and the cursor
+(`LandingZone.next_cursor`), which reads only manifests, never moves past them.
+
+A load that failed keeps its parts pending, with a small state saved after each part: its
+window, its counts and a *checkpoint*, whatever its pull needs to go on from the page after
+the last part written (a page token, a next URL). The next pull of the entity from the same
+source opens it again (`LandingZone.open_load` with ``resumable``) and goes on from there, so
+a pull that fails part-way resumes instead of starting again from the first record; its one
+manifest then counts every try. Records a resumed pull reads twice are deduplicated by
+staging, as any overlap is (at-least-once in, exactly-once after staging: DESIGN.md decisions
+3 and 4). An entity pulled whole each time (a snapshot) does not resume: a new load of it
+removes the parts of one that did not complete.
 
 With a `BatchValidator`, each part is validated before it is written: records that fail go to
 the quarantine with the expectations they failed, the rest land; the manifest counts both, so
@@ -20,10 +37,6 @@ measured with, and parts of 8,000-10,000 Amazon and Rakuten orders raised it fro
 985 MiB (small tier). The byte bound keeps a pull of unusually large records (a Shopify order
 of many lines) from holding more. Each part is also one Great Expectations run of a fixed
 ~0.35 s, so an entity of small flat records may ask for larger parts (the supplier's do).
-
-A load that crashes leaves its parts (their records are real and staging deduplicates them)
-but no manifest, so the next cursor ignores it and the window is pulled again: at-least-once
-in, exactly-once after staging (DESIGN.md decision 3).
 """
 
 from __future__ import annotations
@@ -43,7 +56,8 @@ from typing import Any, Final
 import orjson
 import polars as pl
 
-from ichigen.atomic import replacing, write_text_atomically
+from ichigen.atomic import replacing
+from ichigen.ingestion.pending import PendingLoad, load_of_part, pending_ids
 from ichigen.ingestion.validation import BatchValidator, ExpectationOutcome
 from ichigen.paths import DataPaths
 
@@ -52,6 +66,7 @@ __all__ = [
     "PART_BYTES",
     "PART_ROWS",
     "QUARANTINE_SCHEMA",
+    "Checkpoint",
     "LandingZone",
     "LoadManifest",
     "LoadWriter",
@@ -78,6 +93,9 @@ LANDING_SCHEMA = pl.Schema(
 
 QUARANTINE_SCHEMA = pl.Schema({**LANDING_SCHEMA, "_reasons": pl.List(pl.String())})
 
+# Where a pull had reached, as its pull writes it (JSON): opaque to the landing zone.
+Checkpoint = dict[str, Any]
+
 
 def new_load_id(now: datetime | None = None) -> str:
     """Sortable by time, unique across processes: 20261122T031500Z-1a2b3c4d."""
@@ -101,6 +119,7 @@ class LoadManifest:
     parts: int
     max_record_updated_at: str | None  # over accepted and quarantined: both were received
     checks: list[dict[str, Any]]  # per expectation: checked, unexpected, success
+    attempts: int = 1  # tries it took: a load resumed after failing counts them all
 
 
 class _FrozenHeap:
@@ -142,7 +161,12 @@ def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
 
 
 class LoadWriter:
-    """Writes one load of one entity; use as a context manager, call `commit` at the end."""
+    """Writes one load of one entity; use as a context manager, call `commit` at the end.
+
+    With `pending` (a load that did not complete, claimed by `LandingZone.open_load`), the
+    writer goes on with that load: its id, window, parts, counts and checkpoint; the window
+    given here is then ignored.
+    """
 
     def __init__(
         self,
@@ -158,6 +182,7 @@ class LoadWriter:
         load_id: str | None = None,
         part_rows: int = PART_ROWS,
         part_bytes: int = PART_BYTES,
+        pending: PendingLoad | None = None,
     ) -> None:
         self.directory = directory
         self.quarantine_dir = quarantine_dir or directory / "_quarantine"
@@ -166,7 +191,7 @@ class LoadWriter:
         self.entity = entity
         self.source = source
         self.cursor_start = cursor_start
-        self.cursor_end = cursor_end
+        self.cursor_end = cursor_end  # a pull may set it once it knows (before its first part)
         self.load_id = load_id or new_load_id()
         self.started_at = datetime.now(UTC)
         self._part_rows = part_rows
@@ -177,16 +202,80 @@ class LoadWriter:
         self._changed: list[datetime | None] = []
         self._raw: list[str] = []
         self._rows: list[pl.DataFrame] = []
+        self._buffer_max: datetime | None = None
+        # What the written parts hold.
         self._parts = 0
         self._records = 0
         self._quarantined = 0
         self._checks: dict[str, ExpectationOutcome] = {}
         self._max_updated: datetime | None = None
+        # Where the pull goes on from once the written parts are kept: `checkpoint`. `_after`
+        # is the checkpoint after the last page buffered whole (see `add`).
+        self.checkpoint: Checkpoint | None = None
+        self._after: Checkpoint | None = None
+        self.attempts = 1
+        self.resumed = False
         self._committed = False
+        state = pending.state() if pending is not None else None
+        if pending is not None and state is not None:
+            self._resume(pending, state)
+        else:
+            if pending is not None:
+                pending.remove()
+            self._pending = PendingLoad.create(directory, self.quarantine_dir, self.load_id)
+        self._save_state()
+
+    def _resume(self, pending: PendingLoad, state: Mapping[str, Any]) -> None:
+        self._pending = pending
+        self.resumed = True
+        self.load_id = pending.load_id
+        self.cursor_start = _time(state.get("cursor_start"))
+        self.cursor_end = _time(state.get("cursor_end"))
+        self.started_at = _time(state.get("started_at")) or self.started_at
+        self._parts = int(state.get("parts") or 0)
+        self._records = int(state.get("records") or 0)
+        self._quarantined = int(state.get("quarantined") or 0)
+        self._max_updated = _time(state.get("max_record_updated_at"))
+        self._checks = {
+            check["expectation"]: ExpectationOutcome(**check) for check in state.get("checks", [])
+        }
+        self.checkpoint = self._after = state.get("checkpoint")
+        self.attempts = int(state.get("attempts") or 1) + 1
+        pending.drop_parts_from(self._parts)
+
+    def _save_state(self) -> None:
+        """What the written parts hold and where the pull had reached: saved after each part,
+        so a load that fails can be gone on with (`LandingZone.open_load`)."""
+        self._pending.save_state(
+            {
+                "load_id": self.load_id,
+                "channel": self.channel,
+                "entity": self.entity,
+                "source": self.source,
+                "cursor_start": _iso(self.cursor_start),
+                "cursor_end": _iso(self.cursor_end),
+                "started_at": self.started_at.isoformat(),
+                "parts": self._parts,
+                "records": self._records,
+                "quarantined": self._quarantined,
+                "max_record_updated_at": _iso(self._max_updated),
+                "checks": [asdict(outcome) for outcome in self._checks.values()],
+                "checkpoint": self.checkpoint,
+                "attempts": self.attempts,
+            }
+        )
 
     @property
     def records(self) -> int:
         return self._records + len(self._keys)
+
+    def landed_keys(self) -> set[str]:
+        """The keys of every record this load holds so far, landed or quarantined: what a
+        resumed pull that cannot say where it had reached (Rakuten's) need not ask for again."""
+        keys = set(self._keys)
+        for part in self._pending.parts():
+            keys.update(pl.read_parquet(part, columns=["_record_key"])["_record_key"].to_list())
+        return keys
 
     def add(
         self,
@@ -194,6 +283,7 @@ class LoadWriter:
         *,
         key: Callable[[Mapping[str, Any]], str],
         updated_at: Callable[[Mapping[str, Any]], datetime | None] | None = None,
+        checkpoint: Checkpoint | None = None,
     ) -> None:
         """Buffer records (raw, as received); flush a part whenever the buffer is full.
 
@@ -202,6 +292,10 @@ class LoadWriter:
         part is full, a part of large orders as Python objects took several times its JSON
         size, and every full garbage collection walked all of it (most of a Shopify orders
         pull's time went there).
+
+        `checkpoint` is where the pull goes on from once these records are kept (the page
+        after them). A part that ends inside these records is saved with the checkpoint of
+        the records before them, so a resumed pull reads them again rather than miss some.
         """
         pending: Iterator[Mapping[str, Any]] = iter(records)
         while chunk := list(itertools.islice(pending, self._part_rows - len(self._keys))):
@@ -212,7 +306,12 @@ class LoadWriter:
             if taken < len(chunk):  # the part filled up by bytes: the rest starts the next
                 pending = itertools.chain(chunk[taken:], pending)
             if len(self._keys) >= self._part_rows or self._bytes >= self._part_bytes:
-                self.flush()
+                rest = next(pending, None)
+                if rest is not None:
+                    pending = itertools.chain([rest], pending)
+                self._flush(self._after if rest is not None else checkpoint or self._after)
+        if checkpoint is not None:
+            self._after = checkpoint
 
     def _take(
         self,
@@ -223,8 +322,8 @@ class LoadWriter:
         """Buffer records of `chunk` until the part holds `part_bytes`; how many it took."""
         for taken, record in enumerate(chunk, start=1):
             changed = updated_at(record) if updated_at else None
-            if changed is not None and (self._max_updated is None or changed > self._max_updated):
-                self._max_updated = changed
+            if changed is not None and (self._buffer_max is None or changed > self._buffer_max):
+                self._buffer_max = changed
             raw = orjson.dumps(record)
             self._keys.append(key(record))
             self._changed.append(changed)
@@ -235,6 +334,10 @@ class LoadWriter:
         return len(chunk)
 
     def flush(self) -> None:
+        """Write what is buffered as a part (every record added so far is then kept)."""
+        self._flush(self._after)
+
+    def _flush(self, checkpoint: Checkpoint | None) -> None:
         if not self._keys:
             return
         received = len(self._keys)
@@ -251,7 +354,7 @@ class LoadWriter:
             },
             schema=LANDING_SCHEMA,
         )
-        name = f"{self.load_id}-{self._parts:05d}.parquet"
+        quarantined = 0
         if self.validator is not None:
             rows = pl.concat(self._rows, how="vertical_relaxed")
             verdict = self.validator.check(rows, received=received)
@@ -260,14 +363,23 @@ class LoadWriter:
             rejected = pl.Series("_reasons", reasons, dtype=pl.List(pl.String()))
             bad = rejected.is_not_null()
             if bad.any():
-                _write_parquet(frame.with_columns(rejected).filter(bad), self.quarantine_dir / name)
-                self._quarantined += int(bad.sum())
+                quarantine = self._pending.quarantine_part(self._parts)
+                _write_parquet(frame.with_columns(rejected).filter(bad), quarantine)
+                quarantined = int(bad.sum())
             frame = frame.filter(~bad)
-        _write_parquet(frame, self.directory / name)
+        _write_parquet(frame, self._pending.part(self._parts))
         self._parts += 1
         self._records += received
+        self._quarantined += quarantined
+        if self._buffer_max is not None and (
+            self._max_updated is None or self._buffer_max > self._max_updated
+        ):
+            self._max_updated = self._buffer_max
+        self.checkpoint = checkpoint
+        self._save_state()  # after the part: a part the state does not count is dropped
         self._keys, self._changed, self._raw, self._rows = [], [], [], []
         self._bytes = 0
+        self._buffer_max = None
 
     def _record_outcomes(self, outcomes: list[ExpectationOutcome]) -> None:
         for outcome in outcomes:
@@ -282,27 +394,31 @@ class LoadWriter:
             self._checks[outcome.expectation] = outcome
 
     def commit(self) -> LoadManifest:
-        """Flush and write the manifest: from now on the load counts for the next cursor."""
+        """Flush, publish the parts and write the manifest: from now on the load is read
+        downstream and counts for the next cursor."""
         self.flush()
         manifest = LoadManifest(
             load_id=self.load_id,
             channel=self.channel,
             entity=self.entity,
             source=self.source,
-            cursor_start=self.cursor_start.isoformat() if self.cursor_start else None,
-            cursor_end=self.cursor_end.isoformat() if self.cursor_end else None,
+            cursor_start=_iso(self.cursor_start),
+            cursor_end=_iso(self.cursor_end),
             started_at=self.started_at.isoformat(),
             finished_at=datetime.now(UTC).isoformat(),
             records=self._records,
             accepted=self._records - self._quarantined,
             quarantined=self._quarantined,
             parts=self._parts,
-            max_record_updated_at=self._max_updated.isoformat() if self._max_updated else None,
+            max_record_updated_at=_iso(self._max_updated),
             checks=[asdict(outcome) for outcome in self._checks.values()],
+            attempts=self.attempts,
         )
-        write_text_atomically(
-            self.directory / "_loads" / f"{self.load_id}.json",
+        self._pending.publish(
             json.dumps(asdict(manifest), indent=2),
+            entity_dir=self.directory,
+            quarantine_entity_dir=self.quarantine_dir,
+            loads_dir=self.directory / "_loads",
         )
         self._committed = True
         return manifest
@@ -318,11 +434,21 @@ class LoadWriter:
         tb: TracebackType | None,
     ) -> None:
         try:
-            # On failure keep what was received (flushed parts are real records), no manifest.
-            if exc_type is not None:
+            # On failure keep what was received (its records are real) for the next try to go
+            # on from, pending: no manifest, so nothing downstream reads it.
+            if exc_type is not None and not self._committed:
                 self.flush()
         finally:
+            self._pending.release()
             _FROZEN_HEAP.exit()
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _time(raw: object) -> datetime | None:
+    return datetime.fromisoformat(raw) if isinstance(raw, str) else None
 
 
 class LandingZone:
@@ -355,7 +481,16 @@ class LandingZone:
         validator: BatchValidator | None = None,
         part_rows: int = PART_ROWS,
         part_bytes: int = PART_BYTES,
+        resumable: bool = False,
     ) -> LoadWriter:
+        """A writer of a new load, or with `resumable` of the entity's load from `source` that
+        did not complete, gone on with (`LoadWriter.resumed`, `LoadWriter.checkpoint`).
+
+        Incomplete loads of the entity that no other process holds are settled first: one
+        whose commit was cut short is published; the newest from `source` is resumed when
+        asked; any other is removed (the cursor never moved past its records, so they are
+        pulled again).
+        """
         return LoadWriter(
             self.entity_dir(channel, entity),
             channel=channel,
@@ -367,7 +502,46 @@ class LandingZone:
             validator=validator,
             part_rows=part_rows,
             part_bytes=part_bytes,
+            pending=self._settle(channel, entity, source=source, resumable=resumable),
         )
+
+    def _settle(
+        self, channel: str, entity: str, *, source: str, resumable: bool
+    ) -> PendingLoad | None:
+        """Settle the entity's incomplete loads (see `open_load`); the one to resume, if any."""
+        directory = self.entity_dir(channel, entity)
+        quarantine = self.quarantine_root / channel / entity
+        PendingLoad.sweep(directory)
+        resumed = None
+        for load_id in reversed(pending_ids(directory)):  # newest first
+            pending = PendingLoad.claim(directory, quarantine, load_id)
+            if pending is None:
+                continue  # another process is writing it
+            committed = pending.committed_manifest()
+            state = pending.state()
+            if committed is not None:
+                pending.publish(
+                    committed,
+                    entity_dir=directory,
+                    quarantine_entity_dir=quarantine,
+                    loads_dir=directory / "_loads",
+                )
+            elif (
+                resumable
+                and resumed is None
+                and state is not None
+                and state.get("source") == source
+                and pending.has_parts(int(state.get("parts") or 0))
+            ):
+                resumed = pending
+            else:
+                pending.remove()
+        return resumed
+
+    def pending_loads(self, channel: str, entity: str) -> list[str]:
+        """Ids of the entity's loads that have not completed (being written, or failed and
+        kept for the next pull to resume), oldest first (by id: their start, to the second)."""
+        return pending_ids(self.entity_dir(channel, entity))
 
     def completed_loads(self, channel: str, entity: str) -> list[LoadManifest]:
         loads_dir = self.entity_dir(channel, entity) / "_loads"
@@ -390,10 +564,19 @@ class LandingZone:
         ]
         return max(latest) - lookback if latest else None
 
+    def committed_parts(self, channel: str, entity: str) -> list[Path]:
+        """The entity's parts whose load has its manifest: the only ones read downstream."""
+        directory = self.entity_dir(channel, entity)
+        done = {path.stem for path in (directory / "_loads").glob("*.json")}
+        return sorted(p for p in directory.glob("*.parquet") if load_of_part(p.name) in done)
+
     def scan(self, channel: str, entity: str) -> pl.LazyFrame:
-        """Everything landed for an entity (tests and checks; dbt reads the files itself)."""
-        pattern = self.entity_dir(channel, entity) / "*.parquet"
-        return pl.scan_parquet(pattern, schema=LANDING_SCHEMA)
+        """Everything completed loads landed for an entity (tests and checks; dbt reads the
+        files itself, by the same rule)."""
+        parts = self.committed_parts(channel, entity)
+        if not parts:
+            return pl.LazyFrame(schema=LANDING_SCHEMA)
+        return pl.scan_parquet(parts, schema=LANDING_SCHEMA)
 
     def scan_quarantine(self, channel: str, entity: str) -> pl.LazyFrame:
         pattern = self.quarantine_root / channel / entity / "*.parquet"

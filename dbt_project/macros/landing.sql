@@ -1,6 +1,24 @@
-{#- Where the landing zone's Parquet for a channel's entity lies (see ingestion/landing.py). -#}
-{% macro landing_location(channel, entity) -%}
-    read_parquet('{{ var("data_dir", env_var("ICHIGEN_DATA_DIR", "../data")) }}/landing/{{ channel }}/{{ entity }}/*.parquet', union_by_name = true)
+{#- The landing parts of a channel's entity that staging may read: those of completed loads.
+    A load writes its parts out of sight (landing/<channel>/<entity>/_pending/<load_id>/, which
+    the `*.parquet` glob does not descend into) and its commit moves them into place, dated at
+    that moment, before it writes its manifest (_loads/<load_id>.json) last; a part counts once
+    that manifest exists (ingestion/landing.py, ingestion/pending.py). With `modified_since` (a
+    timestamp expression), only the parts modified since then. -#}
+{% macro completed_landing_parts(channel, entity, modified_since=none) -%}
+    {%- set folder = data_dir() ~ '/landing/' ~ channel ~ '/' ~ entity -%}
+    {%- set parts_query -%}
+        select filename
+        from read_blob('{{ folder }}/*.parquet')
+        where regexp_extract(filename, '([^/]+)-[0-9]+[.]parquet$', 1) in (
+            select regexp_extract(file, '([^/]+)[.]json$', 1)
+            from glob('{{ folder }}/_loads/*.json')
+        )
+        {%- if modified_since is not none %}
+            and last_modified >= {{ modified_since }}
+        {%- endif %}
+        order by filename
+    {%- endset -%}
+    {{ return(run_query(parts_query).columns[0].values()) }}
 {%- endmacro %}
 
 {#- The latest version of each record: landing is at-least-once, staging makes it exactly-once.
@@ -20,22 +38,23 @@
 {%- endmacro %}
 
 {#- Incremental staging. An order-shaped staging model built incrementally reads only the
-    landing parts written since its last build: every row carries `_landed_through`, the start
-    of the build that read it, and the next build reads the parts modified since the newest of
-    those (less a minute, for a part renamed into place just as a build began; reading a part
-    twice changes nothing). A full refresh, or the first build, reads every part. -#}
+    landing parts that landed since its last build: every row carries `_landed_through`, the
+    start of the build that read it, and the next build reads the completed loads' parts
+    modified since the newest of those (less a minute, for a part moved into place just as a
+    build began; reading a part twice changes nothing). A part is dated when its load commits,
+    not when it was written, so a load written before a build began and committed after it is
+    read by the next build; a part whose load had no manifest yet when a build looked is dated
+    again when the manifest is written. A full refresh, or the first build, reads every
+    completed load's part. -#}
 {% macro landed_since_built(channel, entity) -%}
     {%- set relation = source(channel, entity) -%}
     {%- if is_incremental() -%}
-        {%- set parts_query -%}
-            select filename
-            from read_blob('{{ var("data_dir", env_var("ICHIGEN_DATA_DIR", "../data")) }}/landing/{{ channel }}/{{ entity }}/*.parquet')
-            where last_modified >= coalesce(
+        {%- set since -%}
+            coalesce(
                 (select max(_landed_through) from {{ this }}), timestamptz '-infinity'
             ) - interval 1 minute
-            order by filename
         {%- endset -%}
-        {%- set parts = run_query(parts_query).columns[0].values() -%}
+        {%- set parts = completed_landing_parts(channel, entity, modified_since=since) -%}
         {%- if parts | length > 0 -%}
             read_parquet([
                 {%- for part in parts %}'{{ part }}'{{ ", " if not loop.last }}{% endfor -%}

@@ -5,10 +5,13 @@
     {{ return(var('data_dir', env_var('ICHIGEN_DATA_DIR', '../data'))) }}
 {%- endmacro %}
 
-{#- dbt's `source`, except that a landing source no load has reached yet (a channel not ingested
-    yet, or one this business does not sell through) reads as no rows with the landing columns,
-    so that it never stops a build, and nothing has to be written into the landing zone to
-    stand in for it. Only a source that reads its own landing folder is concerned
+{#- dbt's `source`, except that a landing source reads only the parts of completed loads (those
+    whose manifest exists: `completed_landing_parts` in landing.sql), and one that no completed
+    load has reached yet (a channel not ingested yet, or one this business does not sell
+    through) reads as no rows with the landing columns, so that it never stops a build, and
+    nothing has to be written into the landing zone to stand in for it. When every part is a
+    completed load's (always, but for the moment a commit moves its parts into place), the
+    source's own location is read. Only a source that reads its own landing folder is concerned
     (<data_dir>/landing/<source>/<table>/); in a unit test, whose inputs are fixtures, nothing
     is checked. -#}
 {% macro source(source_name, table_name) -%}
@@ -17,8 +20,11 @@
     {%- set parts = data_dir() ~ '/landing/' ~ source_name ~ '/' ~ table_name ~ '/*.parquet' -%}
     {%- if execute and location and ('/landing/' ~ source_name ~ '/') in location -%}
         {%- set found = run_query("select count(*) from glob('" ~ parts ~ "')").columns[0].values()[0] -%}
-        {%- if found == 0 -%}
+        {%- set completed = completed_landing_parts(source_name, table_name) if found > 0 else [] -%}
+        {%- if completed | length == 0 -%}
             {{ return(empty_landing()) }}
+        {%- elif completed | length < found -%}
+            {{ return("read_parquet(['" ~ completed | join("', '") ~ "'], union_by_name = true)") }}
         {%- endif -%}
     {%- endif -%}
     {{ return(relation) }}

@@ -20,12 +20,18 @@ order items are asked for a few at a time, in order, under getOrderItems' rate l
 the next page of orders meanwhile. Each part is validated by the entity's contract and its
 failures are quarantined with their reasons, never dropped; re-read records are removed by
 staging, which keeps the latest version per key.
+
+Orders and refunds resume: a pull that fails part-way (a getOrderItems call that kept failing,
+Amazon unreachable) leaves its load pending with the NextToken of the page after the last one
+it kept, and the next pull goes on from that token in the same load and window; if Amazon no
+longer takes the token, from the window's first page (`ingestion.paging.go_on`). The window's
+end stays the ``LastUpdatedBefore`` of the first try, so the load records one window however
+many tries it took. The FBA snapshot starts again.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -37,7 +43,7 @@ from ichigen.ingestion.amazon.contracts import (
     refunds_contract,
 )
 from ichigen.ingestion.landing import PART_ROWS, LandingZone, LoadManifest
-from ichigen.ingestion.paging import one_ahead
+from ichigen.ingestion.paging import Page, checkpoint, go_on, one_ahead
 from ichigen.ingestion.record_fields import parse_utc as parse_time
 from ichigen.ingestion.validation import BatchValidator
 
@@ -86,18 +92,17 @@ def ingest_amazon(
         return _ingest_orders(client, zone, lookback, catalogue, validator, part_rows)
     if entity == "refunds":
         since = _cursor(zone, entity, lookback)
-        pages: Iterable[list[Any]] = client.refund_events(posted_after=since)
         source, key, changed = "/finances/v0/financialEvents", "AmazonOrderId", "PostedDate"
         contract = refunds_contract(catalogue)
         record_key = _text_key(key, changed)
     elif entity == "inventory_summaries":
         since = None
-        pages = client.inventory_summaries()
         source, changed = "/fba/inventory/v1/summaries", "lastUpdatedTime"
         contract = inventory_summaries_contract(catalogue)
         record_key = _text_key("sellerSku")
     else:
         raise ValueError(f"unknown Amazon entity {entity!r}; known: {', '.join(ENTITIES)}")
+    resumable = entity == "refunds"
     with zone.open_load(
         CHANNEL,
         entity,
@@ -105,9 +110,24 @@ def ingest_amazon(
         cursor_start=since,
         validator=validator or BatchValidator(contract),
         part_rows=part_rows,
+        resumable=resumable,
     ) as load:
+        since = load.cursor_start  # a resumed load keeps the window it began with
+        pages: Iterable[list[Any]]
+        if resumable:
+            pages = go_on(
+                lambda token: client.refund_events(posted_after=since, next_token=token),
+                load.checkpoint,
+            )
+        else:
+            pages = client.inventory_summaries()
         for page in pages:
-            load.add(page, key=record_key, updated_at=lambda r: parse_time(r.get(changed)))
+            load.add(
+                page,
+                key=record_key,
+                updated_at=lambda r: parse_time(r.get(changed)),
+                checkpoint=checkpoint(page) if isinstance(page, Page) else None,
+            )
         return load.commit()
 
 
@@ -138,27 +158,36 @@ def _ingest_orders(
     validator: BatchValidator | None,
     part_rows: int,
 ) -> LoadManifest:
-    since = _cursor(zone, "orders", lookback)
-    pages = client.orders(last_updated_after=since or _BEGINNING)
-    # The first page tells the window's end (Amazon's "now"), which the load records.
-    first = next(pages)
     with (
         zone.open_load(
             CHANNEL,
             "orders",
             source=client.source("/orders/v0/orders"),
-            cursor_start=since,
-            cursor_end=parse_time(first.last_updated_before),
+            cursor_start=_cursor(zone, "orders", lookback),
             validator=validator or BatchValidator(orders_contract(catalogue)),
             part_rows=part_rows,
+            resumable=True,
         ) as load,
         ThreadPoolExecutor(_ITEM_FETCHERS, thread_name_prefix="amazon-items") as fetchers,
     ):
+        # A resumed load keeps its window: where it began and Amazon's "now" at its first try.
+        since, before = load.cursor_start, load.cursor_end
+
+        def listing(token: str | None) -> Iterator[OrdersPage]:
+            return client.orders(
+                last_updated_after=since or _BEGINNING,
+                last_updated_before=before,
+                next_token=token,
+            )
+
         # getOrders and getOrderItems have rate limits of their own: neither waits for the other.
-        for page in itertools.chain([first], one_ahead(pages, name="amazon-orders")):
+        for page in one_ahead(go_on(listing, load.checkpoint), name="amazon-orders"):
+            if load.cursor_end is None:  # the first page tells the window's end
+                load.cursor_end = parse_time(page.last_updated_before)
             load.add(
                 _with_items(client, page, fetchers),
                 key=_text_key("AmazonOrderId"),
                 updated_at=lambda r: parse_time(r.get("LastUpdateDate")),
+                checkpoint=checkpoint(page),
             )
         return load.commit()

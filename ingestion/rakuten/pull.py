@@ -12,6 +12,11 @@ and re-reads every order found with getOrder. The first pull reads the whole his
 keeps (730 days). Re-reading is what makes late edits land; staging keeps the latest
 version of each order (by `_loaded_at`: an OrderModel has no "updated at" of its own, so
 `_record_updated_at` is the latest event time the order shows, see `order_changed_at`).
+
+A pull that fails part-way is resumed by the next one: its load stays pending, and the next
+pull searches the same period again (searchOrder is cheap: a thousand numbers a request) and
+asks getOrder only for the orders the load does not hold yet. RMS's numbers carry no position
+to go on from, so the orders landed are the position.
 """
 
 from __future__ import annotations
@@ -127,20 +132,26 @@ def ingest_orders(
     `order_contract` (with `known_skus` when given). Orders stream to disk a getOrder batch at
     a time, so memory holds one part, not the pull.
     """
-    until = until or datetime.now(UTC)
-    since = zone.next_cursor(client.channel, "orders", lookback=lookback)
     validator = validator or BatchValidator(order_contract(known_skus=known_skus))
     missing: list[str] = []
     with zone.open_load(
         client.channel,
         "orders",
         source=client.base_url + GET_ORDER,
-        cursor_start=since,
-        cursor_end=until,
+        cursor_start=zone.next_cursor(client.channel, "orders", lookback=lookback),
+        cursor_end=until or datetime.now(UTC),
         validator=validator,
         part_rows=part_rows,
+        resumable=True,
     ) as load:
-        numbers = changed_order_numbers(client, since=since, until=until, reopen=reopen)
+        # A resumed load keeps the period it began with, and holds some of its orders already.
+        since, until = load.cursor_start, load.cursor_end or datetime.now(UTC)
+        held = load.landed_keys() if load.resumed else set()
+        numbers = (
+            number
+            for number in changed_order_numbers(client, since=since, until=until, reopen=reopen)
+            if number not in held
+        )
         # Not fetched one ahead (`ingestion.paging`): measured at large, the pull took as long
         # (65.2 against 64.0-66.8 s) and the page held ahead raised the ingest's peak memory.
         for batch in client.iter_orders(numbers):

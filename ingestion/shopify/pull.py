@@ -9,6 +9,10 @@ which an incremental pull cannot). Pages stream into a `LoadWriter`, so memory h
 and one part at most; each part is validated by the entity's contract and its failures are
 quarantined with their reasons, never dropped.
 
+An incremental pull that fails part-way is resumed by the next one: its load stays pending with
+the next URL after the last page it kept, and the next pull goes on from that URL, in the same
+load and window (`ingestion.paging.go_on`). A snapshot starts again.
+
 Record keys: orders, customers and locations by ``id``; inventory levels by
 ``<inventory_item_id>:<location_id>``. The load's window is ``[cursor, open)``: Shopify pages
 over live data, so the end is wherever the pull stopped.
@@ -22,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from ichigen.ingestion.landing import PART_ROWS, LandingZone, LoadManifest
-from ichigen.ingestion.paging import one_ahead
+from ichigen.ingestion.paging import Page, checkpoint, go_on, one_ahead
 from ichigen.ingestion.record_fields import id_key as record_key
 from ichigen.ingestion.record_fields import updated_at
 from ichigen.ingestion.shopify.client import ShopifyClient
@@ -48,7 +52,7 @@ CHANNEL: Final = "shopify"
 # Late edits on Shopify (notes, addresses, refunds processed by hand) arrive minutes behind.
 DEFAULT_LOOKBACK: Final = timedelta(hours=1)
 
-Pages = Iterator[list[dict[str, Any]]]
+Pages = Iterator[Page]
 
 
 def level_key(record: Mapping[str, Any]) -> str:
@@ -61,34 +65,38 @@ class _Entity:
     resource: str
     incremental: bool
     contract: Callable[[Collection[str] | None], Contract]
-    pull: Callable[[ShopifyClient, datetime | None], Pages]
+    # (client, since, after): the pages from the first, or from a next URL (incremental only)
+    pull: Callable[[ShopifyClient, datetime | None, str | None], Pages]
     key: Callable[[Mapping[str, Any]], str] = record_key
 
 
-def _inventory_levels(client: ShopifyClient, since: datetime | None) -> Pages:
+def _inventory_levels(client: ShopifyClient, since: datetime | None, _: str | None) -> Pages:
     location_ids = [location["id"] for page in client.locations() for location in page]
     return client.inventory_levels(location_ids)
 
 
 ENTITIES: Final[Mapping[str, _Entity]] = {
     "orders": _Entity(
-        "orders", True, orders_contract, lambda c, since: c.orders(updated_at_min=since)
+        "orders",
+        True,
+        orders_contract,
+        lambda c, since, after: c.orders(updated_at_min=since, after=after),
     ),
     "customers": _Entity(
         "customers",
         True,
         lambda _: customers_contract(),
-        lambda c, since: c.customers(updated_at_min=since),
+        lambda c, since, after: c.customers(updated_at_min=since, after=after),
     ),
     # the shop's catalogue: maps inventory items to SKUs, and carries list prices and JANs
     "products": _Entity(
         "products",
         True,
         lambda _: products_contract(),
-        lambda c, since: c.products(updated_at_min=since),
+        lambda c, since, after: c.products(updated_at_min=since, after=after),
     ),
     "locations": _Entity(
-        "locations", False, lambda _: locations_contract(), lambda c, _: c.locations()
+        "locations", False, lambda _: locations_contract(), lambda c, _, __: c.locations()
     ),
     "inventory_levels": _Entity(
         "inventory_levels",
@@ -130,7 +138,10 @@ def ingest_shopify(
         cursor_end=None,
         validator=validator or BatchValidator(spec.contract(catalogue)),
         part_rows=part_rows,
+        resumable=spec.incremental,
     ) as load:
-        for page in one_ahead(spec.pull(client, since), name=f"shopify-{entity}"):
-            load.add(page, key=spec.key, updated_at=updated_at)
+        since = load.cursor_start  # a resumed load keeps the window it began with
+        pages = go_on(lambda after: spec.pull(client, since, after), load.checkpoint)
+        for page in one_ahead(pages, name=f"shopify-{entity}"):
+            load.add(page, key=spec.key, updated_at=updated_at, checkpoint=checkpoint(page))
         return load.commit()

@@ -12,7 +12,10 @@
   late, and staging keeps the latest version of each key.
 
 Pages stream into a `LoadWriter`, so memory holds one page and one part at most; each part is
-validated by the entity's contract and failures are quarantined with their reasons.
+validated by the entity's contract and failures are quarantined with their reasons. A pull of
+purchase orders that fails part-way is resumed by the next one, from the cursor of the page
+after the last one it kept, in the same load (`ingestion.paging.go_on`); a snapshot starts
+again.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from ichigen.ingestion.landing import LandingZone, LoadManifest
-from ichigen.ingestion.paging import one_ahead
+from ichigen.ingestion.paging import Page, checkpoint, go_on, one_ahead
 from ichigen.ingestion.record_fields import id_key as record_key
 from ichigen.ingestion.record_fields import updated_at
 from ichigen.ingestion.supplier.client import SupplierClient
@@ -55,7 +58,7 @@ DEFAULT_LOOKBACK: Final = timedelta(days=1)
 # purchase orders are one run, not six (their pull 6.4 -> 4.3 s with `one_ahead`).
 PART_ROWS: Final = 30_000
 
-Pages = Iterator[list[dict[str, Any]]]
+Pages = Iterator[Page]
 
 
 def catalogue_key(record: Mapping[str, Any]) -> str:
@@ -63,12 +66,13 @@ def catalogue_key(record: Mapping[str, Any]) -> str:
     return f"{record.get('supplier_id')}:{record.get('sku')}"
 
 
-def _catalogue(client: SupplierClient, _: datetime | None) -> Pages:
+def _catalogue(client: SupplierClient, _: datetime | None, __: str | None) -> Pages:
     for supplier in client.list_suppliers():
         supplier_id = supplier.get("id")
         if not isinstance(supplier_id, str) or not supplier_id:
             continue  # no catalogue can be asked for; the suppliers load quarantines it
-        yield [{**item, "supplier_id": supplier_id} for item in client.catalogue(supplier_id)]
+        items = client.catalogue(supplier_id)
+        yield Page([{**item, "supplier_id": supplier_id} for item in items], following=None)
 
 
 @dataclass(frozen=True)
@@ -76,13 +80,17 @@ class _Entity:
     resource: str
     incremental: bool
     contract: Callable[[], Contract]
-    pull: Callable[[SupplierClient, datetime | None], Pages]
+    # (client, since, after): the pages from the first, or from a cursor (incremental only)
+    pull: Callable[[SupplierClient, datetime | None, str | None], Pages]
     key: Callable[[Mapping[str, Any]], str] = record_key
 
 
 ENTITIES: Final[Mapping[str, _Entity]] = {
     "suppliers": _Entity(
-        "suppliers", False, suppliers_contract, lambda c, _: iter([c.list_suppliers()])
+        "suppliers",
+        False,
+        suppliers_contract,
+        lambda c, _, __: iter([Page(c.list_suppliers(), following=None)]),
     ),
     "catalogue": _Entity(
         "suppliers/{id}/catalogue", False, catalogue_contract, _catalogue, catalogue_key
@@ -91,7 +99,7 @@ ENTITIES: Final[Mapping[str, _Entity]] = {
         "purchase_orders",
         True,
         purchase_orders_contract,
-        lambda c, since: c.purchase_orders(updated_since=since),
+        lambda c, since, after: c.purchase_orders(updated_since=since, cursor=after),
     ),
 }
 
@@ -124,7 +132,10 @@ def ingest_supplier(
         cursor_end=None,
         validator=validator or BatchValidator(spec.contract()),
         part_rows=part_rows,
+        resumable=spec.incremental,
     ) as load:
-        for page in one_ahead(spec.pull(client, since), name=f"supplier-{entity}"):
-            load.add(page, key=spec.key, updated_at=updated_at)
+        since = load.cursor_start  # a resumed load keeps the window it began with
+        pages = go_on(lambda after: spec.pull(client, since, after), load.checkpoint)
+        for page in one_ahead(pages, name=f"supplier-{entity}"):
+            load.add(page, key=spec.key, updated_at=updated_at, checkpoint=checkpoint(page))
         return load.commit()

@@ -57,7 +57,9 @@ def test_the_next_cursor_is_the_latest_landed_change_minus_the_lookback(tmp_path
     assert cursor == T0 + timedelta(minutes=29 - 10)
 
 
-def test_a_crashed_load_keeps_its_records_but_does_not_move_the_cursor(tmp_path: Path) -> None:
+def test_a_crashed_load_keeps_its_records_unread_and_does_not_move_the_cursor(
+    tmp_path: Path,
+) -> None:
     zone = LandingZone(tmp_path)
     with zone.open_load("amazon", "orders", source="s") as load:
         load.add(_records(5), key=_key, updated_at=_updated)
@@ -65,7 +67,9 @@ def test_a_crashed_load_keeps_its_records_but_does_not_move_the_cursor(tmp_path:
     with pytest.raises(RuntimeError), zone.open_load("amazon", "orders", source="s") as load:
         load.add(_records(5, start=100), key=_key, updated_at=_updated)
         raise RuntimeError("killed mid-run")
-    assert zone.scan("amazon", "orders").select(pl.len()).collect().item() == 10
+    assert zone.scan("amazon", "orders").select(pl.len()).collect().item() == 5
+    assert len(list(zone.entity_dir("amazon", "orders").glob("*.parquet"))) == 1
+    assert zone.pending_loads("amazon", "orders") == [load.load_id]
     assert len(zone.completed_loads("amazon", "orders")) == 1
     cursor = zone.next_cursor("amazon", "orders", lookback=timedelta(0))
     assert cursor == T0 + timedelta(minutes=4)

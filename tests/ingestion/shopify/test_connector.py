@@ -469,15 +469,26 @@ def test_a_run_killed_midway_and_run_again_equals_a_clean_run(
     monkeypatch.setattr(sim, "orders", dies_after_two_pages)
     with pytest.raises(KeyboardInterrupt):
         ingest_shopify(sim, zone, "orders", catalogue=catalogue, part_rows=250)
+    # No manifest: nothing of the load is read, and the cursor did not move.
     assert zone.completed_loads("shopify", "orders") == []
-    assert zone.scan("shopify", "orders").select(pl.len()).collect().item() == 500
-    monkeypatch.undo()
-    # No manifest, so the cursor did not move: the next run pulls everything again.
+    assert zone.scan("shopify", "orders").select(pl.len()).collect().item() == 0
+    [pending] = zone.pending_loads("shopify", "orders")
+    asked: list[str | None] = []
+
+    def recorded(**filters: Any) -> Iterator[list[dict[str, Any]]]:
+        asked.append(filters.get("after"))
+        return pull(**filters)
+
+    monkeypatch.setattr(sim, "orders", recorded)
     rerun = ingest_shopify(sim, zone, "orders", catalogue=catalogue)
-    assert rerun.cursor_start is None
+    # The same load, gone on with from the third page's URL, not from the first page.
+    assert rerun.load_id == pending and rerun.attempts == 2 and rerun.cursor_start is None
+    assert asked and asked[0] is not None and "page_info" in asked[0]
+    assert zone.pending_loads("shopify", "orders") == []
 
     clean = LandingZone(settings.data_dir / "clean")
     ingest_shopify(sim, clean, "orders", catalogue=catalogue)
+    assert rerun.records == clean.completed_loads("shopify", "orders")[0].records
     columns = ("_record_key", "_record_updated_at", "_raw")
     killed = _latest(zone, "orders").select(columns).sort("_record_key")
     assert killed.equals(_latest(clean, "orders").select(columns).sort("_record_key"))
