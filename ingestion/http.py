@@ -4,8 +4,11 @@
 `httpx.MockTransport`) and retries what is worth retrying (429, 5xx, timeouts, resets,
 truncated or unreadable bodies) with tenacity: a 429 waits as long as its Retry-After says
 (seconds or an HTTP date), anything else backs off exponentially with full jitter. 401/403
-and other 4xx fail at once. A client-side `RateLimiter` keeps requests under the channel's
-published rate, so retries are the exception rather than the pacing mechanism.
+and other 4xx fail at once, and so does a URL that cannot be sent to (no http(s) scheme): no
+number of tries mends a wrong token or a mistyped URL, and each try would only bury the cause
+under the next. A refusal reads as one line naming the channel, the cause and the variables
+to set (`ingestion.errors.CREDENTIALS`). A client-side `RateLimiter` keeps requests under the
+channel's published rate, so retries are the exception rather than the pacing mechanism.
 
 Every request that reaches a channel is safe to repeat by design (reads, absolute stock
 levels, purchase orders with an idempotency key), which is what makes retrying POSTs sound.
@@ -27,10 +30,14 @@ import orjson
 import tenacity
 
 from ichigen.ingestion.errors import (
+    CREDENTIALS,
     AuthenticationError,
     ChannelError,
+    ConfigurationError,
+    Credentials,
     RetriesExhaustedError,
     UnexpectedResponseError,
+    url_variable,
 )
 
 __all__ = ["DEFAULT_TIMEOUT", "RateLimiter", "ResilientClient", "RetryPolicy", "retry_after"]
@@ -175,9 +182,12 @@ class ResilientClient:
         on_response: ResponseHook | None = None,
         sleep: Sleep = time.sleep,
         rng: random.Random | None = None,
+        credentials: Credentials | None = None,
     ) -> None:
         self.channel = channel
         self.client = client
+        # what a 401/403 refused, and which variables to set: the channel's, unless told
+        self.credentials = credentials or CREDENTIALS.get(channel)
         self.retry = retry or RetryPolicy()
         self.limiter = limiter
         self._on_response = on_response
@@ -220,6 +230,7 @@ class ResilientClient:
                 self.channel,
                 f"{method} {url} failed {self.retry.max_attempts} times; "
                 f"last: {exhausted.last_attempt.exception()}",
+                endpoint=f"{method} {url}",
             ) from None
 
     def _before_attempt(self, retry_state: tenacity.RetryCallState) -> None:
@@ -244,7 +255,14 @@ class ResilientClient:
                 method, url, params=params, json=json, data=data, headers=headers
             )
             response.read()  # a truncated body raises here, inside the retry loop
-        except httpx.TransportError as exc:  # timeouts, resets, truncated bodies
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            raise ConfigurationError(
+                f"{self.channel}: {url} is not a URL we can send to ({exc})",
+                fix=f"set {url_variable(self.channel)} to the channel's https:// address",
+            ) from None
+        # timeouts, resets, a body cut short (RemoteProtocolError), or a compressed body
+        # mangled on the way (DecodingError)
+        except (httpx.TransportError, httpx.DecodingError) as exc:
             raise _RetryableError(f"{type(exc).__name__}: {exc}") from exc
         if self._on_response is not None:
             self._on_response(response)
@@ -257,17 +275,22 @@ class ResilientClient:
         if status >= 500:
             raise _RetryableError(f"{status} {response.reason_phrase}")
         if status in (401, 403):
+            refused = self.credentials
             raise AuthenticationError(
                 self.channel,
-                f"{method} {url} was refused ({status}): {_snippet(response)}; check the "
-                f"ICHIGEN_{self.channel.upper()}_... credentials",
+                f"{refused.refused if refused else 'the credentials were refused'} ({status})",
                 status=status,
+                endpoint=f"{method} {url}",
+                detail=_snippet(response),
+                fix=refused.fix if refused else f"check the ICHIGEN_{self.channel.upper()}_...",
             )
         if status >= 400:
             raise ChannelError(
                 self.channel,
                 f"{method} {url} failed ({status}): {_snippet(response)}",
                 status=status,
+                endpoint=f"{method} {url}",
+                detail=_snippet(response),
             )
         return response
 

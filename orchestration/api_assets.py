@@ -14,7 +14,12 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from ichigen.ingestion.landing import LandingZone, LoadManifest
-from ichigen.orchestration.landing_assets import INGEST_RETRY, landing_check_specs, landing_result
+from ichigen.orchestration.landing_assets import (
+    INGEST_RETRY,
+    landing_check_specs,
+    landing_result,
+    recording_failure,
+)
 
 __all__ = ["api_landing_assets"]
 
@@ -49,7 +54,12 @@ def api_landing_assets(
         )
         def _land(context: AssetExecutionContext) -> dg.MaterializeResult:
             zone = context.resources.landing.zone()
-            with getattr(context.resources, channel).client() as client:
+            resource = getattr(context.resources, channel)
+            source = str(getattr(resource, "url", channel))
+            with (
+                recording_failure(context, zone, channel=channel, entity=entity, source=source),
+                resource.client() as client,
+            ):
                 return landing_result(ingest(client, zone, entity))
 
         return _land

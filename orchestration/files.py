@@ -27,7 +27,13 @@ from ichigen.ingestion.files import (
     import_wholesale,
 )
 from ichigen.ingestion.landing import LandingZone, LoadManifest
-from ichigen.orchestration.landing_assets import INGEST_RETRY, landing_check_specs, landing_result
+from ichigen.orchestration.landing_assets import (
+    INGEST_RETRY,
+    files_check,
+    landing_check_specs,
+    landing_result,
+    recording_failure,
+)
 from ichigen.orchestration.resources import FileDropsResource, LandingResource
 
 __all__ = ["ASSETS", "catalogue_from_landing", "defs", "folder_fingerprint"]
@@ -65,13 +71,18 @@ def _result(result: ImportResult, context: AssetExecutionContext) -> dg.Material
     for error in result.errors:
         # a file that cannot be read lands nothing and is named here; the others still land
         context.log.error(str(error))
+    failed = [record.line for record in result.failed]
+    still_failing = [record.line for record in result.still_failing]
     return landing_result(
         result.manifest or _nothing_new(),
         extra={
             "files_imported": len(result.imported),
             "files_unchanged": len(result.unchanged),
-            "files_failed": dg.MetadataValue.json([str(e) for e in result.errors]),
+            # one line per file, as the command line prints them (`ingest_run.AssetOutcome`)
+            "files_failed": dg.MetadataValue.json(failed),
+            "files_still_failing": dg.MetadataValue.json(still_failing),
         },
+        checks=[files_check(failed, still_failing)],
     )
 
 
@@ -96,24 +107,33 @@ def _nothing_new() -> LoadManifest:
 
 
 Importer = Callable[[FileDropsResource, LandingZone, Catalogue | None], ImportResult]
+Folder = Callable[[FileDropsResource], str]
 
 
-def _file_asset(name: str, run: Importer) -> dg.AssetsDefinition:
+def _file_asset(
+    name: str, run: Importer, *, landed_as: tuple[str, str], folder: Folder
+) -> dg.AssetsDefinition:
+    """`name`'s asset: `run` imports the folder (`folder`) into `landed_as` (channel, entity)."""
+    channel, entity = landed_as
+
     @dg.asset(
         name=name,
         group_name="files",
         kinds={"python", "parquet"},
-        tags={"channel": name.split("_")[0], "cadence": "files"},
-        op_tags={"channel": name.split("_")[0]},
+        tags={"channel": channel, "cadence": "files"},
+        op_tags={"channel": channel},
         retry_policy=INGEST_RETRY,
-        check_specs=landing_check_specs(name),
+        check_specs=landing_check_specs(name, files=True),
         description=f"{name.replace('_', ' ').capitalize()} imported from their drop folder.",
     )
     def _import(
         context: AssetExecutionContext, landing: LandingResource, drops: FileDropsResource
     ) -> dg.MaterializeResult:
         zone = landing.zone()
-        return _result(run(drops, zone, catalogue_from_landing(zone)), context)
+        # a file that fails whole is one file's failure (`ImportResult.failed`); this records
+        # what stops the whole folder (it cannot be listed, the load cannot be written)
+        with recording_failure(context, zone, channel=channel, entity=entity, source=folder(drops)):
+            return _result(run(drops, zone, catalogue_from_landing(zone)), context)
 
     return _import
 
@@ -129,14 +149,28 @@ def _wholesale(
 
 
 pos_sales = _file_asset(
-    "pos_sales", lambda d, zone, cat: import_pos(Path(d.pos_dir), zone, catalogue=cat)
+    "pos_sales",
+    lambda d, zone, cat: import_pos(Path(d.pos_dir), zone, catalogue=cat),
+    landed_as=("pos", "sales"),
+    folder=lambda d: d.pos_dir,
 )
 pos_members = _file_asset(
-    "pos_members", lambda d, zone, _: import_members(Path(d.pos_members_dir), zone)
+    "pos_members",
+    lambda d, zone, _: import_members(Path(d.pos_members_dir), zone),
+    landed_as=("pos", "members"),
+    folder=lambda d: d.pos_members_dir,
 )
-wholesale_order_lines = _file_asset("wholesale_order_lines", _wholesale)
+wholesale_order_lines = _file_asset(
+    "wholesale_order_lines",
+    _wholesale,
+    landed_as=("wholesale", "order_lines"),
+    folder=lambda d: d.wholesale_dir,
+)
 stock_snapshots = _file_asset(
-    "stock_snapshots", lambda d, zone, cat: import_stock(Path(d.stock_dir), zone, catalogue=cat)
+    "stock_snapshots",
+    lambda d, zone, cat: import_stock(Path(d.stock_dir), zone, catalogue=cat),
+    landed_as=("stock", "snapshots"),
+    folder=lambda d: d.stock_dir,
 )
 ASSETS = [pos_sales, pos_members, wholesale_order_lines, stock_snapshots]
 

@@ -12,24 +12,32 @@ show in the Dagster UI); without it they run in a throwaway one. When that insta
 (a dagster.yaml) the channels run one after another instead: Dagster then reconfigures the
 process's logging at every run start, which deadlocks threads that are logging
 (`orchestration.cli_runs.runs_can_overlap`).
+
+Each outcome says in one line what landed, or why not: a failed asset's cause and what to
+change, and each dropped file that failed whole. With a `RunLog`, each run's warnings and
+errors go there with their full traces.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import dagster as dg
 
 from ichigen.orchestration.cli_runs import (
     QUIET_RUN_CONFIG,
     cli_instance,
+    cli_run_tags,
+    failure_cause,
     first_failure,
     runs_can_overlap,
 )
 from ichigen.orchestration.ingest_assets import INGEST_ASSETS
 from ichigen.orchestration.resources import resources_from
+from ichigen.orchestration.run_log import RunLog
 from ichigen.settings import Settings
 
 __all__ = ["FIRST_GROUPS", "AssetOutcome", "channel_groups", "run_ingest"]
@@ -41,20 +49,31 @@ FIRST_GROUPS = ("supplier",)
 @dataclass(frozen=True)
 class AssetOutcome:
     asset: str
-    success: bool
+    success: bool  # the asset landed its load (files may still have failed: `failed_files`)
     seconds: float
     received: int
     accepted: int
     quarantined: int
-    error: str | None
+    error: str | None  # one line: the cause, and what to change
+    # one line per dropped file that failed whole: in this run, or before and still there
+    failed_files: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Landed, and no file failed: nothing for anyone to look at."""
+        return self.success and not self.failed_files
 
     def describe(self) -> str:
         if not self.success:
             return f"{self.asset}: FAILED after {self.seconds:.1f} s: {self.error}"
-        return (
+        landed = (
             f"{self.asset}: {self.received:,} received, {self.accepted:,} accepted, "
             f"{self.quarantined:,} quarantined ({self.seconds:.1f} s)"
         )
+        if not self.failed_files:
+            return landed
+        files = "".join(f"\n{self.asset}: FILE FAILED: {line}" for line in self.failed_files)
+        return f"{landed}{files}"
 
 
 def channel_groups(channel: str | None = None) -> dict[str, list[dg.AssetsDefinition]]:
@@ -67,6 +86,12 @@ def channel_groups(channel: str | None = None) -> dict[str, list[dg.AssetsDefini
     if channel not in groups:
         raise ValueError(f"unknown channel {channel!r}: choose one of {', '.join(sorted(groups))}")
     return {channel: groups[channel]}
+
+
+def _lines(meta: Mapping[str, Any] | None, key: str) -> list[str]:
+    """A list of lines from an asset's metadata (the file assets' ``files_failed``)."""
+    value = meta[key].value if meta and key in meta else None
+    return [str(line) for line in value] if isinstance(value, list) else []
 
 
 def _outcomes(
@@ -88,8 +113,7 @@ def _outcomes(
         elif event.is_step_success or event.is_step_failure or event.is_step_skipped:
             ended[step] = entry.timestamp
         if event.is_step_failure:
-            data = event.step_failure_data
-            failed[step] = data.error.message.strip() if data and data.error else "it failed"
+            failed[step] = failure_cause(event.step_failure_data)
     metadata = {
         event.asset_key: event.materialization.metadata
         for event in result.get_asset_materialization_events()
@@ -112,12 +136,17 @@ def _outcomes(
                 if step not in started
                 else first_failure(result, default="the run failed")
             )
+        files = [
+            *_lines(meta, "files_failed"),
+            *(f"{line} (failed before, unchanged)" for line in _lines(meta, "files_still_failing")),
+        ]
         outcomes.append(
             AssetOutcome(
                 asset=name,
                 success=success,
                 seconds=ended.get(step, 0.0) - started[step] if step in started else 0.0,
                 error=error,
+                failed_files=tuple(files),
                 **counts,
             )
         )
@@ -129,10 +158,12 @@ def run_ingest(
     *,
     channel: str | None = None,
     on_progress: Callable[[AssetOutcome], None] = lambda _: None,
+    log: RunLog | None = None,
 ) -> Sequence[AssetOutcome]:
     """Materialise every ingestion asset (or one channel's); each reports as its run ends.
 
-    Outcomes come back in `INGEST_ASSETS` order whatever order the runs ended in.
+    Outcomes come back in `INGEST_ASSETS` order whatever order the runs ended in. `log`
+    gets each run's warnings and errors with their full traces.
     """
     groups = channel_groups(channel)
     resources = resources_from(settings)
@@ -150,13 +181,18 @@ def run_ingest(
                     resources=resources,
                     instance=instance,
                     raise_on_error=False,
-                    tags={"channel": group, "ichigen/trigger": "cli"},
+                    tags=cli_run_tags(channel=group),
                     run_config=QUIET_RUN_CONFIG,
                 )
                 outcomes = _outcomes(result, assets, instance)
+                if log is not None:
+                    log.write_run(instance, result.run_id, title=group)
         except Exception as exc:  # a thread must not die with its channel unreported
+            if log is not None:
+                log.write_exception(f"the {group} run could not run", exc)
+            cause = " ".join(f"{type(exc).__name__}: {exc}".split())
             outcomes = [
-                AssetOutcome(a.key.to_user_string(), False, 0.0, 0, 0, 0, str(exc)) for a in assets
+                AssetOutcome(a.key.to_user_string(), False, 0.0, 0, 0, 0, cause) for a in assets
             ]
         for outcome in outcomes:
             with reported:

@@ -5,15 +5,21 @@ variantId) that Rakuten orders have named so far: an item that never sold on Rak
 read until it does (the item API that lists them is not wired in yet).
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Dagster compares the context annotation itself.
 
 from typing import Any
 
 import dagster as dg
+from dagster import AssetExecutionContext
 
 from ichigen.ingestion.rakuten.pull import ingest_inventories, ingest_orders
 from ichigen.ops.rakuten_keys import landed_inventory_keys
-from ichigen.orchestration.landing_assets import INGEST_RETRY, landing_check_specs, landing_result
+from ichigen.orchestration.landing_assets import (
+    INGEST_RETRY,
+    landing_check_specs,
+    landing_result,
+    recording_failure,
+)
 from ichigen.orchestration.resources import LandingResource, RakutenResource
 
 __all__ = ["ASSETS", "defs"]
@@ -33,9 +39,15 @@ _COMMON: dict[str, Any] = {
     description="Rakuten RMS orders (getOrder) landed under data/landing/rakuten/orders.",
     **_COMMON,
 )
-def rakuten_orders(landing: LandingResource, rakuten: RakutenResource) -> dg.MaterializeResult:
-    with rakuten.client() as client:
-        return landing_result(ingest_orders(client, landing.zone()).manifest)
+def rakuten_orders(
+    context: AssetExecutionContext, landing: LandingResource, rakuten: RakutenResource
+) -> dg.MaterializeResult:
+    zone = landing.zone()
+    with (
+        recording_failure(context, zone, channel="rakuten", entity="orders", source=rakuten.url),
+        rakuten.client() as client,
+    ):
+        return landing_result(ingest_orders(client, zone).manifest)
 
 
 @dg.asset(
@@ -46,11 +58,16 @@ def rakuten_orders(landing: LandingResource, rakuten: RakutenResource) -> dg.Mat
     description="Rakuten stock per item variant (inventories bulk-get), a snapshot per load.",
     **_COMMON,
 )
-def rakuten_inventories(landing: LandingResource, rakuten: RakutenResource) -> dg.MaterializeResult:
+def rakuten_inventories(
+    context: AssetExecutionContext, landing: LandingResource, rakuten: RakutenResource
+) -> dg.MaterializeResult:
     zone = landing.zone()
-    keys = landed_inventory_keys(zone)
-    with rakuten.client() as client:
-        return landing_result(ingest_inventories(client, zone, keys))
+    with recording_failure(
+        context, zone, channel="rakuten", entity="inventories", source=rakuten.url
+    ):
+        keys = landed_inventory_keys(zone)
+        with rakuten.client() as client:
+            return landing_result(ingest_inventories(client, zone, keys))
 
 
 ASSETS = [rakuten_orders, rakuten_inventories]

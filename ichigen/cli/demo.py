@@ -158,19 +158,29 @@ def _launch_app(settings: Settings) -> subprocess.Popen[bytes]:
 
 
 def _pipeline(settings: Settings, echo: Echo) -> None:
+    from ichigen.orchestration.cli_runs import fail_abandoned_cli_runs
     from ichigen.orchestration.ingest_run import run_ingest
+    from ichigen.orchestration.run_log import RunLog
 
     # The dbt project's manifest is prepared (a `dbt parse` on a fresh checkout), the build's
     # modules (dagster-dbt, the forecasting engine) load, and the project is parsed for this
     # warehouse, while the channels are pulled: the pulls mostly wait on rate limits.
     loading = threading.Thread(target=_load_build, args=(settings,), name="load-build", daemon=True)
     loading.start()
+    abandoned = fail_abandoned_cli_runs()  # a demo killed last time left its runs started
+    if abandoned:
+        echo(f"marked {len(abandoned)} run(s) failed whose process was killed")
     echo("ingesting every channel ...")
+    ingest_log = RunLog.create(settings.paths.logs, "ingest")
     with _phase("ingested", echo):
-        outcomes = run_ingest(settings, on_progress=lambda o: echo(f"  {o.describe()}"))
+        outcomes = run_ingest(
+            settings, on_progress=lambda o: echo(f"  {o.describe()}"), log=ingest_log
+        )
     failed = [o.asset for o in outcomes if not o.success]
     if failed:
-        raise RuntimeError(f"ingestion failed for {', '.join(failed)}")
+        raise RuntimeError(
+            f"ingestion failed for {', '.join(failed)}; full traces in {ingest_log.path}"
+        )
     loading.join()
     # done by now, or it fails here, loudly, in the main thread
     from ichigen.orchestration.project import ensure_manifest
@@ -179,10 +189,13 @@ def _pipeline(settings: Settings, echo: Echo) -> None:
     from ichigen.orchestration.build_run import run_build
 
     echo("building the warehouse ...")
+    build_log = RunLog.create(settings.paths.logs, "build")
     with _phase("built", echo):
-        build = run_build(settings)
+        build = run_build(settings, log=build_log)
     if not build.success:
-        raise RuntimeError(f"the warehouse build failed: {build.error}")
+        raise RuntimeError(
+            f"the warehouse build failed: {build.error}; full traces in {build_log.path}"
+        )
     echo(f"snapshot published at {build.snapshot}")
 
 

@@ -122,26 +122,48 @@ def demo(
     run_demo(_settings(), scale=scale, days=days, keep_running=not no_ui, echo=typer.echo)
 
 
+def _fail_abandoned_runs() -> None:
+    """Runs that a killed `oms` left in progress are marked failed before new ones start."""
+    from ichigen.orchestration.cli_runs import fail_abandoned_cli_runs
+
+    abandoned = fail_abandoned_cli_runs()
+    if abandoned:
+        runs = ", ".join(abandoned)
+        typer.echo(f"marked {len(abandoned)} run(s) failed whose process was killed: {runs}")
+
+
 @app.command()
 def ingest(channel: Annotated[str | None, typer.Option(help="Only this channel.")] = None) -> None:
-    """Pull every channel into the landing zone, validated; bad records go to the quarantine."""
-    from ichigen.orchestration.ingest_run import run_ingest
+    """Pull every channel into the landing zone, validated; bad records go to the quarantine.
+
+    Exits 1 when an asset failed or a dropped file failed whole: one line says why for each,
+    and the log file named at the end holds the full traces."""
+    from ichigen.orchestration.ingest_run import channel_groups, run_ingest
+    from ichigen.orchestration.run_log import RunLog
 
     settings = _settings()
     try:
-        outcomes = run_ingest(
-            settings, channel=channel, on_progress=lambda o: typer.echo(o.describe())
-        )
+        channel_groups(channel)
     except ValueError as error:
         typer.secho(str(error), fg=typer.colors.RED, err=True)
         raise typer.Exit(code=2) from None
-    failed = [o.asset for o in outcomes if not o.success]
+    _fail_abandoned_runs()
+    log = RunLog.create(settings.paths.logs, "ingest")
+    outcomes = run_ingest(
+        settings, channel=channel, on_progress=lambda o: typer.echo(o.describe()), log=log
+    )
     typer.echo(
         f"landed under {settings.paths.landing}; quarantine under {settings.paths.quarantine}"
     )
+    failed = [o.asset for o in outcomes if not o.complete]
     if failed:
-        typer.secho(f"failed: {', '.join(failed)}", fg=typer.colors.RED, err=True)
+        typer.secho(
+            f"failed: {', '.join(failed)}; full traces in {log.path}",
+            fg=typer.colors.RED,
+            err=True,
+        )
         raise typer.Exit(code=1)
+    typer.echo(f"log: {log.path}")
 
 
 @app.command()
@@ -155,18 +177,26 @@ def build(
         ),
     ] = False,
 ) -> None:
-    """Build the warehouse with dbt and publish the app's snapshot."""
+    """Build the warehouse with dbt and publish the app's snapshot.
+
+    Exits 1 when anything failed: one line for each failed model, test or step, and the log
+    file named at the end holds the full traces."""
     settings = _settings()
     _prepare_dbt()
     from ichigen.orchestration.build_run import run_build
+    from ichigen.orchestration.run_log import RunLog
 
-    outcome = run_build(settings, full_refresh=full_refresh)
-    if not outcome.success:
-        typer.secho(
-            f"build failed, the previous snapshot stays: {outcome.error}", fg="red", err=True
-        )
+    _fail_abandoned_runs()
+    log = RunLog.create(settings.paths.logs, "build")
+    outcome = run_build(settings, full_refresh=full_refresh, log=log)
+    if not outcome.success or outcome.failures:
+        for line in outcome.failures or (outcome.error or "the build failed",):
+            typer.secho(line, fg="red", err=True)
+        kept = "" if outcome.success else ", the previous snapshot stays"
+        typer.secho(f"build failed{kept}; full traces in {log.path}", fg="red", err=True)
         raise typer.Exit(code=1)
     typer.echo(f"warehouse built; snapshot published at {outcome.snapshot}")
+    typer.echo(f"log: {log.path}")
 
 
 @app.command("app")

@@ -15,7 +15,14 @@ import time
 from collections.abc import Callable
 from typing import Final
 
-from ichigen.ingestion.errors import AuthenticationError, ChannelError, UnexpectedResponseError
+import orjson
+
+from ichigen.ingestion.errors import (
+    CREDENTIALS,
+    AuthenticationError,
+    ChannelError,
+    UnexpectedResponseError,
+)
 from ichigen.ingestion.http import ResilientClient
 
 __all__ = ["LwaTokens"]
@@ -74,12 +81,14 @@ class LwaTokens:
         except ChannelError as exc:
             if exc.status in (400, 401):
                 # LWA's 400 invalid_grant means the refresh token is wrong or revoked.
+                why = " ".join(filter(None, (str(exc.status), _oauth_error(exc.detail))))
                 raise AuthenticationError(
                     CHANNEL,
-                    f"Login with Amazon refused the token exchange ({exc}); check "
-                    "ICHIGEN_AMAZON_CLIENT_ID, ICHIGEN_AMAZON_CLIENT_SECRET and "
-                    "ICHIGEN_AMAZON_REFRESH_TOKEN",
+                    f"Login with Amazon refused the token exchange ({why})",
                     status=exc.status,
+                    endpoint=exc.endpoint,
+                    detail=exc.detail,
+                    fix=CREDENTIALS[CHANNEL].fix,
                 ) from None
             raise
         token = body.get("access_token") if isinstance(body, dict) else None
@@ -91,3 +100,13 @@ class LwaTokens:
         self._token = token
         self._refresh_at = started + lifetime - min(_EARLY_S, lifetime / 10)
         self.exchanges += 1
+
+
+def _oauth_error(detail: str | None) -> str:
+    """The OAuth error code of LWA's answer (``invalid_client``, ``invalid_grant``), if any."""
+    try:
+        body = orjson.loads(detail or "")
+    except orjson.JSONDecodeError:
+        return ""
+    code = body.get("error") if isinstance(body, dict) else None
+    return code if isinstance(code, str) else ""

@@ -10,9 +10,12 @@ file it came from:
     _file_version  1, 2, ... per corrected file: staging keeps each file's newest version only
     _file_sha256   the content hash that was imported
 
-A file that cannot be imported as a whole (undecodable, a mapping that does not fit) lands
-nothing, is not marked imported (it is tried again next run) and is reported in
-`ImportResult.errors`: one broken file does not hold back a folder.
+A file that cannot be imported as a whole (undecodable, cut short inside a character, a
+mapping that does not fit) lands nothing and is reported in `ImportResult.errors`: one broken
+file does not hold back a folder. It is recorded as a failure (`ingestion.failures`, once per
+content hash) and its bytes are not read again: the next runs list it in
+`ImportResult.still_failing` until a corrected file (other bytes) replaces it, or the way it is
+read changes (`reader`, e.g. the wholesale mappings).
 """
 
 from __future__ import annotations
@@ -25,6 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from ichigen.ingestion.errors import FileImportError
+from ichigen.ingestion.failures import (
+    FailureRecord,
+    classify,
+    file_failure_id,
+    record_failure,
+    recorded_failure,
+)
 from ichigen.ingestion.files.state import ImportedFile, ImportState
 from ichigen.ingestion.landing import PART_ROWS, LandingZone, LoadManifest
 from ichigen.ingestion.validation import BatchValidator
@@ -59,6 +69,10 @@ class ImportResult:
     imported: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)  # imported before with this content
     errors: list[FileImportError] = field(default_factory=list)
+    # this run's whole-file failures, as recorded, in `errors`' order
+    failed: list[FailureRecord] = field(default_factory=list)
+    # files whose bytes failed in an earlier run and were left alone in this one
+    still_failing: list[FailureRecord] = field(default_factory=list)
 
     def raise_for_errors(self) -> None:
         """Raise the first file's error (the others are in `errors`)."""
@@ -105,15 +119,25 @@ def import_folder(
     updated_at: UpdatedAt | None = None,
     validator: BatchValidator | None = None,
     part_rows: int = PART_ROWS,
+    reader: str = "",
 ) -> ImportResult:
-    """Land the rows of every new or corrected file in `drop_dir` as one validated load."""
+    """Land the rows of every new or corrected file in `drop_dir` as one validated load.
+
+    `reader` fingerprints whatever besides a file's bytes decides whether it can be read (the
+    wholesale mappings): bytes that failed are tried again only once it changes.
+    """
     state = ImportState(state_path(zone, channel, entity))
     result = ImportResult(manifest=None)
     pending: list[tuple[Path, str]] = []
     for path in dropped_files(drop_dir, suffixes=suffixes):
         name = path.relative_to(drop_dir).as_posix()
-        if state.is_imported(name, _sha256(path.read_bytes())):
+        sha256 = _sha256(path.read_bytes())
+        if state.is_imported(name, sha256):
             result.unchanged.append(name)
+        elif failed := recorded_failure(
+            zone, channel, entity, file_failure_id(sha256, reader=reader)
+        ):
+            result.still_failing.append(failed)
         else:
             pending.append((path, name))
     if not pending:
@@ -142,6 +166,21 @@ def import_folder(
                 rows = list(read(dropped))
             except FileImportError as exc:
                 result.errors.append(exc)
+                classified = classify(exc, channel=channel)
+                result.failed.append(
+                    record_failure(
+                        zone,
+                        channel=channel,
+                        entity=entity,
+                        kind="file",
+                        source=name,
+                        error_class=classified.error_class,
+                        cause=f"{name}: {exc.reason}",
+                        fix=exc.fix,
+                        content_sha256=dropped.sha256,
+                        failure_id=file_failure_id(dropped.sha256, reader=reader),
+                    )
+                )
                 continue
             meta = {
                 "_file": name,

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import gzip
 import random
+import socket
+import threading
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 
-from ichigen.ingestion.errors import AuthenticationError, ChannelError, RetriesExhaustedError
+from ichigen.ingestion.errors import (
+    AuthenticationError,
+    ChannelError,
+    ConfigurationError,
+    RetriesExhaustedError,
+)
 from ichigen.ingestion.http import RateLimiter, ResilientClient, RetryPolicy, retry_after
 
 
@@ -87,11 +95,79 @@ def test_giving_up_says_how_often_and_what_went_wrong_last() -> None:
         _client(transport, []).request("GET", "/orders.json")
 
 
-def test_refused_credentials_fail_at_once_and_name_the_variables() -> None:
+def test_refused_credentials_fail_at_once_in_one_line_naming_the_variable() -> None:
     transport, seen = _scripted(httpx.Response(401, json={"errors": "Invalid API key"}))
-    with pytest.raises(AuthenticationError, match="ICHIGEN_SHOPIFY_"):
-        _client(transport, []).request("GET", "/orders.json")
-    assert len(seen) == 1
+    sleeps: list[float] = []
+    with pytest.raises(AuthenticationError) as caught:
+        _client(transport, sleeps).request("GET", "/orders.json")
+    assert len(seen) == 1 and sleeps == []
+    refused = caught.value
+    assert str(refused) == (
+        "shopify: the access token was refused (401): set ICHIGEN_SHOPIFY_ACCESS_TOKEN"
+    )
+    assert refused.status == 401 and refused.endpoint == "GET /orders.json"
+    assert refused.detail is not None and "Invalid API key" in refused.detail
+
+
+def test_a_url_without_an_http_scheme_fails_at_once_naming_the_url_variable() -> None:
+    sleeps: list[float] = []
+    client = ResilientClient(
+        "rakuten", httpx.Client(), retry=RetryPolicy(max_attempts=5), sleep=sleeps.append
+    )
+    with pytest.raises(ConfigurationError, match="set ICHIGEN_RAKUTEN_URL"):
+        client.request("GET", "htps://api.rms.example/es/2.0/order/searchOrder/")
+    assert sleeps == []
+
+
+def test_a_compressed_body_that_does_not_decompress_is_retried() -> None:
+    # a proxy that mangles a gzip body: its check fails (httpx.DecodingError, not a
+    # transport error); cut short with its length kept, the JSON check catches it instead
+    whole = gzip.compress(b'{"orders": []}')
+    mangled = whole[:12] + b"\xff" * 8 + whole[20:]
+    transport, seen = _scripted(
+        httpx.Response(200, stream=httpx.ByteStream(mangled), headers={"Content-Encoding": "gzip"}),
+        httpx.Response(200, content=whole, headers={"Content-Encoding": "gzip"}),
+    )
+    client = _client(transport, [])
+    assert client.request("GET", "/orders.json").json() == {"orders": []}
+    assert len(seen) == 2 and client.retries == 1
+
+
+def _serve_cut_then_whole(body: bytes, answered: list[int]) -> tuple[socket.socket, str]:
+    """A real HTTP server on 127.0.0.1: the first answer promises `body` and hangs up half-way
+    (what a dropped proxy does), the second is whole."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        for cut in (True, False):
+            connection, _ = server.accept()
+            with connection:
+                connection.recv(65536)
+                head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                connection.sendall(head + (body[: len(body) // 2] if cut else body))
+                answered.append(len(body) // 2 if cut else len(body))
+                connection.shutdown(socket.SHUT_WR)
+
+    threading.Thread(target=serve, daemon=True).start()
+    host, port = server.getsockname()
+    return server, f"http://{host}:{port}"
+
+
+def test_a_body_cut_short_on_a_real_socket_is_retried_until_it_arrives_whole() -> None:
+    body = b'{"orders": [' + b'{"id": 1},' * 200 + b'{"id": 2}]}'
+    answered: list[int] = []
+    server, url = _serve_cut_then_whole(body, answered)
+    sleeps: list[float] = []
+    with server:
+        client = ResilientClient(
+            "shopify",
+            httpx.Client(timeout=10.0),
+            retry=RetryPolicy(max_attempts=3, base_delay_s=0.01),
+            sleep=sleeps.append,
+        )
+        assert len(client.request_json("GET", f"{url}/orders.json")["orders"]) == 201
+    assert answered == [len(body) // 2, len(body)]
+    assert client.retries == 1 and len(sleeps) == 1
 
 
 def test_other_client_errors_fail_at_once_with_the_channels_reason() -> None:

@@ -60,7 +60,9 @@ def test_build_full_refresh_reaches_the_warehouse_resource(
 
     asked: list[bool] = []
 
-    def fake_build(settings: object, *, full_refresh: bool = False) -> BuildOutcome:
+    def fake_build(
+        settings: object, *, full_refresh: bool = False, log: object = None
+    ) -> BuildOutcome:
         asked.append(full_refresh)
         return BuildOutcome(True, tmp_path / "current.duckdb", None)
 
