@@ -19,7 +19,10 @@
     A shelf's rows then stop the day before its recompute_from, and the model builds each shelf
     from there (the day after its last kept row). -#}
 
-{#- Ordered units, cancelled units and order lines per SKU, channel, location and JST day. -#}
+{#- Ordered units, cancelled units and order lines per SKU, channel, location and JST day: of
+    SKUs the catalogue knows at locations the business knows (the lines and orders of others are
+    kept and flagged in fct_order_lines and fct_orders; they join the demand once the catalogue
+    or seeds/inventory_locations.csv lists them, as a new shelf). -#}
 {% macro demand_daily_by_series() -%}
     select
         order_lines.sku,
@@ -33,7 +36,7 @@
         count(*) as order_lines
     from {{ ref('int_order_lines_unioned') }} as order_lines
     inner join {{ ref('int_orders_unioned') }} as orders on order_lines.order_key = orders.order_key
-    where order_lines.sku is not null and orders.location_id is not null
+    where order_lines.is_sku_known and orders.is_location_known
     group by all
 {%- endmacro %}
 

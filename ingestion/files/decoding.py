@@ -57,14 +57,18 @@ def decode_text(data: bytes, path: Path, *, encoding: str = "auto") -> Decoded:
             return Decoded(data.decode(codec), codec)
         except (UnicodeDecodeError, LookupError) as exc:
             raise UndecodableFileError(
-                path, f"is not {encoding} as its mapping says ({exc}); fix the mapping's encoding"
+                path,
+                f"is not {encoding} as its mapping says ({exc})",
+                fix="correct the mapping's encoding, or export the file in it",
             ) from None
     if data.startswith(codecs.BOM_UTF8):
         try:
             return Decoded(data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig")
         except UnicodeDecodeError as exc:
             raise UndecodableFileError(
-                path, f"starts with a UTF-8 BOM but is not UTF-8 ({exc})"
+                path,
+                f"starts with a UTF-8 BOM but is not UTF-8 ({exc})",
+                fix="export it again, in UTF-8 or Shift_JIS (CP932)",
             ) from None
     for codec in ("utf-8", "cp932"):
         try:
@@ -73,5 +77,6 @@ def decode_text(data: bytes, path: Path, *, encoding: str = "auto") -> Decoded:
             continue
     raise UndecodableFileError(
         path,
-        "is neither UTF-8 nor Shift_JIS (CP932); re-export it in one of those encodings",
+        "is neither UTF-8 nor Shift_JIS (CP932), or is cut short inside a character",
+        fix="export it again, in UTF-8 or Shift_JIS (CP932)",
     )

@@ -4,11 +4,14 @@ A file is ``<location>/stock_<YYYYMMDD>.csv`` in the stock drop folder with the 
 `STOCK_COLUMNS` (``jan`` may be empty), one row per SKU the location holds, all rows sharing
 the moment the snapshot was taken (``snapshot_at``, ISO 8601 with offset). A SKU missing from
 a snapshot has no stock there. Rows land as text plus ``_row``; the contract quarantines rows
-whose count or time does not parse or whose SKU the catalogue does not know.
+whose count or time does not parse (a time shaped right on a day the calendar lacks too) or
+whose SKU the catalogue does not know. A location the business does not know is not the file's
+to tell: the warehouse keeps such rows and flags them (int_stock_levels_unioned.data_flag).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +51,14 @@ def snapshot_at(row: Mapping[str, Any]) -> datetime | None:
         return None
 
 
+def _impossible_time(row: Mapping[str, Any]) -> str | None:
+    """The snapshot time when it is shaped like one but names no real moment (2026-02-30)."""
+    text = row.get("snapshot_at")
+    if text and re.match(_ISO_WITH_OFFSET, text) and snapshot_at(row) is None:
+        return str(text)
+    return None
+
+
 def _stock_rows(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
     columns = ("location_id", "sku", "on_hand", "snapshot_at")
     rows = []
@@ -55,8 +66,14 @@ def _stock_rows(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
         malformed = record.get("_malformed")
         row = {"_row": index, "malformed": malformed}
         row.update({c: None if malformed else (record.get(c) or None) for c in columns})
+        row["impossible_time"] = _impossible_time(row)
         rows.append(row)
-    schema = {"_row": pl.Int64, "malformed": pl.String, **dict.fromkeys(columns, pl.String)}
+    schema = {
+        "_row": pl.Int64,
+        "malformed": pl.String,
+        **dict.fromkeys(columns, pl.String),
+        "impossible_time": pl.String,
+    }
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -70,12 +87,18 @@ def stock_contract(*, catalogue: Catalogue | None = None) -> Contract:
         expect.ExpectColumnValuesToNotBeNull(column="sku"),
         expect.ExpectColumnValuesToMatchRegex(column="on_hand", regex=r"^[0-9]+$"),
         expect.ExpectColumnValuesToMatchRegex(column="snapshot_at", regex=_ISO_WITH_OFFSET),
+        expect.ExpectColumnValuesToBeDateutilParseable(column="impossible_time"),
     ]
     if catalogue is not None:
         expectations.append(
             expect.ExpectColumnValuesToBeInSet(column="sku", value_set=sorted(catalogue.skus))
         )
-    return Contract(name="stock.snapshots", extract=_stock_rows, expectations=expectations)
+    return Contract(
+        name="stock.snapshots",
+        extract=_stock_rows,
+        expectations=expectations,
+        shown_as={"impossible_time": "snapshot_at"},
+    )
 
 
 def import_stock(

@@ -15,8 +15,9 @@ line). A value that does not read as its field says (a quantity of "2個") is no
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -33,6 +34,7 @@ from ichigen.ingestion.files.mapping import (
     WholesaleMapping,
     load_mappings,
 )
+from ichigen.ingestion.files.purchase_orders import hold_back_broken_orders
 from ichigen.ingestion.files.sheets import SheetReader, Table
 from ichigen.ingestion.landing import LandingZone
 from ichigen.ingestion.validation import BatchValidator, Contract
@@ -41,6 +43,7 @@ __all__ = [
     "EXAMPLE_MAPPINGS",
     "choose_mapping",
     "import_wholesale",
+    "mappings_fingerprint",
     "read_wholesale",
     "wholesale_contract",
     "wholesale_key",
@@ -217,7 +220,8 @@ def read_wholesale(
     *,
     catalogue: Catalogue | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """The order lines of one sheet (MappingError if its mapping does not fit it)."""
+    """The order lines of one sheet (MappingError if its mapping does not fit it), the lines of
+    an order that breaks an order's rules marked (see `purchase_orders`)."""
     buyer = file.name.split("/")[0] if "/" in file.name else None
     reader = SheetReader(file)
     mapping, table = choose_mapping(file, reader, mappings, buyer)
@@ -229,6 +233,7 @@ def read_wholesale(
         fixed[name] = value
         if problem:
             problems.append(f"{ref} ({name}): {problem}")
+    lines: list[dict[str, Any]] = []
     position = 0
     for number, cells in enumerate(table.rows[mapping.header_row :], start=mapping.header_row + 1):
         if all(_text(cell) is None for cell in cells):
@@ -258,7 +263,8 @@ def read_wholesale(
             for i, header in enumerate(located.header)
             if header
         }
-        yield line
+        lines.append(line)
+    yield from hold_back_broken_orders(lines)
 
 
 def wholesale_key(line: Mapping[str, Any]) -> str:
@@ -274,6 +280,8 @@ def _wholesale_rows(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
                 "_row": index,
                 "problems": "; ".join(line.get("_problems") or []) or None,
                 "po_no": line.get("po_no"),
+                "buyer": line.get("buyer"),
+                "order_date": line.get("order_date"),
                 "item": line.get("sku") or line.get("jan"),
                 "sku": line.get("sku"),
                 "jan": line.get("jan"),
@@ -286,6 +294,8 @@ def _wholesale_rows(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
             "_row": pl.Int64,
             "problems": pl.String,
             "po_no": pl.String,
+            "buyer": pl.String,
+            "order_date": pl.String,
             "item": pl.String,
             "sku": pl.String,
             "jan": pl.String,
@@ -296,13 +306,18 @@ def _wholesale_rows(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
 
 
 def wholesale_contract(*, catalogue: Catalogue | None = None) -> Contract:
-    """Every line reads, names a PO and an item, and orders a sane quantity at a sane price."""
+    """Every line reads, names a PO, its date and an item, orders a sane quantity at a sane
+    price, sits in a buyer's folder, and its order keeps an order's rules (`purchase_orders`)."""
     import great_expectations as gx
 
     expect: Any = gx.expectations  # its stubs export the classes implicitly only
     expectations: list[Any] = [
         expect.ExpectColumnValuesToBeNull(column="problems"),
         expect.ExpectColumnValuesToNotBeNull(column="po_no"),
+        # the buyer is the sheet's folder, <drop folder>/<buyer code>/: a sheet outside one has
+        # no customer; and an order without a date has no place in time
+        expect.ExpectColumnValuesToNotBeNull(column="buyer"),
+        expect.ExpectColumnValuesToNotBeNull(column="order_date"),
         expect.ExpectColumnValuesToNotBeNull(column="item"),
         expect.ExpectColumnValuesToNotBeNull(column="quantity"),
         expect.ExpectColumnValuesToBeBetween(
@@ -346,4 +361,11 @@ def import_wholesale(
         read=lambda file: read_wholesale(file, loaded, catalogue=catalogue),
         key=wholesale_key,
         validator=validator or BatchValidator(wholesale_contract(catalogue=catalogue)),
+        reader=mappings_fingerprint(loaded),
     )
+
+
+def mappings_fingerprint(mappings: Sequence[WholesaleMapping]) -> str:
+    """Changes when any mapping does: a sheet that did not fit is read again under new ones."""
+    described = sorted(repr(replace(m, source=Path(m.source.name))) for m in mappings)
+    return hashlib.sha256("\n".join(described).encode()).hexdigest()[:12]

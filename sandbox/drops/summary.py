@@ -8,7 +8,14 @@ from typing import Literal
 
 __all__ = ["DropsSummary", "FaultKind", "RowFault"]
 
-FaultKind = Literal["unknown_jan", "empty_quantity", "non_numeric_quantity", "malformed_datetime"]
+FaultKind = Literal[
+    "unknown_jan",
+    "empty_quantity",
+    "non_numeric_quantity",
+    "malformed_datetime",
+    "wrong_sign_quantity",
+    "tax_exclusive_amount",
+]
 
 
 @dataclass(frozen=True)

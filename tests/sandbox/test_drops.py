@@ -648,6 +648,14 @@ def test_bad_rows_are_injected_at_the_requested_rate_and_reported_where_they_are
         elif fault.fault == "malformed_datetime":
             with pytest.raises(ValueError):
                 datetime.strptime(value, "%Y/%m/%d %H:%M:%S")
+        elif fault.fault == "wrong_sign_quantity":  # reads cleanly; only its sign is wrong
+            quantity, price, discount = (int(row[c]) for c in ("数量", "単価", "値引額"))
+            assert (quantity < 0) == (row["取引区分"] == "売上") and quantity != 0
+            assert int(row["金額"]) == price * quantity - discount
+        elif fault.fault == "tax_exclusive_amount":  # the line's amount less its tax
+            quantity, price, discount = (int(row[c]) for c in ("数量", "単価", "値引額"))
+            inclusive = price * quantity - discount
+            assert int(value) == int(inclusive * 10 / 11) and int(value) != inclusive
         else:
             with pytest.raises(ValueError):
                 int(value)

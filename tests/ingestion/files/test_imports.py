@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ import polars as pl
 import pytest
 
 from ichigen.ingestion.errors import FileImportError, MappingError, UndecodableFileError
+from ichigen.ingestion.failures import failure_records
 from ichigen.ingestion.files import (
     EXAMPLE_MAPPINGS,
     Catalogue,
@@ -32,6 +34,7 @@ from ichigen.ingestion.files.wholesale import wholesale_contract
 from ichigen.ingestion.landing import LandingZone
 from ichigen.ingestion.validation import BatchValidator
 from ichigen.sandbox.drops import DropsSummary, write_drops
+from ichigen.sandbox.drops.pos.faults import RECEIPT_FAULTS
 from ichigen.sandbox.world import World
 
 CATALOGUE = Catalogue.from_pairs(
@@ -215,8 +218,36 @@ def test_an_undecodable_file_is_reported_by_name_and_holds_back_no_other_file(
     assert "ST-SHIBUYA_20261031.csv" in str(error)
     with pytest.raises(UndecodableFileError):
         result.raise_for_errors()
-    # Not marked imported: the next run tries it again (and reports it again).
-    assert len(import_pos(drops, zone, validator=pos_validator).errors) == 1
+    [failure] = result.failed
+    assert failure.source == "ST-SHIBUYA/ST-SHIBUYA_20261031.csv"
+    assert failure.error_class == "unreadable_file" and failure.kind == "file"
+    # Not imported, and not read again: the next run lists it as still failing, once.
+    again = import_pos(drops, zone, validator=pos_validator)
+    assert again.errors == [] and again.failed == [] and again.still_failing == [failure]
+    assert failure_records(zone, "pos", "sales") == [failure]
+
+
+def test_a_file_cut_inside_a_cp932_character_is_recorded_once_and_its_fix_lands(
+    tmp_path: Path, zone: LandingZone, pos_validator: BatchValidator
+) -> None:
+    drops = tmp_path / "drops" / "pos"
+    path = _write_pos(drops / "ST-SHIBUYA" / "ST-SHIBUYA_20261031.csv", GOOD)
+    whole = path.read_bytes()
+    cut = whole + "リネン".encode("cp932")[:1]  # the copy stopped inside a two-byte character
+    path.write_bytes(cut)
+    first = import_pos(drops, zone, validator=pos_validator)
+    [failure] = first.failed
+    assert failure.content_sha256 == hashlib.sha256(cut).hexdigest()
+    assert failure.cause.startswith("ST-SHIBUYA/ST-SHIBUYA_20261031.csv: is neither UTF-8")
+    assert failure.fix is not None and "CP932" in failure.fix
+    path.write_bytes(cut)  # the same bytes dropped again
+    again = import_pos(drops, zone, validator=pos_validator)
+    assert again.failed == [] and again.still_failing == [failure]
+    assert failure_records(zone, "pos", "sales") == [failure]
+    path.write_bytes(whole)  # the till exports the day again, whole
+    fixed = import_pos(drops, zone, validator=pos_validator)
+    assert fixed.imported == ["ST-SHIBUYA/ST-SHIBUYA_20261031.csv"] and fixed.still_failing == []
+    assert zone.scan("pos", "sales").collect().height == len(GOOD)
 
 
 def test_a_file_that_is_not_a_pos_export_is_refused_as_a_whole(
@@ -317,6 +348,26 @@ def test_a_wrong_mapping_names_the_file_row_and_column(tmp_path: Path) -> None:
     assert (error.path, error.row, error.column) == (sheet, 1, "発注数量")
     assert str(error).startswith(f"{sheet}: row 1, column '発注数量': ")
     assert result.manifest is not None and result.manifest.records == 0
+
+
+def test_a_sheet_that_did_not_fit_is_read_again_only_once_the_mappings_change(
+    tmp_path: Path,
+) -> None:
+    wrong = load_mapping(_mapping(tmp_path / "wb900.yaml", BUYER_MAPPING.replace("数量", "発注数")))
+    drops = tmp_path / "drops" / "wholesale"
+    _csv_sheet(
+        drops / "WB900" / "発注書_PO1.csv",
+        [["発注番号", "発注日", "品番", "数量", "単価"], ["PO1", "2026/10/29", "P1", "1", "1"]],
+        encoding="cp932",
+    )
+    zone = LandingZone(tmp_path / "landing")
+    [failure] = import_wholesale(drops, zone, mappings=[wrong]).failed
+    assert failure.error_class == "invalid_file"
+    assert import_wholesale(drops, zone, mappings=[wrong]).still_failing == [failure]
+    right = load_mapping(_mapping(tmp_path / "wb900.yaml", BUYER_MAPPING))
+    result = import_wholesale(drops, zone, mappings=[right])
+    assert result.imported == ["WB900/発注書_PO1.csv"] and result.still_failing == []
+    assert failure_records(zone, "wholesale", "order_lines") == [failure]
 
 
 def test_a_mapping_naming_a_missing_sheet_says_which_sheets_there_are(tmp_path: Path) -> None:
@@ -465,7 +516,7 @@ def sandbox_drops(sandbox_dir: Path, tmp_path_factory: pytest.TempPathFactory) -
     return SandboxDrops(world=world, summary=summary, catalogue=catalogue)
 
 
-def test_the_sandboxs_pos_exports_land_every_row_but_exactly_the_injected_faults(
+def test_the_sandboxs_pos_exports_land_every_row_but_the_injected_faults_receipts_held_whole(
     sandbox_drops: SandboxDrops, zone: LandingZone
 ) -> None:
     summary = sandbox_drops.summary
@@ -481,12 +532,26 @@ def test_the_sandboxs_pos_exports_land_every_row_but_exactly_the_injected_faults
     for raw, reasons in zip(quarantined["_raw"], quarantined["_reasons"], strict=True):
         record = json.loads(raw)
         reasons_at[(f"pos/{record['_file']}", record["_row"])] = " | ".join(reasons)
+    receipt_at: dict[tuple[str, int], tuple[str, str]] = {}  # every row's file and receipt
+    for raw in [*zone.scan("pos", "sales").collect()["_raw"], *quarantined["_raw"]]:
+        record = json.loads(raw)
+        file = f"pos/{record['_file']}"
+        receipt_at[(file, record["_row"])] = (file, record["取引番号"])
     faults = {(fault.file.as_posix(), fault.row): fault for fault in summary.faults}
-    assert len(faults) > 10 and set(reasons_at) == set(faults)
+    # a fault that breaks a receipt's rules holds back the receipt's other lines with it
+    held = {receipt_at[place] for place, fault in faults.items() if fault.fault in RECEIPT_FAULTS}
+    with_receipts = {place for place, receipt in receipt_at.items() if receipt in held}
+    assert len(faults) > 10 and set(reasons_at) == set(faults) | with_receipts
+    assert held and with_receipts - set(faults), "a held receipt had lines without a fault"
     assert any("ST-SHIBUYA" in file for file, _ in faults)  # a Shift_JIS store among them
     columns = {"数量": "quantity", "JANコード": "jan", "取引日時": "rung_up_at"}
     for place, fault in faults.items():
-        assert f"column={columns[fault.column]}" in reasons_at[place]
+        column = "receipt_rules" if fault.fault in RECEIPT_FAULTS else columns[fault.column]
+        assert f"column={column}" in reasons_at[place]
+        if fault.fault == "tax_exclusive_amount":
+            assert "tax-exclusive amounts" in reasons_at[place]
+    for place in with_receipts:
+        assert "column=receipt_rules" in reasons_at[place]
     again = import_pos(summary.out_dir / "pos", zone, validator=validator)
     assert again.manifest is None and len(again.unchanged) == len(result.imported)
 

@@ -10,8 +10,18 @@ suppliers as (
     select * from {{ ref('stg_supplier__suppliers') }}
 ),
 
+-- one variant per SKU: Shopify lets two variants share a SKU; the one updated last wins
 shop_variants as (
-    select * from {{ ref('stg_shopify__product_variants') }}
+    select *
+    from (
+        select
+            *,
+            row_number() over (
+                partition by sku order by updated_at desc nulls last, shopify_variant_id desc
+            ) as variant_rank
+        from {{ ref('stg_shopify__product_variants') }}
+    ) as ranked_variants
+    where variant_rank = 1
 ),
 
 ranked as (

@@ -1,7 +1,14 @@
 -- What each channel currently offers (was last told): Shopify's available per location, FBA's
 -- fulfillable, Rakuten's inventory quantity. Shopify names inventory items, not SKUs, and no
 -- Shopify product (variant) data is landed yet, so its rows keep the item id and a null SKU.
+-- A listing at a location seeds/inventory_locations.csv does not list (or a Shopify location it
+-- does not map), or of a SKU the catalogue does not know, is kept and flagged (data_flag
+-- 'unknown_location', 'unknown_sku'); the availability mart reads only known locations.
 with
+
+catalogue as (
+    select * from {{ ref('int_catalogue') }}
+),
 
 shopify_levels as (
     select * from {{ ref('stg_shopify__inventory_levels') }}
@@ -80,7 +87,15 @@ final as (
         channel_item_id,
         location_id,
         listed_quantity,
-        as_of
+        as_of,
+        nullif(concat_ws(
+            ', ',
+            case
+                when not coalesce(location_id in (select locations.location_id from locations), false)
+                    then 'unknown_location'
+            end,
+            case when sku not in (select catalogue.sku from catalogue) then 'unknown_sku' end
+        ), '') as data_flag
     from unioned
 )
 

@@ -1,6 +1,12 @@
 -- Stock position per SKU and location: physical stock, what open orders have claimed, and what
--- open purchase orders will bring. The grain is every SKU and location that has any of them.
+-- open purchase orders will bring. The grain is every SKU and location that has any of them,
+-- of SKUs the catalogue knows at locations the business knows (the others' stock and orders are
+-- kept and flagged in int_stock_levels_unioned and fct_orders).
 with
+
+locations as (
+    select * from {{ ref('inventory_locations') }}
+),
 
 stock as (
     select * from {{ ref('int_stock_levels_unioned') }}
@@ -104,6 +110,7 @@ final as (
         stock.source as stock_source
     from keys
     inner join catalogue on keys.sku = catalogue.sku
+    inner join locations on keys.location_id = locations.location_id
     left join stock on keys.location_id = stock.location_id and keys.sku = stock.sku
     left join reserved on keys.location_id = reserved.location_id and keys.sku = reserved.sku
     left join incoming on keys.location_id = incoming.location_id and keys.sku = incoming.sku

@@ -1,7 +1,18 @@
 -- The latest physical stock of each SKU at each location: the warehouse and store systems'
 -- latest snapshot per location (a SKU missing from it is no longer held there), and Amazon's
 -- figures for FBA (fulfillable plus what Amazon has reserved for orders still in the building).
+-- Stock of a SKU the catalogue does not know, or at a location seeds/inventory_locations.csv does
+-- not list, is kept and flagged (data_flag 'unknown_sku', 'unknown_location'); the inventory
+-- positions leave it out.
 with
+
+catalogue as (
+    select * from {{ ref('int_catalogue') }}
+),
+
+locations as (
+    select * from {{ ref('inventory_locations') }}
+),
 
 snapshots as (
     select * from {{ ref('stg_stock__snapshots') }}
@@ -64,7 +75,12 @@ final as (
         unsellable,
         inbound,
         as_of,
-        stock_source as source  -- noqa: RF04
+        stock_source as source,  -- noqa: RF04
+        nullif(concat_ws(
+            ', ',
+            case when location_id not in (select locations.location_id from locations) then 'unknown_location' end,
+            case when sku not in (select catalogue.sku from catalogue) then 'unknown_sku' end
+        ), '') as data_flag
     from unioned
 )
 

@@ -1,7 +1,15 @@
 {#- Every channel's order lines in one shape; line_total_jpy = unit_price * quantity - discount.
-    Added beyond the contract: channel_line_id, and current_quantity (what the channel still
-    shows after returns, where it shows it). -#}
+    Added beyond the contract: channel_line_id, current_quantity (what the channel still
+    shows after returns, where it shows it), is_sku_known and data_flag.
+
+    A line of a SKU the catalogue (int_catalogue) does not know is kept and flagged
+    (data_flag 'unknown_sku'), never a reason to stop a build; demand leaves it out
+    (macros/demand_daily.sql) until the catalogue knows the SKU. -#}
 with
+
+catalogue as (
+    select * from {{ ref('int_catalogue') }}
+),
 
 shopify_lines as (
     select * from {{ ref('stg_shopify__order_lines') }}
@@ -139,6 +147,13 @@ unioned as (
     select * from wholesale
 ),
 
+known as (
+    select
+        unioned.*,
+        coalesce(unioned.sku in (select catalogue.sku from catalogue), false) as is_sku_known
+    from unioned
+),
+
 final as (
     select
         channel || ':' || channel_order_id || ':' || channel_line_id as order_line_key,
@@ -152,8 +167,10 @@ final as (
         tax_jpy,
         unit_price_jpy * quantity - discount_jpy as line_total_jpy,
         channel_line_id,
-        current_quantity
-    from unioned
+        current_quantity,
+        is_sku_known,
+        case when not is_sku_known then 'unknown_sku' end as data_flag
+    from known
 )
 
 select * from final

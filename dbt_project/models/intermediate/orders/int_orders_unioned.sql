@@ -3,8 +3,17 @@
     is_amount_known (Amazon shows no amounts on pending and cancelled orders),
     has_unobserved_returns (Rakuten rewrote the order before it was first landed, see
     stg_rakuten__orders), channel_status and returned_jpy (refunds of returns only; refunded_jpy
-    also counts what a cancellation gave back). -#}
+    also counts what a cancellation gave back); is_location_known and data_flag.
+
+    An order the business cannot place is kept and flagged, never a reason to stop a build:
+    data_flag says what is wrong with it ('unknown_location': a store or warehouse that
+    seeds/inventory_locations.csv does not list, or none; 'currency_not_jpy'), null when
+    nothing is. Demand leaves orders of unknown locations out (macros/demand_daily.sql). -#}
 with
+
+locations as (
+    select * from {{ ref('inventory_locations') }}
+),
 
 shopify_orders as (
     select * from {{ ref('stg_shopify__orders') }}
@@ -83,11 +92,13 @@ shopify as (
         o.shipped_at,
         o.delivered_at,
         o.cancelled_at,
-        -- Shopify's cancel reasons in ichigen's words (the Rakuten and world vocabulary)
-        case o.cancel_reason
-            when 'declined' then 'payment_timeout'
-            when 'inventory' then 'out_of_stock'
-            else o.cancel_reason
+        -- Shopify's cancel reasons in ichigen's words (the Rakuten and world vocabulary); a
+        -- reason ichigen has no word for ('staff') is 'other'
+        case
+            when o.cancel_reason = 'declined' then 'payment_timeout'
+            when o.cancel_reason = 'inventory' then 'out_of_stock'
+            when o.cancel_reason in ('customer', 'fraud', 'other') then o.cancel_reason
+            when o.cancel_reason is not null then 'other'
         end as cancel_reason,
         o.payment_method,
         o.promo_code,
@@ -288,6 +299,14 @@ unioned as (
     select * from wholesale
 ),
 
+known as (
+    select
+        unioned.*,
+        coalesce(unioned.location_id in (select locations.location_id from locations), false)
+            as is_location_known
+    from unioned
+),
+
 final as (
     select
         channel || ':' || channel_order_id as order_key,
@@ -317,8 +336,14 @@ final as (
         is_paid,
         is_amount_known,
         has_unobserved_returns,
-        channel_status
-    from unioned
+        channel_status,
+        is_location_known,
+        nullif(concat_ws(
+            ', ',
+            case when not is_location_known then 'unknown_location' end,
+            case when currency != 'JPY' then 'currency_not_jpy' end
+        ), '') as data_flag
+    from known
 )
 
 select * from final

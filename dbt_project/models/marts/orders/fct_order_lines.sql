@@ -4,7 +4,12 @@
     model's last build (its `_built_at`) replace the lines built before for those orders (an
     order whose lines changed is among them: they are part of its `_inputs_hash`). A post-hook
     forgets every line built before its order was (a line its order no longer has) and the
-    lines of orders that left fct_orders. -#}
+    lines of orders that left fct_orders.
+
+    data_flag says what is wrong with a line that is kept all the same (null: nothing):
+    'unknown_sku' (int_order_lines_unioned), 'returned_more_than_sold' (its returns add up to
+    more units than it sold; the test no_line_returns_more_than_it_sold lists them as a
+    warning). -#}
 {{
     config(
         materialized="incremental",
@@ -60,6 +65,11 @@ final as (
         l.line_total_jpy,
         coalesce(r.returned_quantity, 0) as returned_quantity,
         coalesce(r.refunded_jpy, 0) as refunded_jpy,
+        nullif(concat_ws(
+            ', ',
+            l.data_flag,
+            case when r.returned_quantity > l.quantity and l.quantity > 0 then 'returned_more_than_sold' end
+        ), '') as data_flag,
         {{ build_started_at() }} as _built_at
     from order_lines as l
     inner join orders as o on l.order_key = o.order_key

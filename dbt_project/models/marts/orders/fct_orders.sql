@@ -6,7 +6,13 @@
     Incremental (delete+insert by order_key): an order's row is built again when what it is
     made of changed (`_inputs_hash`: its unioned row, its lines and its refunds), and while it is
     open, since an open order's status also reads the stock, the catalogue and the rules. A
-    post-hook forgets orders that left int_orders_unioned. -#}
+    post-hook forgets orders that left int_orders_unioned.
+
+    data_flag says what is wrong with an order that is kept all the same (null: nothing): the
+    flags of int_orders_unioned ('unknown_location', 'currency_not_jpy') and
+    'lines_do_not_add_up' (where the channel shows amounts, its lines plus shipping are not its
+    total, or its subtotal less discount plus shipping is not, or its lines' discounts are not
+    its discount; the test order_lines_add_up_to_the_order_total lists them as a warning). -#}
 {{
     config(
         materialized="incremental",
@@ -112,6 +118,8 @@ line_checks as (
     select
         l.order_key,
         sum(l.quantity) as units,
+        sum(l.line_total_jpy) as lines_jpy,
+        sum(l.discount_jpy) as lines_discount_jpy,
         sum(coalesce(r.returned_units, 0)) as returned_units,
         bool_or(c.available_from > cast(timezone('Asia/Tokyo', o.ordered_at) as date)) as has_unreleased_sku,
         bool_or(l.quantity > coalesce(s.on_hand, 0)) as lacks_stock
@@ -136,7 +144,17 @@ closed_status as (
             when o.shipped_at is not null then 'shipped'
         end as closed_status,
         coalesce(lc.has_unreleased_sku, false) as has_unreleased_sku,
-        coalesce(lc.lacks_stock, false) as lacks_stock
+        coalesce(lc.lacks_stock, false) as lacks_stock,
+        -- as orders_lines_add_up (macros/orders_tests.sql) tests it
+        coalesce(
+            o.is_amount_known
+            and (
+                coalesce(lc.lines_jpy, 0) + o.shipping_jpy != o.total_jpy
+                or o.subtotal_jpy - o.discount_jpy + o.shipping_jpy != o.total_jpy
+                or coalesce(lc.lines_discount_jpy, 0) != o.discount_jpy
+            ),
+            false
+        ) as lines_do_not_add_up
     from orders_to_build as o
     left join line_checks as lc on o.order_key = lc.order_key
 ),
@@ -203,6 +221,9 @@ final as (
         o.is_paid,
         o.is_amount_known,
         o.has_unobserved_returns,
+        nullif(concat_ws(
+            ', ', o.data_flag, case when o.lines_do_not_add_up then 'lines_do_not_add_up' end
+        ), '') as data_flag,
         o.updated_at,
         o._loaded_at,
         o.inputs_hash as _inputs_hash,
