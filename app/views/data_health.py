@@ -1,5 +1,6 @@
-"""Data health: the last load per channel and entity, freshness, quarantined records with their
-reasons, and the loads' check results."""
+"""Data health: how complete each channel and entity is, every pull and file that failed with its
+cause and fix, the last load per channel and entity, freshness, quarantined records with their
+reasons (each counted once however often it was received), and the loads' check results."""
 
 from __future__ import annotations
 
@@ -15,19 +16,32 @@ from ichigen.app.snapshot import data_dir
 
 st.title("Data health")
 snap = connection.snapshot()
+now = datetime.now(UTC)
 loads = data_health.loads(snap)
+completeness = data_health.with_staleness(data_health.completeness(snap), now=now)
+failures = data_health.failures(snap)
+unresolved = failures.filter(pl.col("resolved_at").is_null())
 
-c1, c2, c3, c4 = st.columns(4)
+c1, c2, c3, c4, c5 = st.columns(5)
 if snap is None:
     c1.metric("Snapshot", "none yet")
 else:
-    age_h = (datetime.now(UTC).timestamp() - snap.mtime_ns / 1e9) / 3600
+    age_h = (now.timestamp() - snap.mtime_ns / 1e9) / 3600
     c1.metric("Snapshot age", f"{age_h:.1f} h", help=snap.path)
 c2.metric("Loads", f"{loads.height:,}")
-c3.metric("Records quarantined", f"{int(loads['quarantined'].sum() or 0):,}")
+c3.metric(
+    "Records quarantined",
+    f"{int(completeness['quarantined_distinct'].sum() or 0):,}",
+    help="Each refused record counted once, however often it was received.",
+)
 c4.metric("Failed checks", f"{int(loads['checks_failed'].sum() or 0):,}")
+c5.metric(
+    "Failures",
+    f"{unresolved.height:,}",
+    help="Pulls that no completed load has made up for yet, and files that failed whole.",
+)
 
-if loads.is_empty():
+if loads.is_empty() and completeness.is_empty():
     if snap is None:
         st.info(ui.NO_DATA, icon=":material/hourglass_empty:")
     else:
@@ -37,14 +51,86 @@ if loads.is_empty():
         )
     st.stop()
 
+warning = data_health.completeness_warning(completeness, now=now)
+if warning:
+    st.warning(warning, icon=":material/warning:")
+
 channels = ui.multiselect_filter(
-    "Channels", sorted(set(loads["channel"].to_list())), key="health_channels"
+    "Channels",
+    sorted(set(loads["channel"].to_list()) | set(completeness["channel"].to_list())),
+    key="health_channels",
 )
 if channels:
     loads = loads.filter(pl.col("channel").is_in(channels))
+    completeness = completeness.filter(pl.col("channel").is_in(channels))
+    failures = failures.filter(pl.col("channel").is_in(channels))
+
+st.subheader("Completeness")
+st.dataframe(
+    completeness.select(
+        "channel",
+        "entity",
+        "is_complete",
+        "is_stale",
+        "loaded_through",
+        "last_completed_load_at",
+        "records_received",
+        "records_accepted",
+        "records_quarantined",
+        "quarantined_distinct",
+        "files_failed",
+        "last_failure_at",
+        "last_failure_cause",
+        "last_failure_fix",
+    ),
+    hide_index=True,
+    key="health_completeness",
+    column_config={
+        "is_complete": st.column_config.CheckboxColumn(
+            "Complete", help="Its last completed load came after its last failed pull."
+        ),
+        "is_stale": st.column_config.CheckboxColumn(
+            "Stale", help="No completed load within the time its entity allows."
+        ),
+        "loaded_through": st.column_config.DatetimeColumn(
+            "Loaded through", help="The newest change time the channel gave a landed record."
+        ),
+        "records_quarantined": st.column_config.NumberColumn(
+            "Quarantined (receipts)", help="Every receipt, so accepted + quarantined = received."
+        ),
+        "quarantined_distinct": st.column_config.NumberColumn(
+            "Quarantined (records)", help="Each refused record once, however often received."
+        ),
+        "files_failed": st.column_config.NumberColumn(
+            "Files failed whole", help="Distinct files (by content) that could not be imported."
+        ),
+    },
+)
+
+st.subheader("Failures")
+if failures.is_empty():
+    st.success("No pull and no file has failed.")
+else:
+    st.dataframe(
+        failures,
+        hide_index=True,
+        key="health_failures",
+        column_config={
+            "times_failed": st.column_config.NumberColumn(
+                "Times", help="A file sent or tried again with the same content counts once."
+            ),
+            "resolved_at": st.column_config.DatetimeColumn(
+                "Resolved at", help="When a completed load of the same entity made up for it."
+            ),
+        },
+    )
+    ui.download_table(failures, name="ingest_failures", key="health_failures_download")
+
+if loads.is_empty():
+    st.info("No load has completed yet: the failures above say why.")
+    st.stop()
 
 st.subheader("Last load per channel and entity")
-now = datetime.now(UTC)
 latest = (
     loads.sort("finished_at", descending=True)
     .group_by("channel", "entity", maintain_order=True)

@@ -1,15 +1,28 @@
-"""Overview: revenue, orders, units, return rate and stockouts by channel, with the trend."""
+"""Overview: revenue, orders, units, return rate and stockouts by channel, with the trend; first,
+a warning naming each channel and entity whose data is incomplete or stale, since its figures
+here would be short without saying so."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import altair as alt
 import polars as pl
 import streamlit as st
 
 from ichigen.app import ui
-from ichigen.app.data import connection, overview
+from ichigen.app.data import connection, data_health, overview
 
 st.title("Overview")
+# before the orders are needed: a channel that never landed is worth a warning on its own
+warning = data_health.completeness_warning(
+    data_health.completeness(connection.snapshot()), now=datetime.now(UTC)
+)
+if warning:
+    st.warning(
+        f"{warning}\n\nData health lists each failure with its cause and fix.",
+        icon=":material/warning:",
+    )
 snap = ui.require_snapshot("fct_orders")
 
 left, right = st.columns([1, 2])

@@ -37,7 +37,7 @@ def _quarantined(paths: DataPaths) -> None:
             "_cursor_end": [None, None],
             "_record_key": ["1001", "1002"],
             "_record_updated_at": [NOW, NOW],
-            "_raw": ["{}", "{}"],
+            "_raw": ['{"id": 1001}', '{"id": 1002}'],
             "_reasons": [["unknown sku X-1"], ["unknown sku X-1", "total_price is not a number"]],
         },
         schema=QUARANTINE_SCHEMA,
@@ -85,12 +85,11 @@ def _quarantined(paths: DataPaths) -> None:
 
 @pytest.fixture(scope="module")
 def health_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data dir with the files above, built (only the marts of loads and quarantine) and
-    published."""
+    """A data dir with the files above, built (only the operations marts) and published."""
     paths = DataPaths(tmp_path_factory.mktemp("health") / "data")
     _quarantined(paths)
     built = run_dbt(
-        ["build", "--select", "+fct_loads", "+fct_quarantined_records"],
+        ["build", "--select", "+fct_loads", "+fct_channel_completeness"],
         data_dir=paths.root,
         warehouse=paths.warehouse,
     )
@@ -159,11 +158,14 @@ def test_the_quarantine_is_every_refused_record_with_its_reasons_newest_first(
         "entity",
         "load_id",
         "loaded_at",
+        "first_loaded_at",
+        "times_received",
         "record_key",
         "reasons",
         "raw",
     ]
     assert held["loaded_at"].to_list() == [NOW, NOW]
+    assert held["times_received"].to_list() == [1, 1]
     assert dict(zip(held["record_key"], held["reasons"], strict=True)) == {
         "1001": "unknown sku X-1",
         "1002": "unknown sku X-1; total_price is not a number",

@@ -3,7 +3,13 @@
     channel and entity are the folder's (quarantine/<channel>/<entity>/<load_id>-<part>.parquet);
     a row is told apart by its part and its position in it (a record without an id has an
     empty key, and a load may refuse several). Empty, with its columns, until a load has
-    quarantined something: read_parquet fails on a pattern that matches no file. -#}
+    quarantined something: read_parquet fails on a pattern that matches no file.
+
+    `record_sha256` is what the record said, to tell the same refused record received again:
+    the SHA-256 of its raw JSON less `_file` and `_file_version`, which a file importer adds
+    from the file's name and how often that name was imported (ingestion/files/folder.py), and
+    which change when the same bytes are sent again; `_file_sha256` and `_row` (the file's
+    content and the row in it) stay. -#}
 {%- set quarantined = true -%}
 {%- if execute and run_query is defined -%}
     {%- set parts = var('data_dir', env_var('ICHIGEN_DATA_DIR', '../data')) ~ '/quarantine/*/*/*.parquet' -%}
@@ -38,7 +44,15 @@ renamed as (
         cast(_loaded_at as timestamptz) as loaded_at,
         _record_key as record_key,
         _reasons as reasons,
-        _raw as raw  -- noqa: RF04
+        _raw as raw,  -- noqa: RF04
+        sha256(
+            case
+                when not json_valid(_raw) then _raw
+                when json_type(_raw) = 'OBJECT'
+                    then cast(json_merge_patch(_raw, '{"_file": null, "_file_version": null}') as varchar)
+                else _raw
+            end
+        ) as record_sha256
     from source
 ),
 
