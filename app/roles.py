@@ -2,17 +2,26 @@
 
 Roles and permissions are the ops store's (`ichigen.ops.roles`): the same check decides what a
 page shows and what the actions API accepts. Personal data (e-mail, phone, names, addresses) is
-masked unless the role may see it.
+masked in the published snapshot; for a role that may see it, the pages' queries read the clear
+values from the snapshot's restricted file (`ichigen.app.data.connection`).
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from typing import Final, NamedTuple
 
 import polars as pl
 import streamlit as st
 
+from ichigen.ops.personal_data import (
+    PERSONAL_COLUMNS,
+    Kind,
+    column_kind,
+    mask_email,
+    mask_phone,
+    mask_text,
+)
 from ichigen.ops.roles import Permission, Role, can
 
 __all__ = [
@@ -35,11 +44,12 @@ DEMO_USERS: Final = {
 }
 ROLES: Final = tuple(r for r in Role if r is not Role.SYSTEM)  # system is for scheduled jobs
 
-# Columns that identify a person. Anything else (order ids, SKUs, location names) is not.
-PERSONAL_COLUMNS: Final = re.compile(
-    r"(^|_)(e_?mail|phone|tel|telephone|address|address\d|street|postcode|postal_code|zip"
-    r"|full_name|first_name|last_name|customer_name|name_kana|buyer_name|recipient)(_|$)"
-)
+# What the page masks of a frame (identity keys and records are masked when published).
+_MASKS: Final[dict[Kind, Callable[[str | None], str | None]]] = {
+    Kind.EMAIL: mask_email,
+    Kind.PHONE: mask_phone,
+    Kind.TEXT: mask_text,
+}
 
 
 class User(NamedTuple):
@@ -84,47 +94,24 @@ def sidebar_user() -> User:
     return user
 
 
-def mask_email(value: str | None) -> str | None:
-    """taro.yamada@example.jp -> t***@e***.jp"""
-    if not value:
-        return value
-    local, _, domain = value.partition("@")
-    host, _, tld = domain.rpartition(".")
-    masked_domain = f"{host[:1]}***.{tld}" if host else "***"
-    return f"{local[:1]}***@{masked_domain}" if domain else "***"
-
-
-def mask_phone(value: str | None) -> str | None:
-    """090-1234-5678 -> ***-****-5678: the last four digits, enough to tell two apart."""
-    if not value:
-        return value
-    digits = re.sub(r"\D", "", value)
-    return f"***-****-{digits[-4:]}" if len(digits) >= 4 else "***"
-
-
-def _mask_other(value: str | None) -> str | None:
-    return value if not value else f"{value[:1]}***"
-
-
 def mask_personal(frame: pl.DataFrame, user: User) -> pl.DataFrame:
-    """`frame` with its personal columns masked, unless `user` may see personal data."""
+    """`frame` with its personal columns masked, unless `user` may see personal data.
+
+    The published snapshot holds personal data masked already (`ichigen.ops.personal_data`),
+    and these masks leave a masked value as it is; this masks what a snapshot published before
+    that, or a frame from anywhere else, still holds in the clear.
+    """
     if user.may(Permission.SEE_PERSONAL_DATA):
         return frame
     masks = []
-    for name, dtype in frame.schema.items():
-        if not PERSONAL_COLUMNS.search(name.lower()):
+    for name in frame.columns:
+        kind = column_kind(name)
+        if kind is None or kind not in _MASKS:
             continue
-        if "mail" in name.lower():
-            fn = mask_email
-        elif "phone" in name.lower() or "tel" in name.lower():
-            fn = mask_phone
-        else:
-            fn = _mask_other
         masks.append(
             pl.col(name)
             .cast(pl.String)
-            .map_elements(fn, return_dtype=pl.String, skip_nulls=True)
+            .map_elements(_MASKS[kind], return_dtype=pl.String, skip_nulls=True)
             .alias(name)
         )
-        del dtype
     return frame.with_columns(masks) if masks else frame

@@ -5,9 +5,11 @@
       quarantine/<channel>/<entity>/ rows refused, with their reasons
       warehouse/ichigen.duckdb      the dbt build (only dbt writes it)
       serving/current.duckdb        the published read-only snapshot (the app reads only this)
+      serving/restricted/           its personal data in the clear (0700; files 0600)
       forecasts/                    the forecasting asset's Parquet output (a dbt source)
       ops/ops.sqlite                the ops store: the outbox of stock pushes and purchase orders
       dagster/                      DAGSTER_HOME of `oms demo` and the CLI runs
+      logs/                         each `oms ingest` / `oms build`: its failures' full traces
       sandbox/                      the simulated business (world, truth, file drops)
 
 Every layer builds its paths from a `DataPaths`, never by joining folder names itself, so moving a
@@ -60,6 +62,11 @@ class DataPaths:
         return self.serving_dir / "current.duckdb"
 
     @property
+    def restricted_dir(self) -> Path:
+        """The snapshots' personal data in the clear, for the roles that may see it (0700)."""
+        return self.serving_dir / "restricted"
+
+    @property
     def forecasts(self) -> Path:
         return self.root / "forecasts"
 
@@ -75,6 +82,11 @@ class DataPaths:
     @property
     def dagster_home(self) -> Path:
         return self.root / "dagster"
+
+    @property
+    def logs(self) -> Path:
+        """A log per `oms ingest` or `oms build`: the full traces behind its one-line errors."""
+        return self.root / "logs"
 
     @property
     def sandbox(self) -> Path:

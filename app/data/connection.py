@@ -6,6 +6,14 @@ and mtime, so a new build is picked up without restarting and an old reader is n
 disturbed). Each query runs on its own cursor of that connection, so concurrent sessions do not
 share one, and its result is cached with `st.cache_data(ttl=...)` keyed by the version too.
 
+Personal data is masked in the snapshot (`ichigen.orchestration.serving`). A query for a role
+that may see it (`ichigen.ops.roles`, checked here) runs on a second connection, made the first
+time such a role asks: there the snapshot's restricted file of clear values is attached
+``read_only`` too, once its build id is checked to be the snapshot's, and every table is a view
+of the snapshot's with its clear values put back, so the same SQL answers in the clear. Without
+its restricted file (or for a snapshot published before personal data was masked) the query
+runs on the snapshot as it is, and `clear_values_missing` says so.
+
 Filters arrive as arguments and reach DuckDB as named parameters (``$channels``), never as SQL
 text. An empty filter means "all". Functions take the `Snapshot` first: pages get it once per
 run from `snapshot()` and, when it is None or lacks a table, show "no data yet".
@@ -19,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any, Final
 
 import duckdb
@@ -26,6 +35,7 @@ import polars as pl
 import streamlit as st
 
 from ichigen.app.snapshot import Snapshot, current_snapshot
+from ichigen.ops.roles import Permission, Role, can
 
 __all__ = [
     "LIMIT",
@@ -33,6 +43,7 @@ __all__ = [
     "Snapshot",
     "categories",
     "channels",
+    "clear_values_missing",
     "columns",
     "date_bounds",
     "locations",
@@ -68,17 +79,113 @@ def _connection(snap: Snapshot) -> duckdb.DuckDBPyConnection:
     return con
 
 
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _clear_connection(snap: Snapshot) -> duckdb.DuckDBPyConnection | None:
+    # Its own in-memory database, so the restricted file is never attached where the sessions
+    # of other roles query. None when the snapshot names no restricted file of its build.
+    build = _build(snap)
+    if build is None:
+        return None
+    build_id, restricted = build
+    path = Path(snap.path).parent / restricted
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"attach {_sql_string(snap.path)} as snapshot (read_only)")
+        con.execute(f"attach {_sql_string(str(path))} as restricted (read_only)")
+        row = con.execute("select build_id from restricted.serving.build").fetchone()
+        if row is None or row[0] != build_id:
+            con.close()
+            return None
+        _views_in_the_clear(con)
+    except duckdb.Error:  # no such file, or not the restricted file of a build
+        con.close()
+        return None
+    con.execute(f"set global late_materialization_max_rows = {LIMIT}")
+    return con
+
+
+def _views_in_the_clear(con: duckdb.DuckDBPyConnection) -> None:
+    """A view per snapshot table in the in-memory database: the snapshot's rows, with the clear
+    values of those the restricted file keeps (by the key it names for the table)."""
+    keys = dict(
+        con.execute("select table_name, key_column from restricted.serving.keys").fetchall()
+    )
+    names = con.execute(
+        "select table_name from duckdb_tables() "
+        "where database_name = 'snapshot' and schema_name = 'main'"
+    ).fetchall()
+    for (table,) in names:
+        name = _identifier(table)
+        if table not in keys:
+            con.execute(f"create view memory.main.{name} as select * from snapshot.main.{name}")
+            continue
+        clear = [
+            column
+            for (column,) in con.execute(
+                "select column_name from duckdb_columns() where database_name = 'restricted' "
+                "and schema_name = 'main' and table_name = $table and column_name <> '_key' "
+                "order by column_index",
+                {"table": table},
+            ).fetchall()
+        ]
+        put_back = ", ".join(
+            f"case when r._key is null then s.{c} else r.{c} end as {c}"
+            for c in map(_identifier, clear)
+        )
+        con.execute(
+            f"create view memory.main.{name} as select s.* replace ({put_back}) "
+            f"from snapshot.main.{name} as s left join restricted.main.{name} as r "
+            f"on s.{_identifier(keys[table])} = r._key"
+        )
+
+
+def _build(snap: Snapshot) -> tuple[str, str] | None:
+    """The snapshot's build id and its restricted file (relative to the snapshot's folder), or
+    None for a snapshot published before personal data was masked."""
+    try:
+        with _connection(snap).cursor() as cur:
+            row = cur.execute("select build_id, restricted from snapshot.serving.build").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return None if row is None else (str(row[0]), str(row[1]))
+
+
+def clear_values_missing(snap: Snapshot) -> bool:
+    """Whether the snapshot holds personal data masked and its clear values cannot be read (its
+    restricted file is gone, or from another build). Opens the restricted file: ask it only for
+    a role that may see personal data."""
+    return _build(snap) is not None and _clear_connection(snap) is None
+
+
 def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _frame(snap: Snapshot, sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
-    with _connection(snap).cursor() as cur:
-        cur.sql("use snapshot")  # per cursor: each is its own connection
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _frame(
+    snap: Snapshot,
+    sql: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    role: Role | None = None,
+) -> pl.DataFrame:
+    """The answer to `sql` on the snapshot, in the clear when `role` may see personal data."""
+    clear = _clear_connection(snap) if _may_see_personal_data(role) else None
+    con, catalog = (clear, "memory") if clear is not None else (_connection(snap), "snapshot")
+    with con.cursor() as cur:
+        cur.sql(f"use {catalog}")  # per cursor: each is its own connection
         table = cur.sql(sql, params=dict(params or {})).to_arrow_table()
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     return _plain_numbers(frame)
+
+
+def _may_see_personal_data(role: Role | None) -> bool:
+    # the server-side check: the page's role decides nothing without it
+    return role is not None and can(role, Permission.SEE_PERSONAL_DATA)
 
 
 def _plain_numbers(frame: pl.DataFrame) -> pl.DataFrame:

@@ -1,5 +1,9 @@
 """The Customers page's queries: customers and channel mix, RFM segments, cohorts, and one
-customer's identities and profile (personal data included: the page masks it by role)."""
+customer's identities and profile.
+
+The snapshot holds personal data masked; the queries that show it take the signed-in `role`,
+and answer in the clear only when that role may see personal data
+(`ichigen.app.data.connection`)."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import streamlit as st
 
 from ichigen.app.data.connection import LIMIT, TTL, Snapshot, _frame, _list, columns, tables
 from ichigen.customer_views import CHANNEL_MIX, COHORTS, CUSTOMER_ORDERS, selection_key
+from ichigen.ops.roles import Role
 
 __all__ = [
     "cohorts",
@@ -145,10 +150,10 @@ def customer_segments(snap: Snapshot, *, channels: Sequence[str] | None) -> pl.D
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def customers_in_segment(
-    snap: Snapshot, *, channels: Sequence[str] | None, segment: str
+    snap: Snapshot, *, channels: Sequence[str] | None, segment: str, role: Role | None = None
 ) -> pl.DataFrame:
-    """dim_customers rows of one segment, best customers first (personal data included: the
-    page masks it by role)."""
+    """dim_customers rows of one segment, best customers first (personal data in the clear
+    only if `role` may see it)."""
     return _frame(
         snap,
         f"""
@@ -158,6 +163,7 @@ def customers_in_segment(
         limit $limit
         """,
         {"channels": _list(channels), "segment": segment, "limit": LIMIT},
+        role=role,
     )
 
 
@@ -179,8 +185,11 @@ def customer_on_several_channels(snap: Snapshot, *, channels: Sequence[str] | No
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def customer_identities(snap: Snapshot, customer_id: str) -> pl.DataFrame:
-    """The channel identities merged into one customer, with the rule that joined each."""
+def customer_identities(
+    snap: Snapshot, customer_id: str, *, role: Role | None = None
+) -> pl.DataFrame:
+    """The channel identities merged into one customer, with the rule that joined each (their
+    e-mail identifiers in the clear only if `role` may see personal data)."""
     return _frame(
         snap,
         """
@@ -192,16 +201,19 @@ def customer_identities(snap: Snapshot, customer_id: str) -> pl.DataFrame:
         order by m.channel, m.identity_key
         """,
         {"customer_id": customer_id},
+        role=role,
     )
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def customer_profile(snap: Snapshot, customer_id: str) -> pl.DataFrame:
-    """The customer's row in dim_customers (personal data included: the page masks it)."""
+def customer_profile(snap: Snapshot, customer_id: str, *, role: Role | None = None) -> pl.DataFrame:
+    """The customer's row in dim_customers (personal data in the clear only if `role` may see
+    it)."""
     if "dim_customers" not in tables(snap):
         return pl.DataFrame()
     return _frame(
         snap,
         "select * from dim_customers where customer_id = $customer_id",
         {"customer_id": customer_id},
+        role=role,
     )

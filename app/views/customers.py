@@ -17,6 +17,11 @@ snap = ui.require_snapshot("fct_orders", "map_customer_identities")
 user = current_user()
 if not user.may(Permission.SEE_PERSONAL_DATA):
     st.caption(f"Personal data is masked for the {user.role.value} role.")
+elif connection.clear_values_missing(snap):
+    st.warning(
+        "Personal data is masked: this snapshot's restricted file of clear values "
+        "(serving/restricted/) is missing or from another build. Run `oms build` again."
+    )
 
 channels = ui.multiselect_filter("Channels", connection.channels(snap), key="customers_channels")
 
@@ -77,7 +82,9 @@ with tab_segments:
         "Customers in segment", segments["segment"].to_list(), key="customers_segment"
     )
     in_segment = (
-        customers.customers_in_segment(snap, channels=channels, segment=str(segment))
+        customers.customers_in_segment(
+            snap, channels=channels, segment=str(segment), role=user.role
+        )
         if rfm is None
         else rfm.filter(pl.col("segment") == segment)
     )
@@ -131,7 +138,7 @@ with tab_one:
         help="A customer id (cus_...) from the tables above.",
     ).strip()
     if customer_id:
-        identities = customers.customer_identities(snap, customer_id)
+        identities = customers.customer_identities(snap, customer_id, role=user.role)
         if identities.is_empty():
             st.warning(f"No customer {customer_id} in the snapshot.")
         else:
@@ -147,7 +154,7 @@ with tab_one:
                 f"Rules: {rules}. `singleton` means the identity matched no other; a score "
                 "of 0.9 or more (e-mail, phone ...) merges, weaker matches are only suggested."
             )
-            profile = customers.customer_profile(snap, customer_id)
+            profile = customers.customer_profile(snap, customer_id, role=user.role)
             if not profile.is_empty():
                 st.markdown("**Profile**")
                 st.dataframe(mask_personal(profile, user), hide_index=True, key="customers_profile")

@@ -1,7 +1,9 @@
 """Who may do what: roles, permissions and the one check the API and the pages both use.
 
 A role is a set of permissions. ``viewer`` only looks; ``marketer`` looks and sees personal
-data (e-mail, phone) unmasked; ``buyer`` looks, pushes stock and creates, approves and sends
+data (names, e-mail, phone) unmasked: the published snapshot holds it masked, and the app opens
+the restricted file of clear values only for a role with ``see_personal_data``
+(`ichigen.ops.personal_data`); ``buyer`` looks, pushes stock and creates, approves and sends
 purchase orders; ``admin`` may do everything. ``system`` is the role of scheduled jobs (the
 stock sync): it may push stock and nothing else.
 """

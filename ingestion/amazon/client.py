@@ -12,6 +12,8 @@ real seller account is a matter of the `AmazonConfig` it is given (the caller fi
 - Amazon's 429 (``QuotaExceeded``) carries no Retry-After: `ResilientClient` backs off
   exponentially with jitter, and the operation's bucket is drained so the pace drops too;
 - lists page with ``NextToken`` (Orders, Finances) or ``pagination.nextToken`` (FBA Inventory);
+  a getOrders or Finances page carries its token for the page after it, and the listing can
+  start at such a token, so a pull that failed goes on where it stopped;
 - getOrders asks for the buyers' shipping address and buyer info with a Restricted Data Token
   (Tokens API, ``POST /tokens/2021-03-01/restrictedDataToken``) sent in ``x-amz-access-token``
   instead of the LWA token; an application without the restricted roles is refused one, and
@@ -37,6 +39,7 @@ from ichigen.ingestion.amazon.auth import LwaTokens
 from ichigen.ingestion.amazon.rates import PUBLISHED_RATES, adopt_announced_rate
 from ichigen.ingestion.errors import AuthenticationError, ChannelError, UnexpectedResponseError
 from ichigen.ingestion.http import DEFAULT_TIMEOUT, RateLimiter, ResilientClient, RetryPolicy, Sleep
+from ichigen.ingestion.paging import Page
 
 __all__ = ["AmazonClient", "AmazonConfig", "OrdersPage", "iso_z"]
 
@@ -77,6 +80,11 @@ class AmazonConfig:
 class OrdersPage:
     orders: list[dict[str, Any]]
     last_updated_before: str | None  # the upper bound Amazon applied (its "now"), echoed
+    next_token: str | None = None  # asks for the page after this one; None: the last
+
+    @property
+    def following(self) -> str | None:
+        return self.next_token
 
 
 class AmazonClient:
@@ -207,13 +215,28 @@ class AmazonClient:
 
     # --- Orders API v0 ---------------------------------------------------------------------
 
-    def orders(self, *, last_updated_after: datetime) -> Iterator[OrdersPage]:
-        """Orders changed at or after `last_updated_after`, oldest change first, by page."""
+    def orders(
+        self,
+        *,
+        last_updated_after: datetime,
+        last_updated_before: datetime | None = None,
+        next_token: str | None = None,
+    ) -> Iterator[OrdersPage]:
+        """Orders changed at or after `last_updated_after` (and at or before
+        `last_updated_before`, Amazon's "now" if not given), oldest change first, by page.
+
+        `next_token`, a page's token from an earlier listing, goes on from there (the token
+        alone carries the query, as Amazon documents).
+        """
         params: dict[str, Any] = {
             "MarketplaceIds": self.marketplace_id,
             "LastUpdatedAfter": iso_z(last_updated_after),
             "MaxResultsPerPage": _MAX_RESULTS,
         }
+        if last_updated_before is not None:
+            params["LastUpdatedBefore"] = iso_z(last_updated_before)
+        if next_token is not None:
+            params = {"MarketplaceIds": self.marketplace_id, "NextToken": next_token}
         while True:
             body = self._call(
                 "getOrders", "GET", _ORDERS_PATH, params=params, token=self._orders_token
@@ -222,8 +245,8 @@ class AmazonClient:
             orders = payload.get("Orders")
             if not isinstance(orders, list):
                 raise UnexpectedResponseError(CHANNEL, "getOrders answered without Orders")
-            yield OrdersPage(orders, payload.get("LastUpdatedBefore"))
-            token = payload.get("NextToken")
+            token = payload.get("NextToken") or None
+            yield OrdersPage(orders, payload.get("LastUpdatedBefore"), token)
             if not token:
                 return
             # With a NextToken the token alone carries the query on, as Amazon documents.
@@ -249,15 +272,20 @@ class AmazonClient:
 
     # --- Finances API v0 -------------------------------------------------------------------
 
-    def refund_events(self, *, posted_after: datetime | None = None) -> Iterator[list[Any]]:
+    def refund_events(
+        self, *, posted_after: datetime | None = None, next_token: str | None = None
+    ) -> Iterator[Page]:
         """``RefundEventList`` pages posted at or after `posted_after`.
 
         Without `posted_after` Amazon answers its default window: the last 180 days, the most
-        one query may span.
+        one query may span. `next_token`, a page's `following` from an earlier listing, goes on
+        from there.
         """
         params: dict[str, Any] = {"MaxResultsPerPage": _MAX_RESULTS}
         if posted_after is not None:
             params["PostedAfter"] = iso_z(posted_after)
+        if next_token is not None:
+            params = {"NextToken": next_token}
         path = "/finances/v0/financialEvents"
         while True:
             payload = self._payload(
@@ -270,8 +298,8 @@ class AmazonClient:
                 raise UnexpectedResponseError(
                     CHANNEL, "listFinancialEvents answered without a RefundEventList"
                 )
-            yield refunds
-            token = payload.get("NextToken")
+            token = payload.get("NextToken") or None
+            yield Page(refunds, following=token)
             if not token:
                 return
             params = {"NextToken": token}

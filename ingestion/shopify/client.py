@@ -16,8 +16,9 @@ given (the caller reads them from `ICHIGEN_SHOPIFY_URL`, `..._ACCESS_TOKEN` and
   raises the pace to capacity / 20;
 - stock is pushed with ``POST inventory_levels/set.json``: an absolute quantity, safe to repeat.
 
-Each list method yields pages (lists of raw records) so callers can stream them to disk.
-Landing them is `ingestion.shopify.pull`'s job.
+Each list method yields pages (lists of raw records) so callers can stream them to disk; each
+page carries the next URL (`Page.following`), and `after` starts a listing at such a URL, so a
+pull that failed goes on where it stopped. Landing them is `ingestion.shopify.pull`'s job.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import orjson
 
 from ichigen.ingestion.errors import ConfigurationError, UnexpectedResponseError
 from ichigen.ingestion.http import DEFAULT_TIMEOUT, RateLimiter, ResilientClient, RetryPolicy, Sleep
+from ichigen.ingestion.paging import Page
 
 __all__ = ["CALL_LIMIT_HEADER", "DRAIN_S", "PAGE_LIMIT", "CallLimitPacer", "ShopifyClient"]
 
@@ -43,8 +45,6 @@ CALL_LIMIT_HEADER: Final = "X-Shopify-Shop-Api-Call-Limit"
 DRAIN_S: Final = 20.0  # a full bucket leaks empty in this long, whatever the plan
 # Shopify refuses more than 50 ids in one location_ids filter.
 _MAX_IDS_PER_REQUEST: Final = 50
-
-Page = list[dict[str, Any]]
 
 
 class CallLimitPacer:
@@ -149,45 +149,57 @@ class ShopifyClient:
                 self.http.retries += 1
         raise UnexpectedResponseError(CHANNEL, f"{method} {url} never returned valid JSON")
 
-    def _pages(self, resource: str, key: str, params: Mapping[str, Any]) -> Iterator[Page]:
-        """Yield each page of a list endpoint, following the Link header's next URL."""
-        url: str | None = self.source(resource)
-        query: Mapping[str, Any] | None = params
+    def _pages(
+        self, resource: str, key: str, params: Mapping[str, Any], *, after: str | None = None
+    ) -> Iterator[Page]:
+        """Yield each page of a list endpoint, following the Link header's next URL.
+
+        `after`, a next URL an earlier listing gave, starts there instead of at the first page.
+        """
+        url: str | None = after or self.source(resource)
+        query: Mapping[str, Any] | None = None if after else params
         while url is not None:
             body, response = self._json("GET", url, params=query)
             records = body.get(key) if isinstance(body, dict) else None
             if not isinstance(records, list):
                 raise UnexpectedResponseError(CHANNEL, f"GET {url} answered without a {key!r} list")
-            yield records
             # The next URL already carries page_info and limit; Shopify refuses anything more.
             url = response.links.get("next", {}).get("url")
             query = None
+            yield Page(records, following=url)
 
     # --- reads -----------------------------------------------------------------------------
 
-    def orders(self, *, updated_at_min: datetime | None = None) -> Iterator[Page]:
+    def orders(
+        self, *, updated_at_min: datetime | None = None, after: str | None = None
+    ) -> Iterator[Page]:
         """Orders of any status changed at or after `updated_at_min`, oldest change first.
 
         Ascending `updated_at` makes an order that changes while we page move ahead of us,
-        so it is read again rather than skipped.
+        so it is read again rather than skipped. `after`: a page's `following` from an
+        earlier listing with the same filters, to go on from there.
         """
         params: dict[str, Any] = {"status": "any", "limit": PAGE_LIMIT, "order": "updated_at asc"}
         if updated_at_min is not None:
             params["updated_at_min"] = _iso(updated_at_min)
-        return self._pages("orders", "orders", params)
+        return self._pages("orders", "orders", params, after=after)
 
-    def customers(self, *, updated_at_min: datetime | None = None) -> Iterator[Page]:
+    def customers(
+        self, *, updated_at_min: datetime | None = None, after: str | None = None
+    ) -> Iterator[Page]:
         params: dict[str, Any] = {"limit": PAGE_LIMIT}
         if updated_at_min is not None:
             params["updated_at_min"] = _iso(updated_at_min)
-        return self._pages("customers", "customers", params)
+        return self._pages("customers", "customers", params, after=after)
 
-    def products(self, *, updated_at_min: datetime | None = None) -> Iterator[Page]:
+    def products(
+        self, *, updated_at_min: datetime | None = None, after: str | None = None
+    ) -> Iterator[Page]:
         """Products with their variants: SKU, barcode (JAN), price and inventory item."""
         params: dict[str, Any] = {"limit": PAGE_LIMIT}
         if updated_at_min is not None:
             params["updated_at_min"] = _iso(updated_at_min)
-        return self._pages("products", "products", params)
+        return self._pages("products", "products", params, after=after)
 
     def locations(self) -> Iterator[Page]:
         return self._pages("locations", "locations", {})

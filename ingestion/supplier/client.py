@@ -8,7 +8,9 @@ the URL and API key the client is given (the caller reads ``ICHIGEN_SUPPLIER_URL
 - every request carries ``Authorization: Bearer <api key>``, set per request so the key lives
   in this object only (and never in its ``repr``, an error message or a landed record);
 - ``GET /v1/purchase_orders`` pages by an opaque ``next_cursor`` in ``updated_at`` order; the
-  filters go with every page, because the cursor is a position inside the filtered list;
+  filters go with every page, because the cursor is a position inside the filtered list (each
+  page carries the cursor of the page after it, and a listing can start at one, so a pull that
+  failed goes on where it stopped);
 - ``POST /v1/purchase_orders`` needs an ``Idempotency-Key``: the supplier answers a repeated
   key with the first answer and never places a second order, which is what makes retrying a
   POST after a dropped connection or a 5xx sound (`ResilientClient` does the retrying);
@@ -39,6 +41,7 @@ import orjson
 
 from ichigen.ingestion.errors import ChannelError, ConfigurationError, UnexpectedResponseError
 from ichigen.ingestion.http import DEFAULT_TIMEOUT, RateLimiter, ResilientClient, RetryPolicy, Sleep
+from ichigen.ingestion.paging import Page
 
 __all__ = [
     "DEFAULT_RATE_PER_S",
@@ -60,8 +63,6 @@ PAGE_LIMIT: Final = 500  # the API's largest page
 DEFAULT_RATE_PER_S: Final = 10.0
 MAX_IDEMPOTENCY_KEY: Final = 255
 REPLAYED_HEADER: Final = "Idempotent-Replayed"
-
-Page = list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -285,11 +286,13 @@ class SupplierClient:
         supplier_id: str | None = None,
         status: str | None = None,
         limit: int | None = None,
+        cursor: str | None = None,
     ) -> Iterator[Page]:
         """Purchase orders changed at or after `updated_since`, a page at a time, oldest first.
 
         Oldest change first means an order that changes while we page moves ahead of us and is
-        read again rather than skipped.
+        read again rather than skipped. `cursor`, a page's `following` from an earlier listing
+        with the same filters, goes on from there.
         """
         params: dict[str, Any] = {"limit": limit or self.page_limit}
         if updated_since is not None:
@@ -298,7 +301,8 @@ class SupplierClient:
             params["supplier_id"] = supplier_id
         if status is not None:
             params["status"] = status
-        cursor: str | None = None
+        if cursor is not None:
+            params["cursor"] = cursor
         while True:
             body, _ = self._send("GET", "purchase_orders", params=params)
             data = body.get("data") if isinstance(body, dict) else None
@@ -306,8 +310,9 @@ class SupplierClient:
                 raise UnexpectedResponseError(
                     CHANNEL, "GET /v1/purchase_orders answered without a data list"
                 )
-            yield [item for item in data if isinstance(item, dict)]
+            records = [item for item in data if isinstance(item, dict)]
             if not body.get("has_more"):
+                yield Page(records, following=None)
                 return
             following = body.get("next_cursor")
             if not isinstance(following, str) or not following or following == cursor:
@@ -315,6 +320,7 @@ class SupplierClient:
                 raise UnexpectedResponseError(
                     CHANNEL, f"has_more without a new next_cursor (got {following!r})"
                 )
+            yield Page(records, following=following)
             cursor = following
             params = {**params, "cursor": cursor}
 

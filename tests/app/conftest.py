@@ -76,7 +76,8 @@ def empty_tables_data_dir(built_data_dir: Path, tmp_path: Path) -> Path:
     with duckdb.connect(str(snapshot)) as con:
         con.execute(f"attach '{source}' as src (read_only)")
         tables = con.execute(
-            "select table_name from information_schema.tables where table_catalog = 'src'"
+            "select table_name from information_schema.tables "
+            "where table_catalog = 'src' and table_schema = 'main'"
         ).fetchall()
         for (table,) in tables:
             con.execute(f'create table main."{table}" as select * from src."{table}" limit 0')
