@@ -144,8 +144,9 @@ def _serve_cut_then_whole(body: bytes, answered: list[int]) -> tuple[socket.sock
             with connection:
                 connection.recv(65536)
                 head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode()
-                connection.sendall(head + (body[: len(body) // 2] if cut else body))
+                # noted before sending: the client may finish reading before this thread runs on
                 answered.append(len(body) // 2 if cut else len(body))
+                connection.sendall(head + (body[: len(body) // 2] if cut else body))
                 connection.shutdown(socket.SHUT_WR)
 
     threading.Thread(target=serve, daemon=True).start()
