@@ -19,6 +19,7 @@ from ichigen.sandbox.simulators.credentials import Credentials
 from ichigen.sandbox.simulators.serve import RunningSandbox, start_sandbox
 from ichigen.sandbox.world import World
 from ichigen.settings import Settings, load_settings
+from tests.once import once_per_run
 
 if TYPE_CHECKING:
     from ichigen.orchestration.build_run import BuildOutcome
@@ -31,7 +32,8 @@ TEST_SEED = 7
 def pytest_configure(config: pytest.Config) -> None:
     """The dbt project's manifest, parsed if stale, before any test module imports the
     warehouse's Dagster assets (they are made from it as their module loads), as the command
-    line prepares it before a build."""
+    line prepares it before a build. Under pytest-xdist the controller runs this before it
+    starts the workers, so they find the manifest fresh and never parse it at once."""
     ensure_manifest()
 
 
@@ -78,15 +80,19 @@ class BuiltWarehouse:
 
 
 @pytest.fixture(scope="session")
-def built_warehouse(
-    sandbox_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[BuiltWarehouse]:
-    """The test world ingested through every connector and importer, then `oms build`.
+def built_warehouse(sandbox_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
+    """The test world ingested through every connector and importer, then `oms build`, once
+    per test run (tests/once.py).
 
     A failed build is kept rather than raised: the models that did build can still be checked,
     and each test says what it is missing.
     """
-    data_dir = tmp_path_factory.mktemp("warehouse_data")
+    return once_per_run(
+        tmp_path_factory, "built_warehouse", lambda folder: _build_test_world(sandbox_dir, folder)
+    )
+
+
+def _build_test_world(sandbox_dir: Path, data_dir: Path) -> BuiltWarehouse:
     world = World.load(sandbox_dir / "world")
     base = load_settings({"ICHIGEN_DATA_DIR": str(data_dir)}, dotenv=False)
     running = start_sandbox(world, credentials=Credentials.of(base))
@@ -109,4 +115,4 @@ def built_warehouse(
         running.stop()
     from ichigen.orchestration.build_run import run_build
 
-    yield BuiltWarehouse(settings=settings, sandbox_dir=sandbox_dir, build=run_build(settings))
+    return BuiltWarehouse(settings=settings, sandbox_dir=sandbox_dir, build=run_build(settings))

@@ -21,6 +21,7 @@ import pytest
 from ichigen.orchestration.build_run import BuildOutcome, run_build
 from ichigen.settings import Settings, load_settings
 from tests.documented import landers
+from tests.once import once_per_run
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -38,7 +39,11 @@ class DocumentedWarehouse:
 
 @pytest.fixture(scope="session")
 def documented_warehouse(tmp_path_factory: pytest.TempPathFactory) -> DocumentedWarehouse:
-    data_dir = tmp_path_factory.mktemp("documented_data")
+    """Built once per test run, whichever pytest-xdist worker asks first (tests/once.py)."""
+    return once_per_run(tmp_path_factory, "documented_warehouse", _land_and_build)
+
+
+def _land_and_build(data_dir: Path) -> DocumentedWarehouse:
     for found in pkgutil.iter_modules(landers.__path__):
         importlib.import_module(f"{landers.__name__}.{found.name}").land(data_dir)
     settings = load_settings({"ICHIGEN_DATA_DIR": str(data_dir)}, dotenv=False)
