@@ -113,7 +113,11 @@ def write_forecast_run(run: ForecastRun, out_dir: Path, *, made_at: datetime) ->
 def demand_forecasts(warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
     demand = read_demand(warehouse.warehouse_path)
     if demand.is_empty():
-        raise dg.Failure("fct_demand_daily is empty: build the warehouse before forecasting")
+        # A shop whose sales name no SKU of the catalogue yet (a first load, a till-only
+        # retailer before its product master): nothing to forecast is not a failed build. The
+        # forecasts of an earlier history would describe SKUs that no longer sell, so they go.
+        yield from _nothing_to_forecast(warehouse.paths.forecasts)
+        return
     run = forecast_demand(demand, config=ForecastConfig())
     paths = write_forecast_run(run, warehouse.paths.forecasts, made_at=datetime.now(UTC))
     series = run.forecasts.select("sku").n_unique()
@@ -131,6 +135,13 @@ def demand_forecasts(warehouse: WarehouseResource) -> Iterator[dg.MaterializeRes
         asset_key=FORECAST_KEYS["backtest"],
         metadata={"path": str(paths["backtest"]), "rows": run.backtest.height, **overall},
     )
+
+
+def _nothing_to_forecast(folder: Path) -> Iterator[dg.MaterializeResult]:
+    note = "fct_demand_daily is empty: no demand history, nothing forecast"
+    for name, key in (("forecasts", "forecasts"), ("backtest", "backtest")):
+        (folder / f"{name}.parquet").unlink(missing_ok=True)
+        yield dg.MaterializeResult(asset_key=FORECAST_KEYS[key], metadata={"rows": 0, "note": note})
 
 
 defs = dg.Definitions(assets=[demand_forecasts])

@@ -53,6 +53,25 @@ def test_the_asset_lands_forecasts_and_backtest_after_the_demand_mart(tmp_path: 
     assert dg.AssetKey(["fct_demand_daily"]) in deps
 
 
+def test_an_empty_demand_history_forecasts_nothing_and_removes_older_forecasts(
+    tmp_path: Path,
+) -> None:
+    paths = DataPaths(tmp_path)
+    _warehouse(paths.warehouse)
+    resources = {"warehouse": WarehouseResource(data_dir=str(tmp_path))}
+    assert dg.materialize([demand_forecasts], resources=resources).success
+    assert (paths.forecasts / "forecasts.parquet").exists()
+    with duckdb.connect(str(paths.warehouse)) as con:
+        con.execute("delete from marts.fct_demand_daily")
+    # a store whose sales name no SKU of the catalogue yet: the build goes on
+    result = dg.materialize([demand_forecasts], resources=resources)
+    assert result.success
+    assert not (paths.forecasts / "forecasts.parquet").exists()
+    assert not (paths.forecasts / "backtest.parquet").exists()
+    notes = [m.metadata["note"] for m in result.asset_materializations_for_node("demand_forecasts")]
+    assert notes and all("nothing forecast" in str(note) for note in notes)
+
+
 def test_the_forecasting_definitions_join_the_warehouse_lineage(settings: Settings) -> None:
     from ichigen.orchestration import warehouse
 
