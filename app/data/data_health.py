@@ -264,7 +264,9 @@ def _ago(then: datetime, now: datetime) -> str:
 
 def held_warning(frame: pl.DataFrame) -> str | None:
     """Each channel of `completeness` whose new data the build held back, with the state it
-    shows and why (None: none held)."""
+    shows and why (None: none held, or a frame from before channels could be held)."""
+    if "is_held" not in frame.columns:
+        return None
     held = frame.filter(pl.col("is_held")).unique("channel", keep="first").sort("channel")
     lines = []
     for row in held.iter_rows(named=True):
