@@ -236,7 +236,7 @@ def build_holding_back(
     *,
     states_path: Path,
     models: Iterable[str],
-    log: logging.Logger | logging.LoggerAdapter[Any] | Any,
+    log: logging.Logger,
 ) -> Iterator[Any]:
     """The Dagster events of a dbt build (`run` with the channels to hold), holding back the
     channels whose new data cannot be built.
