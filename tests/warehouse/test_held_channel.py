@@ -248,19 +248,29 @@ def test_the_completeness_mart_says_which_channel_is_held_since_when_and_why(
     assert not any(r["is_held"] for r in builds.good.completeness)
 
 
-def test_the_overview_warns_that_the_channel_shows_its_last_good_state(
-    builds: Builds, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("ICHIGEN_DATA_DIR", str(builds.overview_data))
+def _page(page: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("ICHIGEN_DATA_DIR", str(data_dir))
     monkeypatch.setattr("ichigen.settings.load_dotenv", lambda **_: False)
-    at = AppTest.from_file(str(APP_DIR / "views" / "overview.py"), default_timeout=TIMEOUT_S)
+    at = AppTest.from_file(str(APP_DIR / "views" / f"{page}.py"), default_timeout=TIMEOUT_S)
     at.session_state["role"] = "viewer"
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_overview_and_data_health_say_the_channel_shows_its_last_good_state(
+    builds: Builds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _page("overview", builds.overview_data, monkeypatch)
     [warning] = [w.value for w in at.warning if "held back" in w.value]
     assert "**shopify**: new data could not be built; showing its last good state from" in warning
     assert "Expected ARRAY" in warning
     assert "wholesale" not in warning
+    at = _page("data_health", builds.overview_data, monkeypatch)
+    assert any("**shopify**: new data could not be built" in w.value for w in at.warning)
+    [table] = [f.value for f in at.dataframe if "is_held" in f.value.columns]
+    held = table.set_index(["channel", "entity"])["is_held"].to_dict()
+    assert held == {("shopify", "orders"): True, ("wholesale", "order_lines"): False}
 
 
 def test_after_a_corrected_load_every_channel_is_current_again(builds: Builds) -> None:
