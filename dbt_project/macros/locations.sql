@@ -12,9 +12,9 @@
     nothing has to be written into the landing zone to stand in for it. When every part is a
     completed load's (always, but for the moment a commit moves its parts into place), the
     source's own location is read; a channel held back in this build (held_channels.sql) reads
-    only the parts committed by its last good build. Only a source that reads its own landing folder is concerned
-    (<data_dir>/landing/<source>/<table>/); in a unit test, whose inputs are fixtures, nothing
-    is checked. -#}
+    only the parts committed by its last good build. Only a source that reads its own landing
+    folder is concerned (<data_dir>/landing/<source>/<table>/); in a unit test, whose inputs are
+    fixtures, nothing is checked. -#}
 {% macro source(source_name, table_name) -%}
     {%- set relation = builtins.source(source_name, table_name) -%}
     {%- set location = relation.external if relation.external is defined else none -%}
