@@ -4,6 +4,7 @@
       landing/<channel>/<entity>/   append-only Parquet parts and their loads' manifests
       quarantine/<channel>/<entity>/ rows refused, with their reasons
       warehouse/ichigen.duckdb      the dbt build (only dbt writes it)
+      warehouse/channel_states.json each channel's last good build, and the channels held back
       serving/current.duckdb        the published read-only snapshot (the app reads only this)
       serving/restricted/           its personal data in the clear (0700; files 0600)
       forecasts/                    the forecasting asset's Parquet output (a dbt source)
@@ -46,6 +47,12 @@ class DataPaths:
     def warehouse(self) -> Path:
         """The DuckDB file dbt builds (one writer: dbt)."""
         return self.warehouse_dir / "ichigen.duckdb"
+
+    @property
+    def channel_states(self) -> Path:
+        """Each channel's good-through point (the start of the last build that read its new
+        data) and the channels whose new data is held back (orchestration/held_channels.py)."""
+        return self.warehouse_dir / "channel_states.json"
 
     @property
     def dbt_target(self) -> Path:

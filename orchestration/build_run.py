@@ -4,7 +4,9 @@ The forecasts sit between dbt models (demand history in, forecast marts out), so
 dbt in two steps around them; it is one run and one lineage either way.
 
 A failed build says in one line per failed model, test or step what went wrong
-(`BuildOutcome.failures`); with a `RunLog` the whole of each error goes there.
+(`BuildOutcome.failures`); with a `RunLog` the whole of each error goes there. A build that held
+back a channel whose new data could not be built (orchestration/held_channels.py) publishes the
+others' and says which channel and why (`BuildOutcome.held`): it succeeded, but not in full.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from ichigen.orchestration.cli_runs import (
     failure_cause,
 )
 from ichigen.orchestration.forecasting import demand_forecasts
+from ichigen.orchestration.held_channels import ChannelStates, HeldChannel
 from ichigen.orchestration.run_log import RunLog
 from ichigen.orchestration.warehouse import (
     ichigen_dbt_assets,
+    no_channel_is_held_back,
     serving_snapshot,
     warehouse_resources,
 )
@@ -47,6 +51,13 @@ class BuildOutcome:
     snapshot: Path | None
     error: str | None  # the first failure's cause
     failures: tuple[str, ...] = ()  # one line per failed model, test or step
+    # the channels whose new data this build held back (their last good state is published)
+    held: tuple[HeldChannel, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Whether it published every channel's new data without a failure."""
+        return self.success and not self.failures and not self.held
 
 
 def dbt_errors(message: str) -> list[str]:
@@ -87,14 +98,16 @@ def _step_failures(step: str, data: StepFailureData | None) -> list[str]:
 def run_build(
     settings: Settings, *, full_refresh: bool = False, log: RunLog | None = None
 ) -> BuildOutcome:
-    """Build the warehouse; on success publish the snapshot, on failure keep the old one.
+    """Build the warehouse; on success publish the snapshot, on failure keep the old one. A
+    channel whose new data cannot be built is held back at its last good state
+    (`BuildOutcome.held`) and the others' is published.
 
     `full_refresh` builds the incremental models again from everything landed (after a change
     to the stock-out vars, or to rebuild fct_demand_daily in date order). `log` gets the run's
     warnings and errors with their full traces."""
     with cli_instance() as instance:
         result = dg.materialize(
-            [ichigen_dbt_assets, demand_forecasts, serving_snapshot],
+            [ichigen_dbt_assets, demand_forecasts, serving_snapshot, no_channel_is_held_back],
             resources=warehouse_resources(settings, full_refresh=full_refresh),
             instance=instance,
             raise_on_error=False,
@@ -110,5 +123,6 @@ def run_build(
         for line in _step_failures(event.step_key or "build", event.step_failure_data)
     )
     if result.success:
-        return BuildOutcome(True, settings.paths.snapshot, None, failures)
+        held = tuple(ChannelStates.read(settings.paths.channel_states).held.values())
+        return BuildOutcome(True, settings.paths.snapshot, None, failures, held)
     return BuildOutcome(False, None, failures[0] if failures else "the build failed", failures)

@@ -20,8 +20,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from dagster_dbt import DbtCliResource, DbtProject
 
@@ -80,14 +81,17 @@ def prepare_if_dev() -> None:
         ensure_manifest()
 
 
-def dbt_vars_args(paths: DataPaths) -> list[str]:
-    """``--vars`` telling dbt the data directory (landing, forecasts) and the warehouse file."""
-    return _vars_args(paths.root, paths.warehouse)
+def dbt_vars_args(paths: DataPaths, *, extra: Mapping[str, Any] | None = None) -> list[str]:
+    """``--vars`` telling dbt the data directory (landing, forecasts) and the warehouse file,
+    and any `extra` vars (dbt takes one ``--vars``)."""
+    return _vars_args(paths.root, paths.warehouse, extra=extra)
 
 
-def _vars_args(data_dir: Path, warehouse: Path) -> list[str]:
+def _vars_args(
+    data_dir: Path, warehouse: Path, *, extra: Mapping[str, Any] | None = None
+) -> list[str]:
     found = {"data_dir": str(data_dir.resolve()), "warehouse_path": str(warehouse.resolve())}
-    return ["--vars", json.dumps(found, sort_keys=True)]
+    return ["--vars", json.dumps({**found, **(extra or {})}, sort_keys=True)]
 
 
 def dbt_command(

@@ -5,7 +5,9 @@ so ingestion and the models form one lineage graph. The dbt asset body only stre
 ``dbt build``; its arguments come from `dbt_build_args`, and the warehouse's paths reach dbt as
 vars on its command line (`WarehouseResource.dbt_args`). A channel with nothing landed yet
 builds empty models (dbt_project/macros/locations.sql), so a build writes nothing into the
-landing zone.
+landing zone. A channel whose new data cannot be built is held back at its last good state and
+the build goes on with the others (`held_channels.build_holding_back`), for `oms build` and the
+scheduled job alike; the check `no_channel_is_held_back` on the snapshot says which and why.
 """
 
 # No `from __future__ import annotations`: Dagster compares the context annotation itself.
@@ -18,6 +20,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from ichigen.orchestration.held_channels import ChannelStates, HeldChannel, build_holding_back
 from ichigen.orchestration.project import (
     DBT_EXECUTABLE,
     dbt_project,
@@ -33,6 +36,7 @@ __all__ = [
     "dbt_build_args",
     "defs",
     "ichigen_dbt_assets",
+    "no_channel_is_held_back",
     "parse_ahead",
     "serving_snapshot",
     "warehouse_resources",
@@ -117,10 +121,14 @@ class WarehouseResource(dg.ConfigurableResource):
         target/, parsed without this warehouse's path, does not serve)."""
         return self.paths.dbt_target
 
-    def dbt_args(self, args: list[str]) -> list[str]:
+    def dbt_args(
+        self, args: list[str], *, held: Mapping[str, HeldChannel] | None = None
+    ) -> list[str]:
         """`args` for dbt on this warehouse: the paths go on its command line as vars (see
-        `project.dbt_vars_args`), so the process environment stays as it was."""
-        return [*args, *dbt_vars_args(self.paths)]
+        `project.dbt_vars_args`), so the process environment stays as it was; so do the
+        channels `held` back (dbt_project/macros/held_channels.sql), when there are any."""
+        extra = {"held_channels": {c: h.var() for c, h in held.items()}} if held else None
+        return [*args, *dbt_vars_args(self.paths, extra=extra)]
 
 
 _DEMAND_HISTORY = dg.AssetKey("fct_demand_daily")
@@ -136,9 +144,17 @@ def ichigen_dbt_assets(
     # the demand history feeds the forecasts: a step without it comes after them
     after_forecasts = _DEMAND_HISTORY not in context.selected_asset_keys
     args = dbt_build_args(after_forecasts=after_forecasts, full_refresh=warehouse.full_refresh)
-    yield from dbt.cli(
-        warehouse.dbt_args(args), context=context, target_path=warehouse.dbt_target_path
-    ).stream()
+    yield from build_holding_back(
+        lambda held: dbt.cli(
+            warehouse.dbt_args(args, held=held),
+            context=context,
+            target_path=warehouse.dbt_target_path,
+            raise_on_error=False,
+        ),
+        states_path=warehouse.paths.channel_states,
+        models=[key.path[-1] for key in context.selected_asset_keys],
+        log=context.log,
+    )
 
 
 @dg.asset(
@@ -150,6 +166,20 @@ def ichigen_dbt_assets(
 def serving_snapshot(warehouse: WarehouseResource) -> dg.MaterializeResult:
     path = publish_snapshot(warehouse.warehouse_path, warehouse.paths.snapshot)
     return dg.MaterializeResult(metadata={"path": str(path)})
+
+
+@dg.asset_check(
+    asset=serving_snapshot,
+    description="Every channel's new data was built: none is held back at its last good state.",
+)
+def no_channel_is_held_back(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    held = ChannelStates.read(warehouse.paths.channel_states).held
+    return dg.AssetCheckResult(
+        passed=not held,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description="; ".join(h.describe() for h in held.values()) or None,
+        metadata={"held": sorted(held)},
+    )
 
 
 def warehouse_resources(settings: Settings, *, full_refresh: bool = False) -> dict[str, Any]:
@@ -188,6 +218,7 @@ warehouse_build_job = dg.define_asset_job(
 
 defs = dg.Definitions(
     assets=[ichigen_dbt_assets, serving_snapshot],
+    asset_checks=[no_channel_is_held_back],
     jobs=[warehouse_build_job],
     schedules=[
         # after the quarter-hourly order pulls have had a few minutes to land

@@ -21,7 +21,7 @@ from typing import Final
 import polars as pl
 import streamlit as st
 
-from ichigen.app.data.connection import LIMIT, TTL, Snapshot, _frame, tables
+from ichigen.app.data.connection import LIMIT, TTL, Snapshot, _frame, columns, tables
 
 __all__ = [
     "STALE_AFTER",
@@ -29,6 +29,7 @@ __all__ = [
     "completeness",
     "completeness_warning",
     "failures",
+    "held_warning",
     "loads",
     "needing_attention",
     "quarantine",
@@ -160,6 +161,17 @@ _COMPLETENESS_SCHEMA: Final[dict[str, pl.DataType]] = {
     "quarantined_distinct": pl.Int64(),
     "pull_failures": pl.Int64(),
     "files_failed": pl.Int64(),
+    "is_held": pl.Boolean(),
+    "held_as_of": _UTC,
+    "held_since": _UTC,
+    "held_reason": pl.String(),
+}
+# published by builds before channels could be held back: no channel held
+_HELD_DEFAULTS: Final = {
+    "is_held": "false",
+    "held_as_of": "cast(null as timestamptz)",
+    "held_since": "cast(null as timestamptz)",
+    "held_reason": "cast(null as varchar)",
 }
 
 _FAILURES_SCHEMA: Final[dict[str, pl.DataType]] = {
@@ -186,10 +198,17 @@ def completeness(snap: Snapshot | None) -> pl.DataFrame:
     published)."""
     if snap is None or "fct_channel_completeness" not in tables(snap):
         return pl.DataFrame(schema=_COMPLETENESS_SCHEMA)
+    present = set(columns(snap, "fct_channel_completeness"))
+    selected = [
+        name
+        if name in present or name not in _HELD_DEFAULTS
+        else f"{_HELD_DEFAULTS[name]} as {name}"
+        for name in _COMPLETENESS_SCHEMA
+    ]
     frame = _frame(
         snap,
         f"""
-        select {", ".join(_COMPLETENESS_SCHEMA)}
+        select {", ".join(selected)}
         from fct_channel_completeness
         order by channel, entity
         """,
@@ -243,9 +262,37 @@ def _ago(then: datetime, now: datetime) -> str:
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
 
 
+def held_warning(frame: pl.DataFrame) -> str | None:
+    """Each channel of `completeness` whose new data the build held back, with the state it
+    shows and why (None: none held, or a frame from before channels could be held)."""
+    if "is_held" not in frame.columns:
+        return None
+    held = frame.filter(pl.col("is_held")).unique("channel", keep="first").sort("channel")
+    lines = []
+    for row in held.iter_rows(named=True):
+        as_of = row["held_as_of"]
+        state = (
+            f"its last good state from {as_of:%Y-%m-%d %H:%M} UTC"
+            if as_of is not None
+            else "nothing of it yet (no build has read it)"
+        )
+        reason = (row["held_reason"] or "").rstrip(".")
+        lines.append(
+            f"- **{row['channel']}**: new data could not be built; showing {state}: {reason}."
+        )
+    if not lines:
+        return None
+    return (
+        "New data held back: these channels show their last good state until a build can "
+        "read what they landed since.\n\n" + "\n".join(lines)
+    )
+
+
 def completeness_warning(frame: pl.DataFrame, *, now: datetime) -> str | None:
-    """What the Overview and Data health warn about: each channel and entity of
-    `completeness` that is incomplete or stale at `now`, with why (None: nothing to say)."""
+    """What the Overview and Data health warn about: each channel held back at its last good
+    state (`held_warning`), then each channel and entity of `completeness` that is incomplete or
+    stale at `now`, with why (None: nothing to say)."""
+    held = held_warning(frame)
     lines = []
     for row in needing_attention(frame, now=now).iter_rows(named=True):
         name = f"**{row['channel']} {row['entity']}**"
@@ -269,6 +316,9 @@ def completeness_warning(frame: pl.DataFrame, *, now: datetime) -> str | None:
                 f"- {name}: stale, no completed load for {_ago(last_load, now)} "
                 f"(expected within {days:g} day{'' if days == 1 else 's'})."
             )
-    if not lines:
-        return None
-    return "Incomplete or stale data: figures from these may be short.\n\n" + "\n".join(lines)
+    stale = (
+        "Incomplete or stale data: figures from these may be short.\n\n" + "\n".join(lines)
+        if lines
+        else None
+    )
+    return "\n\n".join(part for part in (held, stale) if part) or None

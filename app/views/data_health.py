@@ -72,6 +72,7 @@ st.dataframe(
         "entity",
         "is_complete",
         "is_stale",
+        "is_held",
         "loaded_through",
         "last_completed_load_at",
         "records_received",
@@ -82,6 +83,8 @@ st.dataframe(
         "last_failure_at",
         "last_failure_cause",
         "last_failure_fix",
+        "held_as_of",
+        "held_reason",
     ),
     hide_index=True,
     key="health_completeness",
@@ -91,6 +94,13 @@ st.dataframe(
         ),
         "is_stale": st.column_config.CheckboxColumn(
             "Stale", help="No completed load within the time its entity allows."
+        ),
+        "is_held": st.column_config.CheckboxColumn(
+            "Held back",
+            help="Its channel's new data could not be built: it shows its last good state.",
+        ),
+        "held_as_of": st.column_config.DatetimeColumn(
+            "Last good state", help="The build whose data a held channel still shows."
         ),
         "loaded_through": st.column_config.DatetimeColumn(
             "Loaded through", help="The newest change time the channel gave a landed record."

@@ -3,7 +3,8 @@
     the `*.parquet` glob does not descend into) and its commit moves them into place, dated at
     that moment, before it writes its manifest (_loads/<load_id>.json) last; a part counts once
     that manifest exists (ingestion/landing.py, ingestion/pending.py). With `modified_since` (a
-    timestamp expression), only the parts modified since then. -#}
+    timestamp expression), only the parts modified since then. Of a channel held back in this
+    build (held_channels.sql), only the parts committed by its last good build. -#}
 {% macro completed_landing_parts(channel, entity, modified_since=none) -%}
     {%- set folder = data_dir() ~ '/landing/' ~ channel ~ '/' ~ entity -%}
     {%- set parts_query -%}
@@ -15,6 +16,9 @@
         )
         {%- if modified_since is not none %}
             and last_modified >= {{ modified_since }}
+        {%- endif %}
+        {%- if held_parts_condition(channel) is not none %}
+            and {{ held_parts_condition(channel) }}
         {%- endif %}
         order by filename
     {%- endset -%}
@@ -81,8 +85,17 @@
     {%- endif %}
 {%- endmacro %}
 
+{#- What a staging row says it was landed through (`_landed_through`): the start of this build,
+    or for a held channel's model its good-through point, so that the first build without the
+    hold reads every part committed since (held_channels.sql). -#}
 {% macro landed_through() -%}
-    cast('{{ run_started_at.isoformat() }}' as timestamptz)
+    {%- set channel = staging_channel() -%}
+    {%- set hold = held_channels().get(channel) if channel is not none else none -%}
+    {%- if hold is none -%}
+        cast('{{ run_started_at.isoformat() }}' as timestamptz)
+    {%- else -%}
+        cast('{{ hold.get("as_of") or "-infinity" }}' as timestamptz)
+    {%- endif -%}
 {%- endmacro %}
 
 {#- In an incremental build, keep only the records whose version is newer than the one already

@@ -11,9 +11,10 @@
     through) reads as no rows with the landing columns, so that it never stops a build, and
     nothing has to be written into the landing zone to stand in for it. When every part is a
     completed load's (always, but for the moment a commit moves its parts into place), the
-    source's own location is read. Only a source that reads its own landing folder is concerned
-    (<data_dir>/landing/<source>/<table>/); in a unit test, whose inputs are fixtures, nothing
-    is checked. -#}
+    source's own location is read; a channel held back in this build (held_channels.sql) reads
+    only the parts committed by its last good build. Only a source that reads its own landing
+    folder is concerned (<data_dir>/landing/<source>/<table>/); in a unit test, whose inputs are
+    fixtures, nothing is checked. -#}
 {% macro source(source_name, table_name) -%}
     {%- set relation = builtins.source(source_name, table_name) -%}
     {%- set location = relation.external if relation.external is defined else none -%}
@@ -23,7 +24,7 @@
         {%- set completed = completed_landing_parts(source_name, table_name) if found > 0 else [] -%}
         {%- if completed | length == 0 -%}
             {{ return(empty_landing()) }}
-        {%- elif completed | length < found -%}
+        {%- elif completed | length < found or source_name in held_channels() -%}
             {{ return("read_parquet(['" ~ completed | join("', '") ~ "'], union_by_name = true)") }}
         {%- endif -%}
     {%- endif -%}

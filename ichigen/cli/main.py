@@ -180,7 +180,9 @@ def build(
     """Build the warehouse with dbt and publish the app's snapshot.
 
     Exits 1 when anything failed: one line for each failed model, test or step, and the log
-    file named at the end holds the full traces."""
+    file named at the end holds the full traces. A channel whose new data could not be built is
+    held back at its last good state and the others' published: that exits 1 too, naming it
+    and why."""
     settings = _settings()
     _prepare_dbt()
     from ichigen.orchestration.build_run import run_build
@@ -189,6 +191,17 @@ def build(
     _fail_abandoned_runs()
     log = RunLog.create(settings.paths.logs, "build")
     outcome = run_build(settings, full_refresh=full_refresh, log=log)
+    if outcome.success and outcome.held:
+        # the others' new data is published; the held channel's waits for a fix
+        for held in outcome.held:
+            typer.secho(held.describe(), fg="red", err=True)
+        typer.secho(
+            f"snapshot published at {outcome.snapshot} with {len(outcome.held)} channel(s) "
+            f"held back at their last good state; full traces in {log.path}",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(code=1)
     if not outcome.success or outcome.failures:
         for line in outcome.failures or (outcome.error or "the build failed",):
             typer.secho(line, fg="red", err=True)

@@ -167,3 +167,34 @@ def test_an_entity_is_stale_past_its_own_threshold_and_never_landed_is_incomplet
     assert "- **pos sales**: incomplete, nothing has landed yet." in warning
     fresh = frame.filter(pl.col("channel").is_in(["shopify", "supplier"]))
     assert data_health.completeness_warning(fresh, now=now) is None
+
+
+def test_a_held_channel_is_named_once_with_the_state_it_shows_and_why_before_stale_data() -> None:
+    now = datetime(2026, 12, 7, 12, tzinfo=UTC)
+    as_of = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
+    frame = _completeness(
+        shopify=("orders", True, now - timedelta(hours=1)),
+        amazon=("orders", True, now - timedelta(days=3)),
+    )
+    frame = pl.concat(
+        [
+            frame,
+            frame.filter(pl.col("channel") == "shopify").with_columns(entity=pl.lit("customers")),
+        ]
+    ).with_columns(
+        is_held=pl.col("channel") == "shopify",
+        held_as_of=pl.when(pl.col("channel") == "shopify").then(pl.lit(as_of)),
+        held_reason=pl.when(pl.col("channel") == "shopify").then(
+            pl.lit("model stg_shopify__order_lines: Conversion Error: Expected ARRAY.")
+        ),
+    )
+    warning = data_health.completeness_warning(frame, now=now)
+    assert warning is not None
+    held, stale = warning.split("Incomplete or stale data")
+    assert held.count("**shopify**") == 1  # one line per channel, not per entity
+    assert (
+        "- **shopify**: new data could not be built; showing its last good state from "
+        "2026-12-07 09:30 UTC: model stg_shopify__order_lines: Conversion Error: Expected ARRAY."
+    ) in held
+    assert "**amazon orders**: stale" in stale
+    assert data_health.held_warning(frame.with_columns(is_held=pl.lit(False))) is None

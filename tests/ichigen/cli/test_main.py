@@ -77,6 +77,34 @@ def test_build_full_refresh_reaches_the_warehouse_resource(
     assert warehouse_resources(settings)["warehouse"].full_refresh is False
 
 
+def test_a_build_that_held_a_channel_back_exits_1_naming_it_and_why_though_it_published(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    from ichigen.orchestration import build_run
+    from ichigen.orchestration.build_run import BuildOutcome
+    from ichigen.orchestration.held_channels import HeldChannel
+
+    at = datetime(2026, 12, 8, 1, 0, tzinfo=UTC)
+    held = HeldChannel(
+        "shopify", as_of=at, since=at, reason="model stg_shopify__order_lines: Conversion Error"
+    )
+
+    def fake_build(settings: object, **_: object) -> BuildOutcome:
+        return BuildOutcome(True, tmp_path / "current.duckdb", None, held=(held,))
+
+    monkeypatch.setattr(build_run, "run_build", fake_build)
+    monkeypatch.setenv("ICHIGEN_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, ["build"])
+    assert result.exit_code == 1
+    assert (
+        "shopify: new data could not be built; showing its last good state from "
+        "2026-12-08 01:00:00 UTC: model stg_shopify__order_lines: Conversion Error"
+    ) in result.output
+    assert "snapshot published at" in result.output and "1 channel(s) held back" in result.output
+
+
 def test_an_unknown_fault_is_a_clear_usage_error(tmp_path: Path) -> None:
     env = _env_for(tmp_path, _free_ports(4))
     done = subprocess.run(

@@ -10,7 +10,11 @@
     - the last failure's kind, cause and fix, whichever kind it was;
     - what its completed loads received, accepted and quarantined (every receipt, so that
       accepted + quarantined = received), and `quarantined_distinct`, the refused records
-      counted once however often received (fct_quarantined_records).
+      counted once however often received (fct_quarantined_records);
+    - `is_held`: its channel's new data could not be built in this build, so the snapshot shows
+      the channel's last good state, that of `held_as_of` (the start of the last build that read
+      its new data; null if none ever did), held back since `held_since`, for `held_reason` (the
+      first error; orchestration/held_channels.py).
 
     Whether an entity is stale depends on when one looks: the app works it out from
     `last_completed_load_at` (app/data/data_health.py). -#}
@@ -81,6 +85,10 @@ last_failures as (
     from failures
 ),
 
+held as (
+    {{ held_channels_relation() }}
+),
+
 quarantine_totals as (
     select
         channel,
@@ -113,7 +121,11 @@ final as (
         coalesce(load_totals.records_quarantined, 0) as records_quarantined,
         coalesce(quarantine_totals.quarantined_distinct, 0) as quarantined_distinct,
         coalesce(failure_totals.pull_failures, 0) as pull_failures,
-        coalesce(failure_totals.files_failed, 0) as files_failed
+        coalesce(failure_totals.files_failed, 0) as files_failed,
+        held.channel is not null as is_held,
+        held.held_as_of,
+        held.held_since,
+        held.held_reason
     from channel_entities
     left join load_totals
         on channel_entities.channel = load_totals.channel and channel_entities.entity = load_totals.entity
@@ -128,6 +140,8 @@ final as (
         on
             channel_entities.channel = quarantine_totals.channel
             and channel_entities.entity = quarantine_totals.entity
+    left join held
+        on channel_entities.channel = held.channel
 )
 
 select * from final
