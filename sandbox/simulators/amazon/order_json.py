@@ -19,9 +19,9 @@ RDT for ``shippingAddress`` (and the order no longer ``Pending``) it adds the re
 merchant-fulfilled (MFN) orders only: Amazon suppresses the phone of every FBA (AFN) order,
 so a buyer's phone (held on the world's Amazon identity) shows only on its orders that the
 seller ships from its own warehouse.
-``BuyerInfo`` (the masked relay e-mail and the buyer's name) is returned with or without an
-RDT: real SP-API hides it without ``buyerInfo``, but the sandbox keys Amazon buyers by the
-relay e-mail and keeps it visible to connectors that have no RDT.
+``BuyerInfo`` (the masked relay e-mail and the buyer's name) needs an RDT for ``buyerInfo``,
+as on SP-API: without one the order carries an empty ``BuyerInfo`` (`redact`, which the
+documented account's orders go through too).
 """
 
 from __future__ import annotations
@@ -35,7 +35,14 @@ import polars as pl
 from ichigen.sandbox.simulators.amazon.common import MARKETPLACE_NAME, iso_z, money
 from ichigen.sandbox.world import World
 
-__all__ = ["FBA_LOCATION", "ORDER_STATUSES", "format_items", "format_orders", "with_status"]
+__all__ = [
+    "FBA_LOCATION",
+    "ORDER_STATUSES",
+    "format_items",
+    "format_orders",
+    "redact",
+    "with_status",
+]
 
 FBA_LOCATION: Final = "FBA-JP"
 ORDER_STATUSES: Final = (
@@ -58,6 +65,29 @@ _PAYMENT_DEFAULT: Final = ("Other", ["Standard"])
 _UNPAID: Final = frozenset({"Pending", "Canceled"})
 # Paid at the door or by invoice after delivery: such orders are ready to ship at once.
 _PAID_LATER: Final = ("cod", "invoice")
+
+
+# What ShippingAddress shows without an RDT for ``shippingAddress``: where, not who.
+_ADDRESS_WITHOUT_RDT: Final = frozenset({"StateOrRegion", "PostalCode", "City", "CountryCode"})
+# What BuyerInfo shows without an RDT for ``buyerInfo``: nothing personal.
+_BUYER_PII: Final = (
+    "BuyerEmail",
+    "BuyerName",
+    "BuyerCounty",
+    "BuyerTaxInfo",
+    "PurchaseOrderNumber",
+)
+
+
+def redact(order: dict[str, Any], pii: frozenset[str]) -> dict[str, Any]:
+    """`order` (changed in place) as a call whose RDT opens `pii` sees it."""
+    address = order.get("ShippingAddress")
+    if isinstance(address, dict) and "shippingAddress" not in pii:
+        order["ShippingAddress"] = {k: v for k, v in address.items() if k in _ADDRESS_WITHOUT_RDT}
+    buyer = order.get("BuyerInfo")
+    if isinstance(buyer, dict) and "buyerInfo" not in pii:
+        order["BuyerInfo"] = {k: v for k, v in buyer.items() if k not in _BUYER_PII}
+    return order
 
 
 def _tax(amount: int) -> int:
@@ -183,7 +213,7 @@ def _order(
             order["BuyerInfo"] = {"BuyerEmail": person["email"], "BuyerName": name}
         else:
             order["BuyerInfo"] = {}
-    return order
+    return redact(order, pii)
 
 
 def format_items(world: World, order: dict[str, Any], lines: pl.DataFrame) -> list[dict[str, Any]]:
