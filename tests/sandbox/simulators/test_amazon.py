@@ -277,6 +277,15 @@ def test_refunds_arrive_as_refund_events_of_the_finances_api(
         for charge in item["ItemChargeAdjustmentList"]
     )
     assert charged == -refunds["refund_jpy"].sum()
+    # some returns pay a restocking fee, a positive charge, and still add up to the refund
+    fees = [
+        charge
+        for item in items
+        for charge in item["ItemChargeAdjustmentList"]
+        if charge["ChargeType"] == "RestockingFee"
+    ]
+    assert 0 < len(fees) < len(items) / 4
+    assert all(charge["ChargeAmount"]["CurrencyAmount"] > 0 for charge in fees)
 
 
 # --- over plain HTTP ------------------------------------------------------------------------
@@ -589,3 +598,27 @@ def test_an_app_without_the_restricted_roles_is_refused_an_rdt(
         app.restricted.pii_role = True
     assert answer.status_code == 403
     assert answer.json()["errors"][0]["code"] == "Unauthorized"
+
+
+def test_buyer_data_needs_an_rdt_for_it_and_zero_amounts_are_often_left_out(
+    http: httpx.Client, settings: Settings, app: AmazonApp
+) -> None:
+    plain = _shipped_orders(http, settings, str(http.headers["x-amz-access-token"]))
+    # as SP-API: without an RDT for buyerInfo, BuyerInfo names nobody
+    assert all(
+        "BuyerEmail" not in o["BuyerInfo"] and "BuyerName" not in o["BuyerInfo"] for o in plain
+    )
+    items = [
+        item
+        for order in plain[:60]
+        for item in http.get(f"/orders/v0/orders/{order['AmazonOrderId']}/orderItems").json()[
+            "payload"
+        ]["OrderItems"]
+    ]
+    without_zero = [i for i in items if "ShippingDiscount" not in i]
+    with_zero = [i for i in items if i.get("ShippingDiscount", {}).get("Amount") == "0"]
+    # Amazon leaves zero amounts out on some orders and sends them as zero on others
+    assert without_zero and with_zero
+    points = [i["PointsGranted"] for i in items if "PointsGranted" in i]
+    assert 0 < len(points) < len(items)
+    assert all(int(p["PointsMonetaryValue"]["Amount"]) == p["PointsNumber"] > 0 for p in points)
