@@ -50,9 +50,10 @@ renamed as (
             ('CODFee', 'cod_fee_jpy'),
             ('CODFeeDiscount', 'cod_fee_discount_jpy'),
         ] %}
-        case when {{ json_text(item_doc, '$.ItemPrice.Amount') }} is not null
-            then coalesce({{ json_money(item_doc, '$.' ~ field ~ '.Amount') }}, 0)
-        end as {{ name }},
+            case
+                when {{ json_text(item_doc, '$.ItemPrice.Amount') }} is not null
+                    then coalesce({{ json_money(item_doc, '$.' ~ field ~ '.Amount') }}, 0)
+            end as {{ name }},
         {%- endfor %}
         -- points Amazon grants the buyer for this item (Amazon.co.jp), and their value in yen;
         -- a reward for a later order, not a discount of this one: the total does not change

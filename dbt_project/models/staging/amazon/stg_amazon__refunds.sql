@@ -63,8 +63,9 @@ final as (
             as refund_tax_jpy,
         cast(round(sum(case when charge_type = 'RestockingFee' then charge_amount else 0 end)) as bigint)
             as restocking_fee_jpy,
-        cast(round(sum(case when charge_amount > 0 and charge_type != 'RestockingFee' then charge_amount else 0 end)) as bigint)
-            as other_buyer_charges_jpy,
+        cast(round(sum(
+            case when charge_amount > 0 and charge_type != 'RestockingFee' then charge_amount else 0 end
+        )) as bigint) as other_buyer_charges_jpy,
         max(_loaded_at) as _loaded_at
     from charges
     group by refund_event_id, channel_order_id, refund_line_id, sku, quantity, posted_at
