@@ -76,6 +76,7 @@ class DocumentedAccount:
             state = decode_token(token, "getOrders")
             field_name, after, before = str(state["f"]), _time(state["a"]), _time(state["b"])
             size, start = int(state["n"]), int(state["o"])
+            statuses = [str(s) for s in state["s"]]
         else:
             created, updated = (
                 parse_time(request, "CreatedAfter"),
@@ -91,8 +92,14 @@ class DocumentedAccount:
                 raise invalid_input("Dates must not be later than the current time.")
             size = parse_int(request, "MaxResultsPerPage", default=100, low=1, high=100)
             start = 0
+            statuses = request.args("OrderStatuses")
         matching = sorted(
-            (o for o in self.orders if after <= _time(o[field_name]) <= before),
+            (
+                o
+                for o in self.orders
+                if after <= _time(o[field_name]) <= before
+                and (not statuses or o.get("OrderStatus") in statuses)
+            ),
             key=lambda o: (_time(o[field_name]), o["AmazonOrderId"]),
         )
         page = matching[start : start + size]
@@ -106,6 +113,7 @@ class DocumentedAccount:
                     "b": iso_z(before),
                     "n": size,
                     "o": start + size,
+                    "s": statuses,
                 },
             )
         echo = "CreatedBefore" if field_name == "PurchaseDate" else "LastUpdatedBefore"

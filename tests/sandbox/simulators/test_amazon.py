@@ -6,9 +6,11 @@ sellingpartnerapi-fe.amazon.com must work against the simulator with only its en
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -19,8 +21,9 @@ from sp_api.auth import AccessTokenClient
 from sp_api.auth import access_token_client as sp_auth
 from sp_api.base import Marketplaces
 
-from ichigen.sandbox.simulators.amazon import AmazonApp
+from ichigen.sandbox.simulators.amazon import AmazonApp, DocumentedAccount, empty_world
 from ichigen.sandbox.simulators.faults import FaultPlan
+from ichigen.sandbox.simulators.http import SimulatorServer
 from ichigen.sandbox.simulators.serve import RunningSandbox
 from ichigen.sandbox.world import World
 from ichigen.settings import Settings
@@ -522,11 +525,13 @@ def _rdt(http: httpx.Client, *elements: str, path: str = "/orders/v0/orders") ->
     )
 
 
-def _shipped_orders(http: httpx.Client, settings: Settings, token: str) -> list[dict[str, Any]]:
+def _shipped_orders(
+    http: httpx.Client, settings: Settings, token: str, *, status: str = "Shipped"
+) -> list[dict[str, Any]]:
     params = {
         "MarketplaceIds": settings.amazon.marketplace_id,
         "LastUpdatedAfter": LONG_AGO,
-        "OrderStatuses": "Shipped",
+        "OrderStatuses": status,
         "MaxResultsPerPage": "100",
     }
     answer = http.get("/orders/v0/orders", params=params, headers={"x-amz-access-token": token})
@@ -622,3 +627,32 @@ def test_buyer_data_needs_an_rdt_for_it_and_zero_amounts_are_often_left_out(
     points = [i["PointsGranted"] for i in items if "PointsGranted" in i]
     assert 0 < len(points) < len(items)
     assert all(int(p["PointsMonetaryValue"]["Amount"]) == p["PointsNumber"] > 0 for p in points)
+
+
+def test_amazon_s_published_order_shows_its_buyer_only_to_a_call_with_an_rdt(
+    settings: Settings,
+) -> None:
+    fixture = Path(__file__).parents[2] / "fixtures/amazon/ordersV0_getOrders_example.json"
+    published = json.loads(fixture.read_text(encoding="utf-8"))["payload"]["Orders"]
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    server = SimulatorServer(
+        AmazonApp(empty_world(now), documented=DocumentedAccount(now=now, orders=published))
+    ).start()
+    try:
+        with httpx.Client(base_url=server.base_url, timeout=10) as http:
+            http.headers["x-amz-access-token"] = _token(http, settings)
+            plain = _shipped_orders(
+                http, settings, http.headers["x-amz-access-token"], status="Pending"
+            )
+            rdt = _rdt(http, "buyerInfo", "shippingAddress").json()["restrictedDataToken"]
+            opened = _shipped_orders(http, settings, rdt, status="Pending")
+    finally:
+        server.stop()
+    assert plain[0]["BuyerInfo"] == {}
+    assert plain[0]["ShippingAddress"] == {
+        "City": "Canton",
+        "StateOrRegion": "MI",
+        "PostalCode": "48817",
+        "CountryCode": "US",
+    }
+    assert opened == published  # with the RDT, the order exactly as Amazon published it
