@@ -15,7 +15,7 @@ Entities, their keys and how they are pulled:
   "now" getOrders echoed (the landed orders' window end): a first pull reaches back
   `DEFAULT_REFUND_HISTORY`, and a pull after a long pause from its cursor. Before any orders
   have landed Amazon's clock is unknown, and a first pull gets Amazon's default window, the
-  last 180 days.
+  last 180 days; the first pull after orders have landed then walks the history.
 - ``inventory_summaries``: FBA stock, a full snapshot each time (``startDateTime`` would miss
   inbound changes, which Amazon documents it does not track), keyed by ``sellerSku``.
 
@@ -102,7 +102,7 @@ def ingest_amazon(
     if entity == "refunds":
         amazon_now = _amazon_now(zone)
         since = _cursor(zone, entity, lookback)
-        if since is None and amazon_now is not None:
+        if amazon_now is not None and not _reached_back(zone, amazon_now - refund_history):
             since = amazon_now - refund_history
         source, key, changed = "/finances/v0/financialEvents", "AmazonOrderId", "PostedDate"
         contract = refunds_contract(catalogue)
@@ -148,6 +148,16 @@ def ingest_amazon(
 def _cursor(zone: LandingZone, entity: str, lookback: timedelta) -> datetime | None:
     since = zone.next_cursor(CHANNEL, entity, lookback=lookback)
     return since.astimezone(UTC) if since is not None else None  # landing columns are UTC
+
+
+def _reached_back(zone: LandingZone, horizon: datetime) -> bool:
+    """Whether a refunds load has begun at `horizon` or before: the history has been walked.
+
+    A first pull that ran before any orders had landed knew no clock and got Amazon's default
+    window only; the next pull that knows one walks the history then, cursor or not.
+    """
+    starts = [parse_time(m.cursor_start) for m in zone.completed_loads(CHANNEL, "refunds")]
+    return any(start is not None and start <= horizon for start in starts)
 
 
 def _amazon_now(zone: LandingZone) -> datetime | None:
