@@ -1,7 +1,8 @@
 {#- Generic tests of the orders slice: arithmetic invariants and reconciliations. -#}
 
-{#- Orders whose lines do not add up: sum(unit_price * quantity - discount) + shipping must be
-    the order's total (and subtotal - discount + shipping too), wherever the channel shows amounts. -#}
+{#- Orders whose lines do not add up: sum(unit_price * quantity - discount) + shipping + COD fee
+    must be the order's total (and subtotal - discount + shipping + COD fee too), wherever the
+    channel shows amounts. -#}
 {% test orders_lines_add_up(model, lines) %}
     with line_sums as (
         select
@@ -23,8 +24,8 @@
     where
         o.is_amount_known
         and (
-            coalesce(l.lines_jpy, 0) + o.shipping_jpy != o.total_jpy
-            or o.subtotal_jpy - o.discount_jpy + o.shipping_jpy != o.total_jpy
+            coalesce(l.lines_jpy, 0) + o.shipping_jpy + o.cod_fee_jpy != o.total_jpy
+            or o.subtotal_jpy - o.discount_jpy + o.shipping_jpy + o.cod_fee_jpy != o.total_jpy
             or coalesce(l.discount_jpy, 0) != o.discount_jpy
         )
 {% endtest %}

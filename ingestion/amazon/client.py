@@ -273,17 +273,24 @@ class AmazonClient:
     # --- Finances API v0 -------------------------------------------------------------------
 
     def refund_events(
-        self, *, posted_after: datetime | None = None, next_token: str | None = None
+        self,
+        *,
+        posted_after: datetime | None = None,
+        posted_before: datetime | None = None,
+        next_token: str | None = None,
     ) -> Iterator[Page]:
-        """``RefundEventList`` pages posted at or after `posted_after`.
+        """``RefundEventList`` pages posted at or after `posted_after` (and before
+        `posted_before`, Amazon's "now" if not given).
 
         Without `posted_after` Amazon answers its default window: the last 180 days, the most
-        one query may span. `next_token`, a page's `following` from an earlier listing, goes on
-        from there.
+        one query may span (a longer window answers nothing). `next_token`, a page's
+        `following` from an earlier listing, goes on from there.
         """
         params: dict[str, Any] = {"MaxResultsPerPage": _MAX_RESULTS}
         if posted_after is not None:
             params["PostedAfter"] = iso_z(posted_after)
+        if posted_before is not None:
+            params["PostedBefore"] = iso_z(posted_before)
         if next_token is not None:
             params = {"NextToken": next_token}
         path = "/finances/v0/financialEvents"

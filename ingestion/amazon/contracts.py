@@ -2,7 +2,10 @@
 
 Orders land with their items embedded (``OrderItems``) and are checked item by item, so an
 order with an unknown or missing SKU is quarantined whole, with the SKU it failed on. Refund
-events are checked per adjusted item and charge. Amounts in the Orders API are strings
+events are checked per adjusted item and charge: what goes back to the buyer (``Principal``,
+``Tax``) is negative, while a charge the buyer pays on a return (a ``RestockingFee``, a
+``PointsFee``) is positive and is the seller's to keep, so any other charge may have either
+sign (staging decomposes them). Amounts in the Orders API are strings
 (``{"CurrencyCode": "JPY", "Amount": "4400"}``): each is checked to be a decimal (the reason
 then shows the bad text) and to be in range. Pending and cancelled orders carry no
 ``OrderTotal`` and their items no prices, as on Amazon, so those fields may be null; the
@@ -142,7 +145,10 @@ _REFUND_SCHEMA: Final[Mapping[str, pl.DataType]] = {
     "ChargeType": pl.String(),
     "currency": pl.String(),
     "amount": pl.Float64(),
+    "refunded_amount": pl.Float64(),
 }
+# The charges that are money going back to the buyer: never positive in a refund event.
+_REFUNDED_CHARGES: Final = frozenset({"Principal", "Tax"})
 
 
 def _refund_rows(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
@@ -160,12 +166,15 @@ def _refund_rows(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
             }
             for charge in item.get("ItemChargeAdjustmentList") or [{}]:
                 amount = _dict(charge.get("ChargeAmount"))
+                kind = _text(charge.get("ChargeType"))
+                value = _number(amount.get("CurrencyAmount"))
                 rows.append(
                     line
                     | {
-                        "ChargeType": _text(charge.get("ChargeType")),
+                        "ChargeType": kind,
                         "currency": _text(amount.get("CurrencyCode")),
-                        "amount": _number(amount.get("CurrencyAmount")),
+                        "amount": value,
+                        "refunded_amount": value if kind in _REFUNDED_CHARGES else None,
                     }
                 )
     return _frame(rows, _REFUND_SCHEMA)
@@ -181,8 +190,9 @@ def refunds_contract(catalogue: Collection[str] | None = None) -> Contract:
             *_timestamps("PostedDate"),
             _between("QuantityShipped", 1, MAX_QUANTITY),
             _in("currency", CURRENCIES),
+            _between("amount", -MAX_AMOUNT_JPY, MAX_AMOUNT_JPY),
             # Money going back to the buyer: the refund's principal and tax are negative.
-            _between("amount", -MAX_AMOUNT_JPY, 0),
+            _between("refunded_amount", -MAX_AMOUNT_JPY, 0),
             *_skus(catalogue),
         ],
     )

@@ -10,8 +10,12 @@ Entities, their keys and how they are pulled:
   it unnests Shopify's ``line_items``. The load's window is ``[cursor, LastUpdatedBefore]``,
   the upper bound Amazon echoes (its own "now").
 - ``refunds``: the Finances API's RefundEventList by ``PostedAfter`` = the cursor; keyed by
-  ``<AmazonOrderId>@<PostedDate>`` (Amazon gives refund events no id of their own). The first
-  pull gets Amazon's default window, the last 180 days: older refunds are out of its reach.
+  ``<AmazonOrderId>@<PostedDate>`` (Amazon gives refund events no id of their own). One query
+  spans 180 days at most, so the pull walks windows (`refund_windows`), anchored on the latest
+  "now" getOrders echoed (the landed orders' window end): a first pull reaches back
+  `DEFAULT_REFUND_HISTORY`, and a pull after a long pause from its cursor. Before any orders
+  have landed Amazon's clock is unknown, and a first pull gets Amazon's default window, the
+  last 180 days; the first pull after orders have landed then walks the history.
 - ``inventory_summaries``: FBA stock, a full snapshot each time (``startDateTime`` would miss
   inbound changes, which Amazon documents it does not track), keyed by ``sellerSku``.
 
@@ -42,18 +46,21 @@ from ichigen.ingestion.amazon.contracts import (
     orders_contract,
     refunds_contract,
 )
+from ichigen.ingestion.amazon.refund_windows import refund_pages
 from ichigen.ingestion.landing import PART_ROWS, LandingZone, LoadManifest
 from ichigen.ingestion.paging import Page, checkpoint, go_on, one_ahead
 from ichigen.ingestion.record_fields import parse_utc as parse_time
 from ichigen.ingestion.validation import BatchValidator
 
-__all__ = ["DEFAULT_LOOKBACK", "ENTITIES", "ingest_amazon", "parse_time"]
+__all__ = ["DEFAULT_LOOKBACK", "DEFAULT_REFUND_HISTORY", "ENTITIES", "ingest_amazon", "parse_time"]
 
 CHANNEL: Final = "amazon"
 ENTITIES: Final = ("orders", "refunds", "inventory_summaries")
 # Amazon's LastUpdateDate can trail the change it records by minutes (it is set when the
 # order's state settles): an hour of overlap covers that and late edits.
 DEFAULT_LOOKBACK: Final = timedelta(hours=1)
+# How far back a first refunds pull reaches: two years of refunds, against the orders' history.
+DEFAULT_REFUND_HISTORY: Final = timedelta(days=730)
 # getOrders needs a lower bound; for a first pull, one before any order there could be.
 _BEGINNING: Final = datetime(2000, 1, 1, tzinfo=UTC)
 # getOrderItems calls in flight at once. One at a time, a first pull waited on each round trip
@@ -81,6 +88,7 @@ def ingest_amazon(
     catalogue: Collection[str] | None = None,
     validator: BatchValidator | None = None,
     part_rows: int = PART_ROWS,
+    refund_history: timedelta = DEFAULT_REFUND_HISTORY,
 ) -> LoadManifest:
     """Pull `entity` (one of `ENTITIES`) into `zone`; returns the committed load's manifest.
 
@@ -90,8 +98,12 @@ def ingest_amazon(
     """
     if entity == "orders":
         return _ingest_orders(client, zone, lookback, catalogue, validator, part_rows)
+    amazon_now = None
     if entity == "refunds":
+        amazon_now = _amazon_now(zone)
         since = _cursor(zone, entity, lookback)
+        if amazon_now is not None and not _reached_back(zone, amazon_now - refund_history):
+            since = amazon_now - refund_history
         source, key, changed = "/finances/v0/financialEvents", "AmazonOrderId", "PostedDate"
         contract = refunds_contract(catalogue)
         record_key = _text_key(key, changed)
@@ -116,7 +128,9 @@ def ingest_amazon(
         pages: Iterable[list[Any]]
         if resumable:
             pages = go_on(
-                lambda token: client.refund_events(posted_after=since, next_token=token),
+                lambda position: refund_pages(
+                    client, since=since, amazon_now=amazon_now, position=position
+                ),
                 load.checkpoint,
             )
         else:
@@ -134,6 +148,23 @@ def ingest_amazon(
 def _cursor(zone: LandingZone, entity: str, lookback: timedelta) -> datetime | None:
     since = zone.next_cursor(CHANNEL, entity, lookback=lookback)
     return since.astimezone(UTC) if since is not None else None  # landing columns are UTC
+
+
+def _reached_back(zone: LandingZone, horizon: datetime) -> bool:
+    """Whether a refunds load has begun at `horizon` or before: the history has been walked.
+
+    A first pull that ran before any orders had landed knew no clock and got Amazon's default
+    window only; the next pull that knows one walks the history then, cursor or not.
+    """
+    starts = [parse_time(m.cursor_start) for m in zone.completed_loads(CHANNEL, "refunds")]
+    return any(start is not None and start <= horizon for start in starts)
+
+
+def _amazon_now(zone: LandingZone) -> datetime | None:
+    """Amazon's clock as last seen: the latest window end getOrders echoed, if orders landed."""
+    ends = [parse_time(m.cursor_end) for m in zone.completed_loads(CHANNEL, "orders")]
+    known = [end for end in ends if end is not None]
+    return max(known) if known else None
 
 
 def _with_items(

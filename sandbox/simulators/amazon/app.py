@@ -14,6 +14,10 @@ sellingpartnerapi-fe.amazon.com by changing its URLs and credentials:
 - ``GET|PATCH /listings/2021-08-01/items/{sellerId}/{sku}``: read a listing, set its MFN
   quantity in the world (`listings`).
 
+With a `DocumentedAccount` (`documented`) the orders, their items, the refunds and the FBA
+summaries are that account's documents (Amazon's published examples) instead of the world's;
+sign-in, RDTs, rate limits and paging stay as they are.
+
 Every API call needs a live access token in ``x-amz-access-token`` (403 otherwise), or an RDT
 issued for that call. Each
 operation has its own token bucket, as on Amazon; the sandbox's default rates are far above
@@ -34,6 +38,7 @@ from urllib.parse import unquote
 
 from ichigen.sandbox.simulators.amazon.auth import DEFAULT_TOKEN_TTL_S, LwaTokens
 from ichigen.sandbox.simulators.amazon.common import error_payload, require_marketplace
+from ichigen.sandbox.simulators.amazon.documented import DocumentedAccount
 from ichigen.sandbox.simulators.amazon.finances import FinancesApi
 from ichigen.sandbox.simulators.amazon.inventory import DEFAULT_INVENTORY_PAGE_SIZE, InventoryApi
 from ichigen.sandbox.simulators.amazon.listings import DEFAULT_MFN_LOCATION, ListingsApi
@@ -109,9 +114,11 @@ class AmazonApp(SimulatorApp):
         inventory_page_size: int = DEFAULT_INVENTORY_PAGE_SIZE,
         mfn_location: str = DEFAULT_MFN_LOCATION,
         pii_role: bool = True,
+        documented: DocumentedAccount | None = None,
     ) -> None:
         super().__init__()
         self.world = world
+        self.documented = documented
         self.tokens = LwaTokens(
             client_id=credentials.client_id,
             client_secret=credentials.client_secret,
@@ -147,7 +154,7 @@ class AmazonApp(SimulatorApp):
             "GET",
             r"/fba/inventory/v1/summaries",
             "getInventorySummaries",
-            lambda request, _: self.inventory.summaries(request),
+            self._inventory_summaries,
         )
         item = r"/listings/2021-08-01/items/(?P<seller>[^/]+)/(?P<sku>[^/]+)"
         self._operation(
@@ -214,14 +221,24 @@ class AmazonApp(SimulatorApp):
     def _get_orders(self, request: Request, match: re.Match[str]) -> Any:
         require_marketplace(request, "MarketplaceIds", self.listings.marketplace_id)
         pii = self.restricted.elements(request)
-        return {"payload": self.orders.get_orders(request, self.faults, pii=pii)}
+        orders = self.documented or self.orders
+        return {"payload": orders.get_orders(request, self.faults, pii=pii)}
 
     def _get_order(self, request: Request, match: re.Match[str]) -> Any:
         pii = self.restricted.elements(request)
-        return {"payload": self.orders.get_order(unquote(match["order"]), pii=pii)}
+        orders = self.documented or self.orders
+        return {"payload": orders.get_order(unquote(match["order"]), pii=pii)}
 
     def _get_order_items(self, request: Request, match: re.Match[str]) -> Any:
-        return {"payload": self.orders.get_order_items(request, unquote(match["order"]))}
+        orders = self.documented or self.orders
+        return {"payload": orders.get_order_items(request, unquote(match["order"]))}
 
     def _financial_events(self, request: Request, match: re.Match[str]) -> Any:
-        return {"payload": self.finances.list_financial_events(request)}
+        finances = self.documented or self.finances
+        return {"payload": finances.list_financial_events(request)}
+
+    def _inventory_summaries(self, request: Request, match: re.Match[str]) -> Any:
+        if self.documented is not None:
+            require_marketplace(request, "marketplaceIds", self.listings.marketplace_id)
+            return self.documented.summaries(request, self.listings.marketplace_id)
+        return self.inventory.summaries(request)

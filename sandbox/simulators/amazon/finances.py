@@ -5,8 +5,11 @@ Amazon has no refund object in its Orders API; a refund shows up as a ``RefundEv
 order and refund time (its returned lines as ``ShipmentItemAdjustmentList``), at the world's
 ``refunded_at``. Following Amazon.co.jp for tax-registered sellers, finance amounts are split
 into a tax-exclusive ``Principal`` and the consumption ``Tax``, both negative for a refund; their
-sum is the refund. Fees (referral fee refunds) and the other event lists are not simulated: those
-lists are present and empty.
+sum is the refund. About one return in twenty (`_RESTOCKING_SHARE`) is charged a
+``RestockingFee`` (a positive charge, 10% of the item's refund here): the Principal then
+refunds the item in full and the fee is kept back, so the charges still add up to what the
+buyer got back, the world's ``refund_jpy``. Fees (referral fee refunds) and the other event
+lists are not simulated: those lists are present and empty.
 
 Rules kept from Amazon: ``PostedBefore`` needs ``PostedAfter``; neither may lie in the future;
 a window longer than 180 days returns no events; ``MaxResultsPerPage`` is 1-100 (default 100);
@@ -16,6 +19,7 @@ a ``NextToken`` carries the query on.
 from __future__ import annotations
 
 import hashlib
+import zlib
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -72,6 +76,7 @@ _EMPTY_LISTS: Final = (
     "CapacityReservationBillingEventList",
 )
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_RESTOCKING_SHARE: Final = 20  # one return in this many pays a restocking fee
 
 
 def _us(value: datetime) -> int:
@@ -180,13 +185,17 @@ class FinancesApi:
     @staticmethod
     def _item(row: dict[str, Any]) -> dict[str, Any]:
         refund = int(row["refund_jpy"])
-        tax = refund * 10 // 110
+        fee = 0
+        if zlib.crc32(str(row["return_id"]).encode()) % _RESTOCKING_SHARE == 0:
+            fee = refund // 10
+        # the item's price back (tax-exclusive Principal and its Tax), less the fee kept
+        tax = (refund + fee) * 10 // 110
+        charges = [_charge("Principal", -(refund + fee - tax)), _charge("Tax", -tax)]
+        if fee:
+            charges.append(_charge("RestockingFee", fee))
         return {
             "SellerSKU": row["sku"],
             "OrderAdjustmentItemId": _adjustment_item_id(row["return_id"]),
             "QuantityShipped": int(row["quantity"]),
-            "ItemChargeAdjustmentList": [
-                _charge("Principal", -(refund - tax)),
-                _charge("Tax", -tax),
-            ],
+            "ItemChargeAdjustmentList": charges,
         }

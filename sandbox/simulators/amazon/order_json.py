@@ -10,7 +10,12 @@ What Amazon shows depends on the order's state, and so it does here:
 
 Amounts follow Amazon.co.jp for tax-registered sellers: ``ItemPrice`` is the line's
 tax-inclusive price times quantity and ``ItemTax`` the consumption tax inside it (likewise
-shipping and promotions).
+shipping and promotions). Amazon leaves a money field out when it is zero (its own getOrderItems
+example has no ``ItemTax``, ``ShippingTax`` or ``PromotionDiscount``), yet also sends
+``"0.00"`` at times (its sandbox's ``PromotionDiscount``): so do the items here, about half of
+the orders (`_OMITS_ZEROS`) leaving their zero amounts out. About a third of the items carry
+``PointsGranted``, the Amazon points the buyer earns (1% of the price here), which change no
+amount of the order.
 
 Personal data follows the Restricted Data Token (`tokens`) the call carries. Without
 one, ``ShippingAddress`` is only prefecture, postcode, city and country, as on Amazon. With an
@@ -19,13 +24,14 @@ RDT for ``shippingAddress`` (and the order no longer ``Pending``) it adds the re
 merchant-fulfilled (MFN) orders only: Amazon suppresses the phone of every FBA (AFN) order,
 so a buyer's phone (held on the world's Amazon identity) shows only on its orders that the
 seller ships from its own warehouse.
-``BuyerInfo`` (the masked relay e-mail and the buyer's name) is returned with or without an
-RDT: real SP-API hides it without ``buyerInfo``, but the sandbox keys Amazon buyers by the
-relay e-mail and keeps it visible to connectors that have no RDT.
+``BuyerInfo`` (the masked relay e-mail and the buyer's name) needs an RDT for ``buyerInfo``,
+as on SP-API: without one the order carries an empty ``BuyerInfo`` (`redact`, which the
+documented account's orders go through too).
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -35,7 +41,14 @@ import polars as pl
 from ichigen.sandbox.simulators.amazon.common import MARKETPLACE_NAME, iso_z, money
 from ichigen.sandbox.world import World
 
-__all__ = ["FBA_LOCATION", "ORDER_STATUSES", "format_items", "format_orders", "with_status"]
+__all__ = [
+    "FBA_LOCATION",
+    "ORDER_STATUSES",
+    "format_items",
+    "format_orders",
+    "redact",
+    "with_status",
+]
 
 FBA_LOCATION: Final = "FBA-JP"
 ORDER_STATUSES: Final = (
@@ -58,6 +71,42 @@ _PAYMENT_DEFAULT: Final = ("Other", ["Standard"])
 _UNPAID: Final = frozenset({"Pending", "Canceled"})
 # Paid at the door or by invoice after delivery: such orders are ready to ship at once.
 _PAID_LATER: Final = ("cod", "invoice")
+
+
+# What ShippingAddress shows without an RDT for ``shippingAddress``: where, not who.
+_ADDRESS_WITHOUT_RDT: Final = frozenset({"StateOrRegion", "PostalCode", "City", "CountryCode"})
+# What BuyerInfo shows without an RDT for ``buyerInfo``: nothing personal.
+_BUYER_PII: Final = (
+    "BuyerEmail",
+    "BuyerName",
+    "BuyerCounty",
+    "BuyerTaxInfo",
+    "PurchaseOrderNumber",
+)
+
+
+def redact(order: dict[str, Any], pii: frozenset[str]) -> dict[str, Any]:
+    """`order` (changed in place) as a call whose RDT opens `pii` sees it."""
+    address = order.get("ShippingAddress")
+    if isinstance(address, dict) and "shippingAddress" not in pii:
+        order["ShippingAddress"] = {k: v for k, v in address.items() if k in _ADDRESS_WITHOUT_RDT}
+    buyer = order.get("BuyerInfo")
+    if isinstance(buyer, dict) and "buyerInfo" not in pii:
+        order["BuyerInfo"] = {k: v for k, v in buyer.items() if k not in _BUYER_PII}
+    return order
+
+
+def _share(key: str, of: int) -> int:
+    """A stable bucket of `key` in range(of): the same order or item looks the same each call."""
+    return zlib.crc32(key.encode()) % of
+
+
+def _omits_zeros(amazon_order_id: str) -> bool:
+    return _share(amazon_order_id, 2) == 0
+
+
+def _grants_points(order_item_id: str) -> bool:
+    return _share(order_item_id, 3) == 0
 
 
 def _tax(amount: int) -> int:
@@ -183,7 +232,7 @@ def _order(
             order["BuyerInfo"] = {"BuyerEmail": person["email"], "BuyerName": name}
         else:
             order["BuyerInfo"] = {}
-    return order
+    return redact(order, pii)
 
 
 def format_items(world: World, order: dict[str, Any], lines: pl.DataFrame) -> list[dict[str, Any]]:
@@ -231,16 +280,25 @@ def _item(
     discount = int(line["discount_jpy"])
     # Amazon reports shipping per item; the world charges it per order: put it on the first line.
     shipping = int(order["shipping_jpy"]) if line["line_no"] == 1 else 0
-    item |= {
-        "ItemPrice": money(price),
-        "ItemTax": money(_tax(price)),
-        "ShippingPrice": money(shipping),
-        "ShippingTax": money(_tax(shipping)),
-        "ShippingDiscount": money(0),
-        "ShippingDiscountTax": money(0),
-        "PromotionDiscount": money(discount),
-        "PromotionDiscountTax": money(_tax(discount)),
+    amounts = {
+        "ItemPrice": price,
+        "ItemTax": _tax(price),
+        "ShippingPrice": shipping,
+        "ShippingTax": _tax(shipping),
+        "ShippingDiscount": 0,
+        "ShippingDiscountTax": 0,
+        "PromotionDiscount": discount,
+        "PromotionDiscountTax": _tax(discount),
     }
+    omits = _omits_zeros(order["channel_order_id"])
+    item |= {
+        name: money(amount)
+        for name, amount in amounts.items()
+        if amount or name == "ItemPrice" or not omits
+    }
+    if _grants_points(str(line["channel_line_id"])) and price >= 100:
+        points = price // 100
+        item["PointsGranted"] = {"PointsNumber": points, "PointsMonetaryValue": money(points)}
     if discount and order.get("promo_code"):
         item["PromotionIds"] = [order["promo_code"]]
     return item

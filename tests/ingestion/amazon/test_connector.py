@@ -27,8 +27,10 @@ from ichigen.ingestion.http import RetryPolicy
 from ichigen.ingestion.landing import LandingZone
 from ichigen.ingestion.validation import BatchValidator
 from ichigen.sandbox.simulators import http as simulator_http
-from ichigen.sandbox.simulators.amazon import AmazonApp
+from ichigen.sandbox.simulators.amazon import AmazonApp, DocumentedAccount, empty_world
+from ichigen.sandbox.simulators.credentials import SANDBOX_CREDENTIALS
 from ichigen.sandbox.simulators.faults import FaultPlan
+from ichigen.sandbox.simulators.http import SimulatorServer
 from ichigen.sandbox.simulators.serve import RunningSandbox
 from ichigen.sandbox.world import World
 from ichigen.settings import Settings
@@ -690,3 +692,74 @@ def test_with_faults_on_the_deduplicated_result_equals_a_clean_run(
     assert result(faulty).equals(result(clean))
     orders, _, _ = _truth(world)
     assert result(clean).height == orders.height
+
+
+# --- refunds beyond one Finances window, from a documented account over real sockets --------
+
+
+def _refund_event(n: int, posted: datetime, *, restocking_fee: float = 0.0) -> dict[str, Any]:
+    charges = [
+        {
+            "ChargeType": "Principal",
+            "ChargeAmount": {"CurrencyCode": "JPY", "CurrencyAmount": -2000.0},
+        },
+        {"ChargeType": "Tax", "ChargeAmount": {"CurrencyCode": "JPY", "CurrencyAmount": -200.0}},
+    ]
+    if restocking_fee:
+        charges.append(
+            {
+                "ChargeType": "RestockingFee",
+                "ChargeAmount": {"CurrencyCode": "JPY", "CurrencyAmount": restocking_fee},
+            }
+        )
+    return {
+        "AmazonOrderId": f"503-{n:07d}-0000000",
+        "PostedDate": posted.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "ShipmentItemAdjustmentList": [
+            {"SellerSKU": "P0001-NVY-M", "QuantityShipped": 1, "ItemChargeAdjustmentList": charges}
+        ],
+    }
+
+
+def test_refunds_older_than_one_finances_window_are_walked_back_window_by_window(
+    tmp_path: Path, validators: dict[str, BatchValidator]
+) -> None:
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    ages = {1: 10, 2: 200, 3: 400, 4: 700, 5: 800}  # days before Amazon's now
+    events = [_refund_event(n, now - timedelta(days=age)) for n, age in ages.items()]
+    events[1] = _refund_event(2, now - timedelta(days=200), restocking_fee=220.0)
+    account = DocumentedAccount(
+        now=now,
+        orders=[_order(1)],
+        order_items={_order(1)["AmazonOrderId"]: [_item(1)]},
+        refund_events=events,
+    )
+    server = SimulatorServer(AmazonApp(empty_world(now), documented=account)).start()
+    sandbox = SANDBOX_CREDENTIALS.amazon
+    config = AmazonConfig(
+        url=server.base_url,
+        lwa_url=f"{server.base_url}/auth/o2/token",
+        client_id=sandbox.client_id,
+        client_secret=sandbox.client_secret,
+        refresh_token=sandbox.refresh_token,
+        marketplace_id=sandbox.marketplace_id,
+        seller_id=sandbox.seller_id,
+    )
+    zone = LandingZone(tmp_path / "landing")
+    try:
+        with AmazonClient(config) as client:
+            # without landed orders Amazon's clock is unknown: its default window, 180 days
+            only_recent = ingest_amazon(client, zone, "refunds", validator=validators["refunds"])
+            # getOrders echoes Amazon's now, which anchors the windows: the next refunds pull
+            # walks the history it has not reached yet, although it has a cursor
+            ingest_amazon(client, zone, "orders", validator=validators["orders"])
+            walked = ingest_amazon(client, zone, "refunds", validator=validators["refunds"])
+            again = ingest_amazon(client, zone, "refunds", validator=validators["refunds"])
+    finally:
+        server.stop()
+    assert only_recent.accepted == 1
+    assert again.records == 1  # the cursor's window only (minus the lookback): the latest
+    # two years back: every refund but the one of 800 days ago, the restocking fee accepted
+    assert (walked.records, walked.accepted, walked.quarantined) == (4, 4, 0)
+    keys = sorted(set(zone.scan("amazon", "refunds").collect()["_record_key"].str.slice(0, 19)))
+    assert keys == [f"503-{n:07d}-0000000" for n in (1, 2, 3, 4)]

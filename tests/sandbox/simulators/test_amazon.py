@@ -6,9 +6,11 @@ sellingpartnerapi-fe.amazon.com must work against the simulator with only its en
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -19,8 +21,9 @@ from sp_api.auth import AccessTokenClient
 from sp_api.auth import access_token_client as sp_auth
 from sp_api.base import Marketplaces
 
-from ichigen.sandbox.simulators.amazon import AmazonApp
+from ichigen.sandbox.simulators.amazon import AmazonApp, DocumentedAccount, empty_world
 from ichigen.sandbox.simulators.faults import FaultPlan
+from ichigen.sandbox.simulators.http import SimulatorServer
 from ichigen.sandbox.simulators.serve import RunningSandbox
 from ichigen.sandbox.world import World
 from ichigen.settings import Settings
@@ -277,6 +280,15 @@ def test_refunds_arrive_as_refund_events_of_the_finances_api(
         for charge in item["ItemChargeAdjustmentList"]
     )
     assert charged == -refunds["refund_jpy"].sum()
+    # some returns pay a restocking fee, a positive charge, and still add up to the refund
+    fees = [
+        charge
+        for item in items
+        for charge in item["ItemChargeAdjustmentList"]
+        if charge["ChargeType"] == "RestockingFee"
+    ]
+    assert 0 < len(fees) < len(items) / 4
+    assert all(charge["ChargeAmount"]["CurrencyAmount"] > 0 for charge in fees)
 
 
 # --- over plain HTTP ------------------------------------------------------------------------
@@ -513,11 +525,13 @@ def _rdt(http: httpx.Client, *elements: str, path: str = "/orders/v0/orders") ->
     )
 
 
-def _shipped_orders(http: httpx.Client, settings: Settings, token: str) -> list[dict[str, Any]]:
+def _shipped_orders(
+    http: httpx.Client, settings: Settings, token: str, *, status: str = "Shipped"
+) -> list[dict[str, Any]]:
     params = {
         "MarketplaceIds": settings.amazon.marketplace_id,
         "LastUpdatedAfter": LONG_AGO,
-        "OrderStatuses": "Shipped",
+        "OrderStatuses": status,
         "MaxResultsPerPage": "100",
     }
     answer = http.get("/orders/v0/orders", params=params, headers={"x-amz-access-token": token})
@@ -589,3 +603,56 @@ def test_an_app_without_the_restricted_roles_is_refused_an_rdt(
         app.restricted.pii_role = True
     assert answer.status_code == 403
     assert answer.json()["errors"][0]["code"] == "Unauthorized"
+
+
+def test_buyer_data_needs_an_rdt_for_it_and_zero_amounts_are_often_left_out(
+    http: httpx.Client, settings: Settings, app: AmazonApp
+) -> None:
+    plain = _shipped_orders(http, settings, str(http.headers["x-amz-access-token"]))
+    # as SP-API: without an RDT for buyerInfo, BuyerInfo names nobody
+    assert all(
+        "BuyerEmail" not in o["BuyerInfo"] and "BuyerName" not in o["BuyerInfo"] for o in plain
+    )
+    items = [
+        item
+        for order in plain[:60]
+        for item in http.get(f"/orders/v0/orders/{order['AmazonOrderId']}/orderItems").json()[
+            "payload"
+        ]["OrderItems"]
+    ]
+    without_zero = [i for i in items if "ShippingDiscount" not in i]
+    with_zero = [i for i in items if i.get("ShippingDiscount", {}).get("Amount") == "0"]
+    # Amazon leaves zero amounts out on some orders and sends them as zero on others
+    assert without_zero and with_zero
+    points = [i["PointsGranted"] for i in items if "PointsGranted" in i]
+    assert 0 < len(points) < len(items)
+    assert all(int(p["PointsMonetaryValue"]["Amount"]) == p["PointsNumber"] > 0 for p in points)
+
+
+def test_amazon_s_published_order_shows_its_buyer_only_to_a_call_with_an_rdt(
+    settings: Settings,
+) -> None:
+    fixture = Path(__file__).parents[2] / "fixtures/amazon/ordersV0_getOrders_example.json"
+    published = json.loads(fixture.read_text(encoding="utf-8"))["payload"]["Orders"]
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    server = SimulatorServer(
+        AmazonApp(empty_world(now), documented=DocumentedAccount(now=now, orders=published))
+    ).start()
+    try:
+        with httpx.Client(base_url=server.base_url, timeout=10) as http:
+            http.headers["x-amz-access-token"] = _token(http, settings)
+            plain = _shipped_orders(
+                http, settings, http.headers["x-amz-access-token"], status="Pending"
+            )
+            rdt = _rdt(http, "buyerInfo", "shippingAddress").json()["restrictedDataToken"]
+            opened = _shipped_orders(http, settings, rdt, status="Pending")
+    finally:
+        server.stop()
+    assert plain[0]["BuyerInfo"] == {}
+    assert plain[0]["ShippingAddress"] == {
+        "City": "Canton",
+        "StateOrRegion": "MI",
+        "PostalCode": "48817",
+        "CountryCode": "US",
+    }
+    assert opened == published  # with the RDT, the order exactly as Amazon published it

@@ -51,7 +51,9 @@ amazon as (
     select
         'amazon' as channel,
         seller_sku as sku,
-        fnsku as channel_item_id,
+        -- the seller SKU, not the fnSku: several seller SKUs can share one fnSku (Amazon's
+        -- documented example lists two SKUs under the fnSku B0020MLK00)
+        seller_sku as channel_item_id,
         'FBA-JP' as location_id,
         fulfillable_quantity as listed_quantity,
         updated_at as as_of

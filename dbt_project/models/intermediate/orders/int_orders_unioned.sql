@@ -108,6 +108,9 @@ shopify as (
         o.shipping_jpy,
         o.tax_jpy,
         o.total_jpy,
+        0 as points_jpy,
+        0 as channel_funded_discount_jpy,
+        0 as cod_fee_jpy,
         coalesce(r.refunded_jpy, 0) as refunded_jpy,
         coalesce(r.returned_jpy, 0) as returned_jpy,
         o.is_paid,
@@ -127,6 +130,8 @@ amazon_line_totals as (
         sum(discount_jpy) as discount_jpy,
         sum(shipping_jpy) - sum(shipping_discount_jpy) as shipping_jpy,
         sum(item_tax_jpy) - sum(discount_tax_jpy) + sum(shipping_tax_jpy) as tax_jpy,
+        -- cash on delivery: the fee Amazon.co.jp charges the buyer, less its discount
+        sum(cod_fee_jpy) - sum(cod_fee_discount_jpy) as cod_fee_jpy,
         max(promo_code) as promo_code
     from amazon_lines
     group by channel_order_id
@@ -161,6 +166,9 @@ amazon as (
         l.shipping_jpy,
         l.tax_jpy,
         o.total_jpy,
+        0 as points_jpy,
+        0 as channel_funded_discount_jpy,
+        l.cod_fee_jpy,
         coalesce(r.refunded_jpy, 0) as refunded_jpy,
         coalesce(r.refunded_jpy, 0) as returned_jpy,
         o.is_paid,
@@ -195,6 +203,9 @@ rakuten as (
         shipping_jpy,
         ordered_request_price_jpy * 10 // 110 as tax_jpy,
         ordered_request_price_jpy as total_jpy,
+        0 as points_jpy,
+        0 as channel_funded_discount_jpy,
+        0 as cod_fee_jpy,
         case
             when is_fully_returned then request_price_jpy - shipping_jpy
             else first_request_price_jpy - request_price_jpy
@@ -243,6 +254,9 @@ pos as (
         0 as shipping_jpy,
         o.total_jpy * 10 // 110 as tax_jpy,
         o.total_jpy,
+        0 as points_jpy,
+        0 as channel_funded_discount_jpy,
+        0 as cod_fee_jpy,
         coalesce(r.refunded_jpy, 0) as refunded_jpy,
         coalesce(r.refunded_jpy, 0) as returned_jpy,
         true as is_paid,
@@ -276,6 +290,9 @@ wholesale as (
         0 as shipping_jpy,
         tax_jpy,
         total_jpy,
+        0 as points_jpy,
+        0 as channel_funded_discount_jpy,
+        0 as cod_fee_jpy,
         0 as refunded_jpy,
         0 as returned_jpy,
         false as is_paid,
@@ -329,6 +346,9 @@ final as (
         shipping_jpy,
         tax_jpy,
         total_jpy,
+        points_jpy,
+        channel_funded_discount_jpy,
+        cod_fee_jpy,
         refunded_jpy,
         updated_at,
         _loaded_at,

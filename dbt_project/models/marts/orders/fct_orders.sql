@@ -10,8 +10,8 @@
 
     data_flag says what is wrong with an order that is kept all the same (null: nothing): the
     flags of int_orders_unioned ('unknown_location', 'currency_not_jpy') and
-    'lines_do_not_add_up' (where the channel shows amounts, its lines plus shipping are not its
-    total, or its subtotal less discount plus shipping is not, or its lines' discounts are not
+    'lines_do_not_add_up' (where the channel shows amounts, its lines plus shipping and COD fee
+    are not its total, or its subtotal less discount plus shipping and COD fee is not, or its lines' discounts are not
     its discount; the test order_lines_add_up_to_the_order_total lists them as a warning). -#}
 {{
     config(
@@ -149,8 +149,8 @@ closed_status as (
         coalesce(
             o.is_amount_known
             and (
-                coalesce(lc.lines_jpy, 0) + o.shipping_jpy != o.total_jpy
-                or o.subtotal_jpy - o.discount_jpy + o.shipping_jpy != o.total_jpy
+                coalesce(lc.lines_jpy, 0) + o.shipping_jpy + o.cod_fee_jpy != o.total_jpy
+                or o.subtotal_jpy - o.discount_jpy + o.shipping_jpy + o.cod_fee_jpy != o.total_jpy
                 or coalesce(lc.lines_discount_jpy, 0) != o.discount_jpy
             ),
             false
@@ -213,6 +213,9 @@ final as (
         o.shipping_jpy,
         o.tax_jpy,
         o.total_jpy,
+        o.points_jpy,
+        o.channel_funded_discount_jpy,
+        o.cod_fee_jpy,
         o.refunded_jpy,
         o.returned_jpy,
         o.total_jpy - o.refunded_jpy as net_jpy,

@@ -25,6 +25,9 @@ items as (
 ),
 
 renamed as (
+    {#- Amazon leaves a money field out when it is zero (ShippingTax, PromotionDiscount, ...);
+        on an item that shows its price, a missing amount is 0. Items without ItemPrice
+        (pending and cancelled orders) show no amounts at all: those stay null (unknown). -#}
     {%- set item_doc = json_document('item') %}
     select
         'amazon' as channel,
@@ -37,12 +40,26 @@ renamed as (
         {{ json_int(item_doc, '$.QuantityShipped') }} as quantity_shipped,
         -- ItemPrice is the line's price times quantity, tax included (Amazon.co.jp)
         {{ json_money(item_doc, '$.ItemPrice.Amount') }} as item_price_jpy,
-        {{ json_money(item_doc, '$.ItemTax.Amount') }} as item_tax_jpy,
-        {{ json_money(item_doc, '$.PromotionDiscount.Amount') }} as discount_jpy,
-        {{ json_money(item_doc, '$.PromotionDiscountTax.Amount') }} as discount_tax_jpy,
-        {{ json_money(item_doc, '$.ShippingPrice.Amount') }} as shipping_jpy,
-        {{ json_money(item_doc, '$.ShippingDiscount.Amount') }} as shipping_discount_jpy,
-        {{ json_money(item_doc, '$.ShippingTax.Amount') }} as shipping_tax_jpy,
+        {%- for field, name in [
+            ('ItemTax', 'item_tax_jpy'),
+            ('PromotionDiscount', 'discount_jpy'),
+            ('PromotionDiscountTax', 'discount_tax_jpy'),
+            ('ShippingPrice', 'shipping_jpy'),
+            ('ShippingDiscount', 'shipping_discount_jpy'),
+            ('ShippingTax', 'shipping_tax_jpy'),
+            ('CODFee', 'cod_fee_jpy'),
+            ('CODFeeDiscount', 'cod_fee_discount_jpy'),
+        ] %}
+            case
+                when {{ json_text(item_doc, '$.ItemPrice.Amount') }} is not null
+                    then coalesce({{ json_money(item_doc, '$.' ~ field ~ '.Amount') }}, 0)
+            end as {{ name }},
+        {%- endfor %}
+        -- points Amazon grants the buyer for this item (Amazon.co.jp), and their value in yen;
+        -- a reward for a later order, not a discount of this one: the total does not change
+        coalesce({{ json_int(item_doc, '$.PointsGranted.PointsNumber') }}, 0) as points_granted,
+        coalesce({{ json_money(item_doc, '$.PointsGranted.PointsMonetaryValue.Amount') }}, 0)
+            as points_granted_jpy,
         {{ json_text(item_doc, '$.PromotionIds[0]') }} as promo_code,
         _record_updated_at,
         _loaded_at,
@@ -59,8 +76,8 @@ final as (
         ) as line_number,
         -- pending and cancelled orders carry no prices (null), as Amazon reports them
         item_price_jpy // nullif(quantity, 0) as unit_price_jpy,
-        item_tax_jpy - coalesce(discount_tax_jpy, 0) as tax_jpy,
-        item_price_jpy - coalesce(discount_jpy, 0) as line_total_jpy
+        item_tax_jpy - discount_tax_jpy as tax_jpy,
+        item_price_jpy - discount_jpy as line_total_jpy
     from renamed
 )
 

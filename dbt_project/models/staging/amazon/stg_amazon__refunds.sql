@@ -39,14 +39,17 @@ charges as (
         sku,
         quantity,
         {{ json_text(charge_doc, '$.ChargeType') }} as charge_type,
-        cast(round(try_cast({{ json_text(charge_doc, '$.ChargeAmount.CurrencyAmount') }} as decimal(18, 2))) as bigint)
-            as charge_jpy,
+        try_cast({{ json_text(charge_doc, '$.ChargeAmount.CurrencyAmount') }} as decimal(18, 2))
+            as charge_amount,
         _loaded_at
     from {{ json_parsed(charge_doc, 'adjustments') }}
 ),
 
 final as (
-    -- a refund is negative in Finances, split into Principal and Tax: their sum, negated
+    -- What goes back to the buyer is negative in Finances (Principal, Tax, ShippingCharge,
+    -- ...); what the buyer pays on a return is positive (a RestockingFee, a PointsFee) and
+    -- stays with the seller. The refund is their sum, negated: what the buyer got back. Sums
+    -- are taken in the published decimals and rounded once, to the yen.
     select
         'amazon' as channel,
         refund_event_id,
@@ -55,8 +58,14 @@ final as (
         sku,
         quantity,
         posted_at,
-        -sum(charge_jpy) as refund_jpy,
-        -sum(case when charge_type = 'Tax' then charge_jpy else 0 end) as refund_tax_jpy,
+        cast(round(-sum(charge_amount)) as bigint) as refund_jpy,
+        cast(round(-sum(case when charge_type like '%Tax' then charge_amount else 0 end)) as bigint)
+            as refund_tax_jpy,
+        cast(round(sum(case when charge_type = 'RestockingFee' then charge_amount else 0 end)) as bigint)
+            as restocking_fee_jpy,
+        cast(round(sum(
+            case when charge_amount > 0 and charge_type != 'RestockingFee' then charge_amount else 0 end
+        )) as bigint) as other_buyer_charges_jpy,
         max(_loaded_at) as _loaded_at
     from charges
     group by refund_event_id, channel_order_id, refund_line_id, sku, quantity, posted_at
