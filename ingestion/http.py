@@ -4,11 +4,15 @@
 `httpx.MockTransport`) and retries what is worth retrying (429, 5xx, timeouts, resets,
 truncated or unreadable bodies) with tenacity: a 429 waits as long as its Retry-After says
 (seconds or an HTTP date), anything else backs off exponentially with full jitter. 401/403
-and other 4xx fail at once, and so does a URL that cannot be sent to (no http(s) scheme): no
-number of tries mends a wrong token or a mistyped URL, and each try would only bury the cause
-under the next. A refusal reads as one line naming the channel, the cause and the variables
-to set (`ingestion.errors.CREDENTIALS`). A client-side `RateLimiter` keeps requests under the
-channel's published rate, so retries are the exception rather than the pacing mechanism.
+and other 4xx fail at once, and so does a URL that cannot be sent to (no http(s) scheme) or
+an address that refuses the connection (nothing listens there: the channel is down or the
+URL is wrong): no number of tries mends a wrong token, a mistyped URL or a stopped service,
+and each try would only bury the cause under the next (a refused connection costs
+milliseconds; eight tries with their backoff cost half a minute, and Dagster's retries of
+each asset minutes more). A refusal reads as one line naming the channel, the cause and the
+variables to set (`ingestion.errors.CREDENTIALS`, the URL's variable). A client-side
+`RateLimiter` keeps requests under the channel's published rate, so retries are the exception
+rather than the pacing mechanism.
 
 Every request that reaches a channel is safe to repeat by design (reads, absolute stock
 levels, purchase orders with an idempotency key), which is what makes retrying POSTs sound.
@@ -33,6 +37,7 @@ from ichigen.ingestion.errors import (
     CREDENTIALS,
     AuthenticationError,
     ChannelError,
+    ChannelUnreachableError,
     ConfigurationError,
     Credentials,
     RetriesExhaustedError,
@@ -183,11 +188,15 @@ class ResilientClient:
         sleep: Sleep = time.sleep,
         rng: random.Random | None = None,
         credentials: Credentials | None = None,
+        address_variable: str | None = None,
     ) -> None:
         self.channel = channel
         self.client = client
         # what a 401/403 refused, and which variables to set: the channel's, unless told
         self.credentials = credentials or CREDENTIALS.get(channel)
+        # the variable holding the address this client sends to (ICHIGEN_AMAZON_LWA_URL for
+        # Amazon's token exchange): the channel's URL, unless told
+        self.address_variable = address_variable or url_variable(channel)
         self.retry = retry or RetryPolicy()
         self.limiter = limiter
         self._on_response = on_response
@@ -258,7 +267,17 @@ class ResilientClient:
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
             raise ConfigurationError(
                 f"{self.channel}: {url} is not a URL we can send to ({exc})",
-                fix=f"set {url_variable(self.channel)} to the channel's https:// address",
+                fix=f"set {self.address_variable} to the channel's https:// address",
+            ) from None
+        except httpx.ConnectError as exc:
+            if not _refused(exc):  # a reset or a TLS handshake cut: another try may do better
+                raise _RetryableError(f"{type(exc).__name__}: {exc}") from exc
+            raise ChannelUnreachableError(
+                self.channel,
+                f"{_origin(exc, url)} refused the connection (nothing is listening there)",
+                endpoint=f"{method} {url}",
+                detail=str(exc),
+                fix=f"check that the channel is up and that {self.address_variable} is its address",
             ) from None
         # timeouts, resets, a body cut short (RemoteProtocolError), or a compressed body
         # mangled on the way (DecodingError)
@@ -306,6 +325,27 @@ class ResilientClient:
                 self._count_retry()
                 continue
         raise UnexpectedResponseError(self.channel, f"{method} {url} never returned valid JSON")
+
+
+def _refused(exc: httpx.ConnectError) -> bool:
+    """Whether the connection was refused (ECONNREFUSED), which httpx reports as the cause
+    of its ConnectError, beside resets and handshakes cut short."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _origin(exc: httpx.RequestError, url: str) -> str:
+    """``http://127.0.0.1:8701``: where the failed request went, without path or query."""
+    try:
+        sent = exc.request.url  # the URL as sent: a client's base_url joined to `url`
+    except RuntimeError:  # raised without its request (a test's transport)
+        sent = httpx.URL(url)
+    port = f":{sent.port}" if sent.port is not None else ""
+    return f"{sent.scheme}://{sent.host}{port}"
 
 
 def _snippet(response: httpx.Response, limit: int = 300) -> str:
