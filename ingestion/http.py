@@ -3,7 +3,8 @@
 `ResilientClient` wraps an injected `httpx.Client` (so tests can hand it an
 `httpx.MockTransport`) and retries what is worth retrying (429, 5xx, timeouts, resets,
 truncated or unreadable bodies) with tenacity: a 429 waits as long as its Retry-After says
-(seconds or an HTTP date), anything else backs off exponentially with full jitter. 401/403
+(seconds or an HTTP date), anything else backs off exponentially with full jitter; 429s
+have an allowance of their own beside the failed tries (`RetryPolicy`). 401/403
 and other 4xx fail at once, and so does a URL that cannot be sent to (no http(s) scheme) or
 an address that refuses the connection (nothing listens there: the channel is down or the
 URL is wrong): no number of tries mends a wrong token, a mistyped URL or a stopped service,
@@ -55,9 +56,21 @@ Sleep = Callable[[float], None]
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """How often a request is tried, and how long it waits between tries.
+
+    A request gives up after `max_attempts` tries that failed (5xx, timeouts, resets,
+    truncated bodies), or after `max_throttled` 429s, whichever comes first. A 429 has its own,
+    larger allowance: it is a channel that is up and asks us to wait, not one that is failing,
+    and when the quota is shared (other apps of the seller, other requests of ours) 429s come
+    in runs that one request can meet several times over. Counted with the failures, a few
+    such runs made a getOrderItems call give up after eight tries under `--faults all`, and
+    with it a pull of ten thousand orders, three times over (benchmarks/faults.py).
+    """
+
     max_attempts: int = 8
     base_delay_s: float = 0.25
     max_delay_s: float = 30.0
+    max_throttled: int = 20
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """Full jitter: uniform in [0, min(max, base * 2**attempt)] (attempt counts from 0)."""
@@ -86,12 +99,38 @@ def retry_after(value: str | None, *, now: datetime | None = None) -> float | No
 
 
 class _RetryableError(Exception):
-    """An attempt that is worth repeating: what went wrong, and how long the channel asked us
-    to wait (a 429's Retry-After), if it said."""
+    """An attempt that is worth repeating: what went wrong, whether the channel throttled us
+    (a 429), and how long it asked us to wait (its Retry-After), if it said."""
 
-    def __init__(self, problem: str, *, wait_s: float | None = None) -> None:
+    def __init__(
+        self, problem: str, *, throttled: bool = False, wait_s: float | None = None
+    ) -> None:
         super().__init__(problem)
+        self.throttled = throttled
         self.wait_s = wait_s
+
+
+class _StopWhenSpent(tenacity.stop.stop_base):
+    """tenacity's stop for one request: `RetryPolicy.max_attempts` failed tries, or
+    `RetryPolicy.max_throttled` 429s, whichever comes first (tenacity calls it once per try
+    that is to be repeated)."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self._policy = policy
+        self._failed = 0
+        self._throttled = 0
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        outcome = retry_state.outcome
+        failure = outcome.exception() if outcome is not None else None
+        if isinstance(failure, _RetryableError) and failure.throttled:
+            self._throttled += 1
+        else:
+            self._failed += 1
+        return (
+            self._failed >= self._policy.max_attempts
+            or self._throttled >= self._policy.max_throttled
+        )
 
 
 class _RetryAfterOrBackoff(tenacity.wait.wait_base):
@@ -224,7 +263,7 @@ class ResilientClient:
     ) -> httpx.Response:
         """Send a request until it succeeds; 4xx other than 429 fail at once with the reason."""
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.retry.max_attempts),
+            stop=_StopWhenSpent(self.retry),
             wait=_RetryAfterOrBackoff(self.retry, self._rng),
             retry=tenacity.retry_if_exception_type(_RetryableError),
             before=self._before_attempt,
@@ -237,7 +276,7 @@ class ResilientClient:
         except tenacity.RetryError as exhausted:
             raise RetriesExhaustedError(
                 self.channel,
-                f"{method} {url} failed {self.retry.max_attempts} times; "
+                f"{method} {url} failed {exhausted.last_attempt.attempt_number} times; "
                 f"last: {exhausted.last_attempt.exception()}",
                 endpoint=f"{method} {url}",
             ) from None
@@ -290,7 +329,7 @@ class ResilientClient:
             if self.limiter is not None:
                 self.limiter.drain()
             wait_s = retry_after(response.headers.get("Retry-After"))
-            raise _RetryableError("429 Too Many Requests", wait_s=wait_s)
+            raise _RetryableError("429 Too Many Requests", throttled=True, wait_s=wait_s)
         if status >= 500:
             raise _RetryableError(f"{status} {response.reason_phrase}")
         if status in (401, 403):

@@ -96,6 +96,38 @@ def test_giving_up_says_how_often_and_what_went_wrong_last() -> None:
         _client(transport, []).request("GET", "/orders.json")
 
 
+def test_429s_have_an_allowance_of_their_own_beside_the_failed_tries() -> None:
+    # runs of 429s from a shared quota: more of them than failed tries are allowed
+    transport, seen = _scripted(
+        httpx.Response(502), *[httpx.Response(429)] * 6, httpx.Response(200, json={})
+    )
+    policy = RetryPolicy(max_attempts=2, base_delay_s=0.01, max_throttled=7)
+    client = ResilientClient(
+        "amazon", httpx.Client(transport=transport), retry=policy, sleep=[].append
+    )
+    assert client.request_json("GET", "http://channel.test/orders") == {}
+    assert len(seen) == 8 and client.retries == 7
+
+
+@pytest.mark.parametrize(
+    ("answers", "gives_up"),
+    [
+        ((502, 429, 503, 429), "failed 3 times; last: 503"),  # the failed tries: 2
+        ((429, 502, 429, 429), "failed 4 times; last: 429"),  # the 429s: 3
+    ],
+)
+def test_a_request_gives_up_when_either_allowance_is_spent(
+    answers: tuple[int, ...], gives_up: str
+) -> None:
+    transport, _ = _scripted(*[httpx.Response(status) for status in answers])
+    policy = RetryPolicy(max_attempts=2, base_delay_s=0.01, max_throttled=3)
+    client = ResilientClient(
+        "amazon", httpx.Client(transport=transport), retry=policy, sleep=[].append
+    )
+    with pytest.raises(RetriesExhaustedError, match=gives_up):
+        client.request("GET", "http://channel.test/orders")
+
+
 def test_refused_credentials_fail_at_once_in_one_line_naming_the_variable() -> None:
     transport, seen = _scripted(httpx.Response(401, json={"errors": "Invalid API key"}))
     sleeps: list[float] = []
