@@ -2,7 +2,8 @@
 
 The sections run in order on one data dir per tier (``data/bench/<tier>/``): the generation
 section writes its sandbox there, and the sections after it (ingest, build, orchestration, app,
-forecasting) use what the ones before them left.
+forecasting) use what the ones before them left. The faults section runs last, on data dirs
+of its own and the small tier's world.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from ichigen.benchmarks.app_queries import app_section
 from ichigen.benchmarks.build import build_section
 from ichigen.benchmarks.end_to_end import end_to_end_section
+from ichigen.benchmarks.faults import faults_section
 from ichigen.benchmarks.forecasting import forecasting_section
 from ichigen.benchmarks.ingest import ingest_section
 from ichigen.benchmarks.orchestration import orchestration_section
@@ -34,6 +36,7 @@ SECTIONS: dict[str, Section] = {
     "app": app_section,
     "end_to_end": end_to_end_section,
     "forecasting": forecasting_section,
+    "faults": faults_section,  # its own data dirs, on the small tier's world
 }
 
 

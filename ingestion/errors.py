@@ -4,6 +4,7 @@
     ├── ConfigurationError        a setting is missing or malformed
     ├── ChannelError              a channel's API did not give us what we asked for
     │   ├── AuthenticationError   401/403: credentials wrong, expired or lacking a scope
+    │   ├── ChannelUnreachableError  connection refused: nothing listens at the channel's address
     │   ├── RetriesExhaustedError 429, 5xx, timeouts or broken connections, past every retry
     │   └── UnexpectedResponseError  a 2xx answer we cannot read (not JSON, missing fields)
     └── FileImportError           a dropped file cannot be imported as a whole
@@ -30,6 +31,7 @@ __all__ = [
     "CREDENTIALS",
     "AuthenticationError",
     "ChannelError",
+    "ChannelUnreachableError",
     "ConfigurationError",
     "Credentials",
     "FileImportError",
@@ -119,6 +121,12 @@ class ChannelError(IngestionError):
 
 class AuthenticationError(ChannelError):
     """The channel refused our credentials (check the ICHIGEN_<CHANNEL>_... variables)."""
+
+
+class ChannelUnreachableError(ChannelError):
+    """The channel's address refused the connection: nothing listens there (the service is
+    down, or the URL names the wrong host or port). Not retried: a refusal comes back at once
+    and says the same thing on every try, so trying again only turns seconds into minutes."""
 
 
 class RetriesExhaustedError(ChannelError):

@@ -12,8 +12,8 @@ The fields are a contract other parts read (the warehouse's completeness, the ap
     source          the endpoint or the drop folder; a file's name in its drop folder
     content_sha256  a file's bytes; null for pulls
     failed_at       UTC, ISO-8601
-    error_class     auth | configuration | retries_exhausted | unreadable_file |
-                    invalid_file | unexpected
+    error_class     auth | configuration | unreachable | retries_exhausted |
+                    unreadable_file | invalid_file | unexpected
     cause           one line a person can act on
     fix             what to change, when a person can (``set ICHIGEN_SHOPIFY_ACCESS_TOKEN``)
     load_id         the load that did not complete, if one had started
@@ -38,6 +38,7 @@ from ichigen.atomic import write_text_atomically
 from ichigen.ingestion.errors import (
     AuthenticationError,
     ChannelError,
+    ChannelUnreachableError,
     ConfigurationError,
     FileImportError,
     IngestionError,
@@ -63,7 +64,13 @@ __all__ = [
 ]
 
 ErrorClass = Literal[
-    "auth", "configuration", "retries_exhausted", "unreadable_file", "invalid_file", "unexpected"
+    "auth",
+    "configuration",
+    "unreachable",
+    "retries_exhausted",
+    "unreadable_file",
+    "invalid_file",
+    "unexpected",
 ]
 ERROR_CLASSES: tuple[ErrorClass, ...] = get_args(ErrorClass)
 Kind = Literal["pull", "file"]
@@ -114,7 +121,8 @@ def _one_line(text: str) -> str:
 def classify(exc: BaseException, *, channel: str) -> Classified:
     """Sort an exception into the contract's classes.
 
-    Refused credentials and configuration fail for good until a person changes something, and
+    Refused credentials and configuration fail for good until a person changes something (a
+    refused connection too: the channel must come back first, or its URL be put right), and
     so does a 4xx the channel will answer the same way again (a 404 is a wrong URL far more
     often than a moved API). What ran out of retries, or was never expected, may pass later.
     """
@@ -126,6 +134,11 @@ def classify(exc: BaseException, *, channel: str) -> Classified:
         return Classified("auth", cause, fix, retryable=False)
     if isinstance(exc, ConfigurationError):
         return Classified("configuration", cause, fix, retryable=False)
+    if isinstance(exc, ChannelUnreachableError):
+        # nothing listens at the address: a retry half a minute later finds the same, and a
+        # channel down for an hour would hold `oms ingest` for minutes per asset; the next
+        # scheduled run goes on with the load where it stopped
+        return Classified("unreachable", cause, fix, retryable=False)
     if isinstance(exc, RetriesExhaustedError):
         return Classified("retries_exhausted", cause, fix, retryable=True)
     if isinstance(exc, UndecodableFileError):

@@ -3,12 +3,17 @@
 `ResilientClient` wraps an injected `httpx.Client` (so tests can hand it an
 `httpx.MockTransport`) and retries what is worth retrying (429, 5xx, timeouts, resets,
 truncated or unreadable bodies) with tenacity: a 429 waits as long as its Retry-After says
-(seconds or an HTTP date), anything else backs off exponentially with full jitter. 401/403
-and other 4xx fail at once, and so does a URL that cannot be sent to (no http(s) scheme): no
-number of tries mends a wrong token or a mistyped URL, and each try would only bury the cause
-under the next. A refusal reads as one line naming the channel, the cause and the variables
-to set (`ingestion.errors.CREDENTIALS`). A client-side `RateLimiter` keeps requests under the
-channel's published rate, so retries are the exception rather than the pacing mechanism.
+(seconds or an HTTP date), anything else backs off exponentially with full jitter; 429s
+have an allowance of their own beside the failed tries (`RetryPolicy`). 401/403
+and other 4xx fail at once, and so does a URL that cannot be sent to (no http(s) scheme) or
+an address that refuses the connection (nothing listens there: the channel is down or the
+URL is wrong): no number of tries mends a wrong token, a mistyped URL or a stopped service,
+and each try would only bury the cause under the next (a refused connection costs
+milliseconds; eight tries with their backoff cost half a minute, and Dagster's retries of
+each asset minutes more). A refusal reads as one line naming the channel, the cause and the
+variables to set (`ingestion.errors.CREDENTIALS`, the URL's variable). A client-side
+`RateLimiter` keeps requests under the channel's published rate, so retries are the exception
+rather than the pacing mechanism.
 
 Every request that reaches a channel is safe to repeat by design (reads, absolute stock
 levels, purchase orders with an idempotency key), which is what makes retrying POSTs sound.
@@ -33,6 +38,7 @@ from ichigen.ingestion.errors import (
     CREDENTIALS,
     AuthenticationError,
     ChannelError,
+    ChannelUnreachableError,
     ConfigurationError,
     Credentials,
     RetriesExhaustedError,
@@ -50,9 +56,21 @@ Sleep = Callable[[float], None]
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """How often a request is tried, and how long it waits between tries.
+
+    A request gives up after `max_attempts` tries that failed (5xx, timeouts, resets,
+    truncated bodies), or after `max_throttled` 429s, whichever comes first. A 429 has its own,
+    larger allowance: it is a channel that is up and asks us to wait, not one that is failing,
+    and when the quota is shared (other apps of the seller, other requests of ours) 429s come
+    in runs that one request can meet several times over. Counted with the failures, a few
+    such runs made a getOrderItems call give up after eight tries under `--faults all`, and
+    with it a pull of ten thousand orders, three times over (benchmarks/faults.py).
+    """
+
     max_attempts: int = 8
     base_delay_s: float = 0.25
     max_delay_s: float = 30.0
+    max_throttled: int = 20
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """Full jitter: uniform in [0, min(max, base * 2**attempt)] (attempt counts from 0)."""
@@ -81,12 +99,38 @@ def retry_after(value: str | None, *, now: datetime | None = None) -> float | No
 
 
 class _RetryableError(Exception):
-    """An attempt that is worth repeating: what went wrong, and how long the channel asked us
-    to wait (a 429's Retry-After), if it said."""
+    """An attempt that is worth repeating: what went wrong, whether the channel throttled us
+    (a 429), and how long it asked us to wait (its Retry-After), if it said."""
 
-    def __init__(self, problem: str, *, wait_s: float | None = None) -> None:
+    def __init__(
+        self, problem: str, *, throttled: bool = False, wait_s: float | None = None
+    ) -> None:
         super().__init__(problem)
+        self.throttled = throttled
         self.wait_s = wait_s
+
+
+class _StopWhenSpent(tenacity.stop.stop_base):
+    """tenacity's stop for one request: `RetryPolicy.max_attempts` failed tries, or
+    `RetryPolicy.max_throttled` 429s, whichever comes first (tenacity calls it once per try
+    that is to be repeated)."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self._policy = policy
+        self._failed = 0
+        self._throttled = 0
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        outcome = retry_state.outcome
+        failure = outcome.exception() if outcome is not None else None
+        if isinstance(failure, _RetryableError) and failure.throttled:
+            self._throttled += 1
+        else:
+            self._failed += 1
+        return (
+            self._failed >= self._policy.max_attempts
+            or self._throttled >= self._policy.max_throttled
+        )
 
 
 class _RetryAfterOrBackoff(tenacity.wait.wait_base):
@@ -183,11 +227,15 @@ class ResilientClient:
         sleep: Sleep = time.sleep,
         rng: random.Random | None = None,
         credentials: Credentials | None = None,
+        address_variable: str | None = None,
     ) -> None:
         self.channel = channel
         self.client = client
         # what a 401/403 refused, and which variables to set: the channel's, unless told
         self.credentials = credentials or CREDENTIALS.get(channel)
+        # the variable holding the address this client sends to (ICHIGEN_AMAZON_LWA_URL for
+        # Amazon's token exchange): the channel's URL, unless told
+        self.address_variable = address_variable or url_variable(channel)
         self.retry = retry or RetryPolicy()
         self.limiter = limiter
         self._on_response = on_response
@@ -215,7 +263,7 @@ class ResilientClient:
     ) -> httpx.Response:
         """Send a request until it succeeds; 4xx other than 429 fail at once with the reason."""
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.retry.max_attempts),
+            stop=_StopWhenSpent(self.retry),
             wait=_RetryAfterOrBackoff(self.retry, self._rng),
             retry=tenacity.retry_if_exception_type(_RetryableError),
             before=self._before_attempt,
@@ -228,7 +276,7 @@ class ResilientClient:
         except tenacity.RetryError as exhausted:
             raise RetriesExhaustedError(
                 self.channel,
-                f"{method} {url} failed {self.retry.max_attempts} times; "
+                f"{method} {url} failed {exhausted.last_attempt.attempt_number} times; "
                 f"last: {exhausted.last_attempt.exception()}",
                 endpoint=f"{method} {url}",
             ) from None
@@ -258,7 +306,17 @@ class ResilientClient:
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
             raise ConfigurationError(
                 f"{self.channel}: {url} is not a URL we can send to ({exc})",
-                fix=f"set {url_variable(self.channel)} to the channel's https:// address",
+                fix=f"set {self.address_variable} to the channel's https:// address",
+            ) from None
+        except httpx.ConnectError as exc:
+            if not _refused(exc):  # a reset or a TLS handshake cut: another try may do better
+                raise _RetryableError(f"{type(exc).__name__}: {exc}") from exc
+            raise ChannelUnreachableError(
+                self.channel,
+                f"{_origin(exc, url)} refused the connection (nothing is listening there)",
+                endpoint=f"{method} {url}",
+                detail=str(exc),
+                fix=f"check that the channel is up and that {self.address_variable} is its address",
             ) from None
         # timeouts, resets, a body cut short (RemoteProtocolError), or a compressed body
         # mangled on the way (DecodingError)
@@ -271,7 +329,7 @@ class ResilientClient:
             if self.limiter is not None:
                 self.limiter.drain()
             wait_s = retry_after(response.headers.get("Retry-After"))
-            raise _RetryableError("429 Too Many Requests", wait_s=wait_s)
+            raise _RetryableError("429 Too Many Requests", throttled=True, wait_s=wait_s)
         if status >= 500:
             raise _RetryableError(f"{status} {response.reason_phrase}")
         if status in (401, 403):
@@ -306,6 +364,27 @@ class ResilientClient:
                 self._count_retry()
                 continue
         raise UnexpectedResponseError(self.channel, f"{method} {url} never returned valid JSON")
+
+
+def _refused(exc: httpx.ConnectError) -> bool:
+    """Whether the connection was refused (ECONNREFUSED), which httpx reports as the cause
+    of its ConnectError, beside resets and handshakes cut short."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _origin(exc: httpx.RequestError, url: str) -> str:
+    """``http://127.0.0.1:8701``: where the failed request went, without path or query."""
+    try:
+        sent = exc.request.url  # the URL as sent: a client's base_url joined to `url`
+    except RuntimeError:  # raised without its request (a test's transport)
+        sent = httpx.URL(url)
+    port = f":{sent.port}" if sent.port is not None else ""
+    return f"{sent.scheme}://{sent.host}{port}"
 
 
 def _snippet(response: httpx.Response, limit: int = 300) -> str:

@@ -9,8 +9,10 @@ declares the two checks with `landing_check_specs` and reports them with `landin
 A pull runs inside `recording_failure`: a failure is recorded in the landing zone
 (`ingestion.failures`), its full trace goes to the run's event log, and the step fails with
 one line, the cause and what to change. Dagster retries the step (`INGEST_RETRY`) only when
-a later try can do better: retries exhausted on a channel that is down, or something
-unexpected; refused credentials or a wrong setting fail at once (``allow_retries=False``).
+a later try can do better: retries exhausted on a channel that keeps failing (429s, 5xx,
+resets), or something unexpected; refused credentials, a wrong setting or a channel that
+refuses the connection (down: nothing listens at its URL) fail at once
+(``allow_retries=False``), and the next run goes on with the load where it stopped.
 """
 
 from __future__ import annotations

@@ -235,7 +235,8 @@ def bench(
 ) -> None:
     """Run the benchmarks of a tier, print a table and write it to data/bench/*.json.
 
-    Sections, in order: generate, ingest, build, orchestration, app, end_to_end, forecasting.
+    Sections, in order: generate, ingest, build, orchestration, app, end_to_end, forecasting,
+    faults.
     """
     if tier not in ("small", "large"):
         raise typer.BadParameter("choose small or large", param_hint="--tier")

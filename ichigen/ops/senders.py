@@ -17,6 +17,7 @@ from ichigen.ingestion.amazon import AmazonClient
 from ichigen.ingestion.errors import (
     AuthenticationError,
     ChannelError,
+    ChannelUnreachableError,
     ConfigurationError,
     RetriesExhaustedError,
     UnexpectedResponseError,
@@ -35,6 +36,7 @@ def _failure(action: Claimed, exc: Exception) -> Outcome:
     """A refusal is final; a failure that may pass (transport, 5xx, auth, garbled) retries."""
     transient = (
         RetriesExhaustedError,
+        ChannelUnreachableError,  # the channel is down: the action waits until it is back
         AuthenticationError,  # the action is fine; the credentials need fixing
         UnexpectedResponseError,
         ConfigurationError,

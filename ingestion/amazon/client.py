@@ -127,7 +127,14 @@ class AmazonClient:
                 rng=rng,
             )
         self.tokens = LwaTokens(
-            ResilientClient(CHANNEL, client, retry=retry, sleep=sleep, rng=rng),
+            ResilientClient(
+                CHANNEL,
+                client,
+                retry=retry,
+                sleep=sleep,
+                rng=rng,
+                address_variable="ICHIGEN_AMAZON_LWA_URL",
+            ),
             lwa_url=config.lwa_url,
             client_id=config.client_id,
             client_secret=config.client_secret,

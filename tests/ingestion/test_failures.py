@@ -12,6 +12,7 @@ from ichigen.ingestion.errors import (
     CREDENTIALS,
     AuthenticationError,
     ChannelError,
+    ChannelUnreachableError,
     ConfigurationError,
     FileImportError,
     MappingError,
@@ -73,6 +74,13 @@ def _refused(channel: str) -> AuthenticationError:
         (
             ChannelError("shopify", "GET /x failed (400): bad limit", status=400),
             "unexpected",
+            False,
+        ),
+        (
+            ChannelUnreachableError(
+                "amazon", "http://127.0.0.1:1 refused the connection", fix="check it is up"
+            ),
+            "unreachable",
             False,
         ),
         (

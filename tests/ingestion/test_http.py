@@ -14,6 +14,7 @@ import pytest
 from ichigen.ingestion.errors import (
     AuthenticationError,
     ChannelError,
+    ChannelUnreachableError,
     ConfigurationError,
     RetriesExhaustedError,
 )
@@ -95,6 +96,38 @@ def test_giving_up_says_how_often_and_what_went_wrong_last() -> None:
         _client(transport, []).request("GET", "/orders.json")
 
 
+def test_429s_have_an_allowance_of_their_own_beside_the_failed_tries() -> None:
+    # runs of 429s from a shared quota: more of them than failed tries are allowed
+    transport, seen = _scripted(
+        httpx.Response(502), *[httpx.Response(429)] * 6, httpx.Response(200, json={})
+    )
+    policy = RetryPolicy(max_attempts=2, base_delay_s=0.01, max_throttled=7)
+    client = ResilientClient(
+        "amazon", httpx.Client(transport=transport), retry=policy, sleep=[].append
+    )
+    assert client.request_json("GET", "http://channel.test/orders") == {}
+    assert len(seen) == 8 and client.retries == 7
+
+
+@pytest.mark.parametrize(
+    ("answers", "gives_up"),
+    [
+        ((502, 429, 503, 429), "failed 3 times; last: 503"),  # the failed tries: 2
+        ((429, 502, 429, 429), "failed 4 times; last: 429"),  # the 429s: 3
+    ],
+)
+def test_a_request_gives_up_when_either_allowance_is_spent(
+    answers: tuple[int, ...], gives_up: str
+) -> None:
+    transport, _ = _scripted(*[httpx.Response(status) for status in answers])
+    policy = RetryPolicy(max_attempts=2, base_delay_s=0.01, max_throttled=3)
+    client = ResilientClient(
+        "amazon", httpx.Client(transport=transport), retry=policy, sleep=[].append
+    )
+    with pytest.raises(RetriesExhaustedError, match=gives_up):
+        client.request("GET", "http://channel.test/orders")
+
+
 def test_refused_credentials_fail_at_once_in_one_line_naming_the_variable() -> None:
     transport, seen = _scripted(httpx.Response(401, json={"errors": "Invalid API key"}))
     sleeps: list[float] = []
@@ -117,6 +150,53 @@ def test_a_url_without_an_http_scheme_fails_at_once_naming_the_url_variable() ->
     with pytest.raises(ConfigurationError, match="set ICHIGEN_RAKUTEN_URL"):
         client.request("GET", "htps://api.rms.example/es/2.0/order/searchOrder/")
     assert sleeps == []
+
+
+def _port_nobody_listens_on() -> int:
+    """A loopback port that was free a moment ago and has no listener now."""
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_a_refused_connection_fails_at_once_naming_the_address_and_its_variable() -> None:
+    port = _port_nobody_listens_on()
+    sleeps: list[float] = []
+    client = ResilientClient(
+        "shopify",
+        httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5.0),
+        retry=RetryPolicy(max_attempts=8),
+        sleep=sleeps.append,
+    )
+    with pytest.raises(ChannelUnreachableError) as caught:
+        client.request("GET", "/admin/api/2025-01/orders.json", params={"limit": 250})
+    assert sleeps == [] and client.retries == 0  # one try: a refusal is not waited out
+    down = caught.value
+    assert str(down) == (
+        f"shopify: http://127.0.0.1:{port} refused the connection (nothing is listening "
+        "there): check that the channel is up and that ICHIGEN_SHOPIFY_URL is its address"
+    )
+    assert down.endpoint == "GET /admin/api/2025-01/orders.json"
+    assert down.detail is not None and "refused" in down.detail.lower()
+
+
+def test_a_refused_token_exchange_names_the_variable_of_its_own_address() -> None:
+    port = _port_nobody_listens_on()
+    client = ResilientClient(
+        "amazon", httpx.Client(timeout=5.0), address_variable="ICHIGEN_AMAZON_LWA_URL"
+    )
+    with pytest.raises(ChannelUnreachableError, match="ICHIGEN_AMAZON_LWA_URL is its address"):
+        client.request("POST", f"http://127.0.0.1:{port}/auth/o2/token", data={"a": "b"})
+
+
+def test_a_connection_cut_while_being_made_is_still_retried() -> None:
+    # a reset or a handshake cut short may pass on the next try: only a refusal is final
+    transport, seen = _scripted(
+        httpx.ConnectError("[Errno 104] Connection reset by peer"), httpx.Response(200, json={})
+    )
+    sleeps: list[float] = []
+    assert _client(transport, sleeps).request_json("GET", "/orders.json") == {}
+    assert len(seen) == 2 and len(sleeps) == 1
 
 
 def test_a_compressed_body_that_does_not_decompress_is_retried() -> None:

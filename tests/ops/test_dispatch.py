@@ -1,7 +1,9 @@
-"""A dispatch pass without a network: backoff, superseded pushes, channels with no connector."""
+"""A dispatch pass without a network (or with nothing listening): backoff, superseded pushes,
+channels with no connector."""
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,26 @@ def test_transient_failures_back_off_and_give_up_after_the_last_attempt(tmp_path
     assert list_actions(store)["attempts"].to_list() == [2]
     assert dispatch(store, connectors).sent == 0  # given up until asked to retry failed
     assert dispatch(store, connectors, retry_failed=True, max_attempts=4).retrying == [action_id]
+
+
+def test_a_push_to_a_channel_that_is_down_waits_to_be_sent_again(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as probe:  # free a moment ago, nobody listens now
+        down = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    store = OpsStore.under(tmp_path, clock=Clock())
+    (action_id,) = record_stock_push(store, [("rakuten", "A", "WH-TOKYO", 3)], **BUYER)
+    client = RakutenClient(
+        base_url=down,
+        service_secret="s",
+        license_key="l",
+        rates=RakutenRates(inventory_upsert=1000.0),
+    )
+    targets = ChannelTargets(rakuten_keys={"A": InventoryKey("item-a", "a")})
+    with client:
+        report = dispatch(store, Connectors(rakuten=client, targets=targets))
+    # a refused connection is final for a pull's try, not for the action: it is retried later
+    assert report.retrying == [action_id] and report.rejected == []
+    row = list_actions(store).row(0, named=True)
+    assert row["status"] == "failed_retrying" and "refused the connection" in row["last_error"]
 
 
 def test_an_older_push_to_a_listing_is_superseded_by_a_newer_one(tmp_path: Path) -> None:

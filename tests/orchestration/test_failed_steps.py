@@ -12,7 +12,12 @@ import dagster as dg
 import pytest
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
-from ichigen.ingestion.errors import CREDENTIALS, AuthenticationError, RetriesExhaustedError
+from ichigen.ingestion.errors import (
+    CREDENTIALS,
+    AuthenticationError,
+    ChannelUnreachableError,
+    RetriesExhaustedError,
+)
 from ichigen.ingestion.failures import failure_records
 from ichigen.ingestion.landing import LandingZone
 from ichigen.orchestration.build_run import dbt_errors
@@ -32,10 +37,22 @@ def _exhausted() -> RetriesExhaustedError:
     return RetriesExhaustedError("shopify", "GET /orders.json failed 8 times; last: 503")
 
 
+def _unreachable() -> ChannelUnreachableError:
+    return ChannelUnreachableError(
+        "shopify",
+        "http://127.0.0.1:1 refused the connection (nothing is listening there)",
+        fix="check that the channel is up and that ICHIGEN_SHOPIFY_URL is its address",
+    )
+
+
 @pytest.mark.parametrize(
     ("error", "tries"),
-    [(_refused, 1), (_exhausted, 2)],
-    ids=["refused credentials: no retry", "a channel down: retried"],
+    [(_refused, 1), (_unreachable, 1), (_exhausted, 2)],
+    ids=[
+        "refused credentials: no retry",
+        "nothing listening: no retry",
+        "a channel failing past the client's retries: retried",
+    ],
 )
 def test_a_failed_pull_is_recorded_per_try_and_retried_only_when_it_may_pass(
     tmp_path: Path, error: Callable[[], Exception], tries: int

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -70,6 +71,41 @@ def test_a_wrong_shopify_token_fails_at_once_with_one_line_per_asset(
         assert written["fix"] == "set ICHIGEN_SHOPIFY_ACCESS_TOKEN"
         assert written["source"].startswith(sandbox.urls["shopify"])
         assert "shpat_wrong" not in record.read_text("utf-8")
+
+
+def test_a_shopify_that_is_down_fails_each_asset_at_once_with_one_line_naming_its_url(
+    settings: Settings,
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as probe:  # free a moment ago, nobody listens now
+        down = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    env = _environment(ICHIGEN_DATA_DIR=str(settings.data_dir), ICHIGEN_SHOPIFY_URL=down)
+    # eight tries per request, then Dagster's two retries after 30 s and 60 s, for each of
+    # the five assets, would take many times the timeout
+    done = subprocess.run(
+        [str(OMS), "ingest", "--channel", "shopify"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=150,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    failed = [line for line in done.stdout.splitlines() if "FAILED" in line]
+    assert [line.split(":")[0] for line in failed] == [f"shopify_{e}" for e in SHOPIFY_ENTITIES]
+    unreachable = (
+        f"shopify: {down} refused the connection (nothing is listening there): "
+        "check that the channel is up and that ICHIGEN_SHOPIFY_URL is its address"
+    )
+    assert all(line.endswith(f": {unreachable}") for line in failed), failed
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output and len(output.splitlines()) <= len(SHOPIFY_ENTITIES) + 3
+    zone = LandingZone.under(settings.paths)
+    for entity in SHOPIFY_ENTITIES:
+        # one record per asset: neither the client nor Dagster tried again
+        [record] = (zone.entity_dir("shopify", entity) / "_failures").glob("*.json")
+        written = json.loads(record.read_text("utf-8"))
+        assert (written["kind"], written["error_class"]) == ("pull", "unreachable")
+        assert written["source"].startswith(down)
 
 
 def _pos_export(rows: int) -> bytes:
