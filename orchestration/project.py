@@ -80,13 +80,19 @@ def prepare_if_dev() -> None:
         ensure_manifest()
 
 
-def dbt_vars_args(paths: DataPaths) -> list[str]:
-    """``--vars`` telling dbt the data directory (landing, forecasts) and the warehouse file."""
-    return _vars_args(paths.root, paths.warehouse)
+def dbt_vars_args(paths: DataPaths, *, shopify_web_location: str | None = None) -> list[str]:
+    """``--vars`` telling dbt the data directory (landing, forecasts) and the warehouse file,
+    and where web orders without a location are fulfilled (`ShopifySettings.web_location`;
+    dbt's own default, the same as the setting's, when None)."""
+    return _vars_args(paths.root, paths.warehouse, shopify_web_location=shopify_web_location)
 
 
-def _vars_args(data_dir: Path, warehouse: Path) -> list[str]:
+def _vars_args(
+    data_dir: Path, warehouse: Path, *, shopify_web_location: str | None = None
+) -> list[str]:
     found = {"data_dir": str(data_dir.resolve()), "warehouse_path": str(warehouse.resolve())}
+    if shopify_web_location:
+        found["shopify_web_location"] = shopify_web_location
     return ["--vars", json.dumps(found, sort_keys=True)]
 
 

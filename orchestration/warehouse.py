@@ -97,6 +97,8 @@ class WarehouseResource(dg.ConfigurableResource):
     """Where the warehouse and the published snapshot live, under the data directory."""
 
     data_dir: str
+    # the ichigen location of Shopify web orders without one (ICHIGEN_SHOPIFY_WEB_LOCATION)
+    shopify_web_location: str | None = None
     # rebuild the incremental models from every landed part instead of what landed since
     full_refresh: bool = False
 
@@ -120,7 +122,10 @@ class WarehouseResource(dg.ConfigurableResource):
     def dbt_args(self, args: list[str]) -> list[str]:
         """`args` for dbt on this warehouse: the paths go on its command line as vars (see
         `project.dbt_vars_args`), so the process environment stays as it was."""
-        return [*args, *dbt_vars_args(self.paths)]
+        return [
+            *args,
+            *dbt_vars_args(self.paths, shopify_web_location=self.shopify_web_location),
+        ]
 
 
 _DEMAND_HISTORY = dg.AssetKey("fct_demand_daily")
@@ -155,7 +160,11 @@ def serving_snapshot(warehouse: WarehouseResource) -> dg.MaterializeResult:
 def warehouse_resources(settings: Settings, *, full_refresh: bool = False) -> dict[str, Any]:
     return {
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE)),
-        "warehouse": WarehouseResource(data_dir=str(settings.data_dir), full_refresh=full_refresh),
+        "warehouse": WarehouseResource(
+            data_dir=str(settings.data_dir),
+            shopify_web_location=settings.shopify.web_location,
+            full_refresh=full_refresh,
+        ),
     }
 
 
