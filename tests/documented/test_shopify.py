@@ -10,12 +10,17 @@ read from presentment money or a transaction would be the dollars ("209.00" -> 2
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 
 from tests.documented.conftest import DocumentedWarehouse
+from tests.fixtures.shopify.derive import documented_orders
+
+ORDERS_JSON = Path(__file__).resolve().parents[1] / "fixtures" / "shopify" / "orders.json"
 
 # the yen #1001 (location_id null, payment_gateway_names ["bogus"], a failed fulfillment)
 FAILED_FULFILLMENT = "shopify:450789469"
@@ -47,6 +52,11 @@ def lines(documented_warehouse: DocumentedWarehouse) -> dict[str, dict[str, Any]
         documented_warehouse, "select * from marts.fct_order_lines where channel = 'shopify'"
     )
     return {row["order_line_key"]: row for row in rows}
+
+
+def test_the_served_orders_are_what_derive_makes_of_the_published_examples() -> None:
+    served = json.loads(ORDERS_JSON.read_text(encoding="utf-8"))["orders"]
+    assert served == documented_orders(), "run tests/fixtures/shopify/derive.py"
 
 
 def test_the_warehouse_builds_over_shopifys_documented_orders(
