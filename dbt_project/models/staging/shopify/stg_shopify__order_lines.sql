@@ -40,15 +40,8 @@ renamed as (
         coalesce(cast({{ json_text(item_doc, '$.gift_card') }} as boolean), false) as is_gift_card,
         {{ json_int(item_doc, '$.quantity') }} as quantity,
         {{ json_int(item_doc, '$.current_quantity') }} as current_quantity,
-        coalesce(
-            {{ json_money(item_doc, '$.price_set.shop_money.amount') }},
-            {{ json_money(item_doc, '$.price') }}
-        ) as unit_price_jpy,
-        coalesce(
-            {{ json_money(item_doc, '$.total_discount_set.shop_money.amount') }},
-            {{ json_money(item_doc, '$.total_discount') }},
-            0
-        ) as own_discount_jpy,
+        {{ shopify_money(item_doc, 'price') }} as unit_price_jpy,
+        {{ shopify_money(item_doc, 'total_discount', 0) }} as own_discount_jpy,
         item,
         _record_updated_at,
         _loaded_at,
@@ -70,10 +63,7 @@ allocated as (
         channel_order_id,
         channel_line_id,
         sum(
-            coalesce(
-                {{ json_money(allocation_doc, '$.amount_set.shop_money.amount') }},
-                {{ json_money(allocation_doc, '$.amount') }}
-            )
+            {{ shopify_money(allocation_doc, 'amount') }}
         ) as allocated_jpy
     from {{ json_parsed(allocation_doc, 'allocations') }}
     group by channel_order_id, channel_line_id
@@ -93,10 +83,7 @@ taxed as (
         channel_order_id,
         channel_line_id,
         sum(
-            coalesce(
-                {{ json_money(tax_doc, '$.price_set.shop_money.amount') }},
-                {{ json_money(tax_doc, '$.price') }}
-            )
+            {{ shopify_money(tax_doc, 'price') }}
         ) as tax_jpy
     from {{ json_parsed(tax_doc, 'tax_lines') }}
     group by channel_order_id, channel_line_id

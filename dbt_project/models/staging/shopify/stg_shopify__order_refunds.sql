@@ -65,22 +65,7 @@ lines as (
         refund_id,
         count(*) as refund_lines,
         bool_or({{ json_text(line_doc, '$.restock_type') }} = 'cancel') as is_cancellation,
-        sum(
-            coalesce(
-                {{ json_money(line_doc, '$.subtotal_set.shop_money.amount') }},
-                {{ json_money(line_doc, '$.subtotal') }},
-                0
-            )
-            + case
-                when taxes_included then 0
-                else
-                    coalesce(
-                        {{ json_money(line_doc, '$.total_tax_set.shop_money.amount') }},
-                        {{ json_money(line_doc, '$.total_tax') }},
-                        0
-                    )
-            end
-        ) as lines_jpy
+        sum({{ shopify_money_with_tax(line_doc, 'subtotal', 'total_tax', 'taxes_included') }}) as lines_jpy
     from {{ json_parsed(line_doc, 'line_items') }}
     group by refund_id
 ),
@@ -101,20 +86,7 @@ adjustments as (
             case when {{ json_text(adjustment_doc, '$.kind') }} = 'shipping_refund' then 1 else 0 end
         ) as shipping_refunds,
         -sum(
-            coalesce(
-                {{ json_money(adjustment_doc, '$.amount_set.shop_money.amount') }},
-                {{ json_money(adjustment_doc, '$.amount') }},
-                0
-            )
-            + case
-                when taxes_included then 0
-                else
-                    coalesce(
-                        {{ json_money(adjustment_doc, '$.tax_amount_set.shop_money.amount') }},
-                        {{ json_money(adjustment_doc, '$.tax_amount') }},
-                        0
-                    )
-            end
+            {{ shopify_money_with_tax(adjustment_doc, 'amount', 'tax_amount', 'taxes_included') }}
         ) as adjustments_jpy
     from {{ json_parsed(adjustment_doc, 'adjustment_items') }}
     group by refund_id
@@ -133,13 +105,13 @@ transactions as (
     {%- set is_refund -%}
         {{ json_text(transaction_doc, '$.kind') }} = 'refund' and {{ json_text(transaction_doc, '$.status') }} = 'success'
     {%- endset %}
+    {%- set currency = json_text(transaction_doc, '$.currency') %}
     select
         refund_id,
         -- the money that moved, if every refund transaction that succeeded is in the shop's currency
         case
-            when bool_and(
-                case when {{ is_refund }} then coalesce({{ json_text(transaction_doc, '$.currency') }}, shop_currency) = shop_currency end
-            ) then sum(case when {{ is_refund }} then {{ json_money(transaction_doc, '$.amount') }} end)
+            when bool_and(case when {{ is_refund }} then coalesce({{ currency }}, shop_currency) = shop_currency end)
+                then sum(case when {{ is_refund }} then {{ json_money(transaction_doc, '$.amount') }} end)
         end as transactions_jpy
     from {{ json_parsed(transaction_doc, 'transaction_items') }}
     group by refund_id

@@ -120,25 +120,13 @@ renamed as (
         {{ json_ts(raw_doc, '$.cancelled_at') }} as cancelled_at,
         {{ json_ts(raw_doc, '$.closed_at') }} as closed_at,
         {{ json_ts(raw_doc, '$.updated_at') }} as updated_at,
-        coalesce(
-            {{ json_money(raw_doc, '$.total_line_items_price_set.shop_money.amount') }},
-            {{ json_money(raw_doc, '$.total_line_items_price') }}
-        ) as subtotal_jpy,
-        coalesce(
-            {{ json_money(raw_doc, '$.total_discounts_set.shop_money.amount') }},
-            {{ json_money(raw_doc, '$.total_discounts') }}
-        ) as discount_jpy,
+        {{ shopify_money(raw_doc, 'total_line_items_price') }} as subtotal_jpy,
+        {{ shopify_money(raw_doc, 'total_discounts') }} as discount_jpy,
         coalesce(
             {{ json_money(raw_doc, '$.total_shipping_price_set.shop_money.amount') }}, 0
         ) as shipping_jpy,
-        coalesce(
-            {{ json_money(raw_doc, '$.total_tax_set.shop_money.amount') }},
-            {{ json_money(raw_doc, '$.total_tax') }}
-        ) as tax_jpy,
-        coalesce(
-            {{ json_money(raw_doc, '$.total_price_set.shop_money.amount') }},
-            {{ json_money(raw_doc, '$.total_price') }}
-        ) as total_jpy,
+        {{ shopify_money(raw_doc, 'total_tax') }} as tax_jpy,
+        {{ shopify_money(raw_doc, 'total_price') }} as total_jpy,
         {{ json_money(raw_doc, '$.total_outstanding') }} as outstanding_jpy,
         {{ json_text(raw_doc, '$.discount_codes[0].code') }} as promo_code,
         source._record_updated_at,

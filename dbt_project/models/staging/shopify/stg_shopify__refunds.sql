@@ -54,19 +54,7 @@ renamed as (
         {{ json_text(refund_line_doc, '$.line_item_id') }} as channel_line_id,
         nullif(trim({{ json_text(refund_line_doc, '$.line_item.sku') }}), '') as sku,
         {{ json_int(refund_line_doc, '$.quantity') }} as quantity,
-        coalesce(
-            {{ json_money(refund_line_doc, '$.subtotal_set.shop_money.amount') }},
-            {{ json_money(refund_line_doc, '$.subtotal') }}
-        )
-        + case
-            when taxes_included then 0
-            else
-                coalesce(
-                    {{ json_money(refund_line_doc, '$.total_tax_set.shop_money.amount') }},
-                    {{ json_money(refund_line_doc, '$.total_tax') }},
-                    0
-                )
-        end as refund_line_jpy,
+        {{ shopify_money_with_tax(refund_line_doc, 'subtotal', 'total_tax', 'taxes_included') }} as refund_line_jpy,
         {{ json_text(refund_line_doc, '$.restock_type') }} as restock_type,
         note,
         created_at,
