@@ -74,6 +74,11 @@ class ShopifySettings:
         default=SecretStr("shpat_sandbox"), description="Admin API access token."
     )
     api_version: str = Field(default="2024-10", description="Admin REST API version.")
+    web_location: str = Field(
+        default="WH-TOKYO",
+        description="ichigen location (seeds/inventory_locations.csv) that fulfils web orders "
+        "Shopify sends without a location (`location_id: null`) and not yet fulfilled.",
+    )
 
 
 @settings_dataclass(frozen=True)

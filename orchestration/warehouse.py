@@ -101,6 +101,8 @@ class WarehouseResource(dg.ConfigurableResource):
     """Where the warehouse and the published snapshot live, under the data directory."""
 
     data_dir: str
+    # the ichigen location of Shopify web orders without one (ICHIGEN_SHOPIFY_WEB_LOCATION)
+    shopify_web_location: str | None = None
     # rebuild the incremental models from every landed part instead of what landed since
     full_refresh: bool = False
 
@@ -125,9 +127,14 @@ class WarehouseResource(dg.ConfigurableResource):
         self, args: list[str], *, held: Mapping[str, HeldChannel] | None = None
     ) -> list[str]:
         """`args` for dbt on this warehouse: the paths go on its command line as vars (see
-        `project.dbt_vars_args`), so the process environment stays as it was; so do the
-        channels `held` back (dbt_project/macros/held_channels.sql), when there are any."""
-        extra = {"held_channels": {c: h.var() for c, h in held.items()}} if held else None
+        `project.dbt_vars_args`), so the process environment stays as it was; so do where web
+        orders without a location are fulfilled and the channels `held` back
+        (dbt_project/macros/held_channels.sql), when there are any."""
+        extra: dict[str, Any] = {}
+        if self.shopify_web_location:
+            extra["shopify_web_location"] = self.shopify_web_location
+        if held:
+            extra["held_channels"] = {c: h.var() for c, h in held.items()}
         return [*args, *dbt_vars_args(self.paths, extra=extra)]
 
 
@@ -185,7 +192,11 @@ def no_channel_is_held_back(warehouse: WarehouseResource) -> dg.AssetCheckResult
 def warehouse_resources(settings: Settings, *, full_refresh: bool = False) -> dict[str, Any]:
     return {
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE)),
-        "warehouse": WarehouseResource(data_dir=str(settings.data_dir), full_refresh=full_refresh),
+        "warehouse": WarehouseResource(
+            data_dir=str(settings.data_dir),
+            shopify_web_location=settings.shopify.web_location,
+            full_refresh=full_refresh,
+        ),
     }
 
 

@@ -1,7 +1,10 @@
 """What a landed Shopify record must satisfy, per entity, as Great Expectations contracts.
 
 Orders are checked line by line (one row per line item, `_row` naming the order), so an order
-with an unknown or missing SKU is quarantined whole with the SKU it failed on. Amounts arrive
+with an unknown SKU is quarantined whole with the SKU it failed on. A line without a SKU is
+kept: Shopify sells custom items, tips and gift cards that have none (the REST reference's own
+example order of custom items, tests/fixtures/shopify/README.md), and staging keeps them as
+lines that are not stock (`is_stock_line`). Amounts arrive
 as strings ("12100"): each is checked twice, once that it is a decimal at all (the reason then
 shows the bad text) and once that its value is in range. Times must be ISO 8601 with an offset,
 which is what staging casts. Nulls pass the set and range checks (Great Expectations skips
@@ -25,9 +28,9 @@ from ichigen.ingestion.contract_parts import (
 from ichigen.ingestion.contract_parts import count as _count
 from ichigen.ingestion.contract_parts import expectations as _gx
 from ichigen.ingestion.contract_parts import frame as _frame
+from ichigen.ingestion.contract_parts import in_set as _in_set
 from ichigen.ingestion.contract_parts import not_null as _not_null
 from ichigen.ingestion.contract_parts import number as _amount
-from ichigen.ingestion.contract_parts import skus as _skus
 from ichigen.ingestion.contract_parts import text as _text
 from ichigen.ingestion.contract_parts import timestamps as _timestamps
 from ichigen.ingestion.validation import Contract
@@ -98,7 +101,7 @@ def _order_rows(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
             "total_price": _text(order.get("total_price")),
             "total_price_jpy": _amount(order.get("total_price")),
         }
-        lines = order.get("line_items") or [{}]  # no lines: one row whose missing SKU fails
+        lines = order.get("line_items") or [{}]  # no lines: one row whose missing id fails
         for line in lines:
             rows.append(
                 head
@@ -114,7 +117,8 @@ def _order_rows(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
 
 
 def orders_contract(catalogue: Collection[str] | None = None) -> Contract:
-    """Orders with their line items; with a `catalogue`, every line's SKU must be in it."""
+    """Orders with their line items; with a `catalogue`, every line's SKU must be in it (a
+    line without SKU passes: it is not stock)."""
     return Contract(
         name="shopify.orders",
         extract=_order_rows,
@@ -134,7 +138,8 @@ def orders_contract(catalogue: Collection[str] | None = None) -> Contract:
             _gx().ExpectColumnValuesToBeBetween(
                 column="quantity", min_value=1, max_value=MAX_QUANTITY
             ),
-            *_skus(catalogue),
+            # nulls pass a set check: a line without SKU is a non-stock line, not an error
+            *([_in_set("sku", catalogue)] if catalogue is not None else []),
         ],
     )
 

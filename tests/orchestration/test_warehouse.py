@@ -103,6 +103,16 @@ def test_dbt_is_told_the_warehouse_paths_on_its_command_line(tmp_path: Path) -> 
     }
 
 
+def test_the_shopify_web_location_setting_reaches_dbt_as_a_var(tmp_path: Path) -> None:
+    settings = load_settings(
+        {"ICHIGEN_DATA_DIR": str(tmp_path), "ICHIGEN_SHOPIFY_WEB_LOCATION": "WH-OSAKA"},
+        dotenv=False,
+    )
+    warehouse = warehouse_resources(settings)["warehouse"]
+    found = json.loads(warehouse.dbt_args(["build"])[2])
+    assert found["shopify_web_location"] == "WH-OSAKA"
+
+
 def _warehouse(path: Path, rows: int) -> None:
     with duckdb.connect(str(path)) as con:
         con.execute("create schema if not exists marts")

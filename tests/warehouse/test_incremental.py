@@ -39,6 +39,7 @@ _INCREMENTAL = (
     "stg_shopify__orders",
     "stg_shopify__order_lines",
     "stg_shopify__refunds",
+    "stg_shopify__order_refunds",
     "stg_shopify__order_customers",
     "stg_shopify__customers",
     "stg_amazon__orders",
@@ -135,8 +136,8 @@ def _late_arrivals(data_dir: Path, warehouse: Path) -> tuple[dict[str, Any], str
             """
             select quiet.sku, quiet.location_id, quiet.demand_date, min(orders.channel_order_id)
             from quiet
-            inner join staging.stg_shopify__orders as orders
-                on orders.location_id = quiet.location_id
+            inner join marts.fct_orders as orders
+                on orders.channel = 'shopify' and orders.location_id = quiet.location_id
             inner join staging.stg_shopify__order_lines as lines
                 on lines.channel_order_id = orders.channel_order_id and lines.sku = quiet.sku
             where orders.channel_order_id in (select channel_order_id from single_line_orders)
@@ -154,8 +155,14 @@ def _late_arrivals(data_dir: Path, warehouse: Path) -> tuple[dict[str, Any], str
         ).fetchone()
         assert empty is not None, "the test world has no second quiet shelf"
         empty_sku, empty_location, empty_day = empty
+        (shopify_location,) = con.execute(
+            "select shopify_location_id from seeds.inventory_locations where location_id = ?",
+            [location],
+        ).fetchone() or (None,)
     raw = _landed_order(data_dir, template_id)
     order = _copied_order(raw, sku, suffix="LATE", offset=1)
+    # the copy has no fulfillments, which named the template's location: name it on the order
+    order["location_id"] = shopify_location
     order["created_at"] = order["processed_at"] = f"{day.isoformat()}T12:00:00+09:00"
     snapshot = {
         "location_id": empty_location,
@@ -221,15 +228,16 @@ def _order_on_a_new_shelf(data_dir: Path, warehouse: Path) -> tuple[dict[str, An
         found = con.execute(
             """
             with locations as (
-                select distinct shopify_location_id, location_id from staging.stg_shopify__orders
+                select shopify_location_id, location_id from seeds.inventory_locations
+                where shopify_location_id is not null
             )
             select orders.channel_order_id, lines.sku,
                 (select min(sku) from staging.stg_shopify__order_lines where sku != lines.sku),
                 other.shopify_location_id, other.location_id
-            from staging.stg_shopify__orders as orders
+            from marts.fct_orders as orders
             inner join staging.stg_shopify__order_lines as lines using (channel_order_id)
             inner join locations as other on other.location_id != orders.location_id
-            where lines.sku is not null
+            where lines.sku is not null and orders.channel = 'shopify'
             and orders.channel_order_id in (select channel_order_id from single_line_orders)
             and not exists (
                 select 1 from marts.fct_demand_daily as demand

@@ -18,6 +18,9 @@ calls leaking 2 per second limits the shop, every answer carries
 ``X-Shopify-Shop-Api-Call-Limit`` and a full bucket answers 429 with ``Retry-After: 2.0``; list
 endpoints page with ``Link`` headers and opaque ``page_info`` (see `paging`).
 
+Given a `DocumentedShop` (documented.py), orders.json and locations.json answer Shopify's own
+published example bodies instead of the world's (tests/documented/landers/shopify.py).
+
 Data faults (when the run's `FaultPlan` asks for them): ``duplicates`` makes a "next" page
 start a few records early, repeating the end of the page before; ``late_updates`` edits an
 order just before a list answer, stamping it a few minutes before the newest visible change,
@@ -59,6 +62,7 @@ from ichigen.sandbox.simulators.shopify.customers import (
     customer_json,
     filter_customers,
 )
+from ichigen.sandbox.simulators.shopify.documented import DocumentedShop
 from ichigen.sandbox.simulators.shopify.order_json import OrderRenderer
 from ichigen.sandbox.simulators.shopify.orders import (
     ORDER_FILTERS,
@@ -113,9 +117,12 @@ class ShopifyApp(SimulatorApp):
         credentials: ShopifyCredentials = SANDBOX_CREDENTIALS.shopify,
         *,
         bucket: LeakyBucket | None = None,
+        documented: DocumentedShop | None = None,
     ) -> None:
         super().__init__()
         self.world = world
+        # Shopify's published example bodies, served in place of the world's (documented.py)
+        self.documented = documented
         self.access_token = credentials.access_token
         self.bucket = bucket or LeakyBucket(capacity=40, leak_per_s=2.0)
         self._call = threading.local()  # the bucket state of the request this thread serves
@@ -226,7 +233,21 @@ class ShopifyApp(SimulatorApp):
 
     # --- orders ----------------------------------------------------------------------------
 
+    def _documented_orders(self, request: Request, documented: DocumentedShop) -> Response:
+        """The documented orders, `limit` a page, the next page's offset in its page_info."""
+        limit = min(int(request.arg("limit") or 50), documented.page_size)
+        start = int(request.arg("page_info") or 0)
+        orders = list(documented.orders[start : start + limit])
+        headers = None
+        if start + limit < len(documented.orders):
+            host = request.headers.get("host", "127.0.0.1")
+            url = f"http://{host}{request.path}?limit={limit}&page_info={start + limit}"
+            headers = {"Link": f'<{url}>; rel="next"'}
+        return json_response({"orders": orders}, headers=headers)
+
     def _orders(self, request: Request, match: re.Match[str]) -> Response:
+        if self.documented is not None:
+            return self._documented_orders(request, self.documented)
         page = parse_page_request(request, "orders", filters=ORDER_FILTERS)
         keys = order_sort_keys(page.filters)
         with self.world.lock:
@@ -339,6 +360,8 @@ class ShopifyApp(SimulatorApp):
     # --- locations and inventory -----------------------------------------------------------
 
     def _locations(self, request: Request, match: re.Match[str]) -> Response:
+        if self.documented is not None:
+            return json_response({"locations": list(self.documented.locations)})
         with self.world.lock:
             rows = list(locations(self.world).iter_rows(named=True))
         return json_response({"locations": [location_json(row) for row in rows]})

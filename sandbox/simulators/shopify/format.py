@@ -8,12 +8,15 @@ Shopify writes them as whole-number strings ("12100"); timestamps carry the shop
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Final
 
 __all__ = [
     "CURRENCY",
     "JST",
+    "YEN",
+    "Presentment",
     "address",
     "gid",
     "money",
@@ -108,10 +111,32 @@ def money(amount: int) -> str:
     return str(int(amount))
 
 
-def money_set(amount: int) -> dict[str, Any]:
-    """Shopify's `*_set` twin of an amount: shop and presentment currency (both JPY here)."""
-    value = {"amount": money(amount), "currency_code": CURRENCY}
-    return {"shop_money": value, "presentment_money": dict(value)}
+@dataclass(frozen=True)
+class Presentment:
+    """The currency a buyer saw and paid in, and how many yen one unit of it is."""
+
+    currency: str
+    yen_per_unit: int
+
+    def amount(self, yen: int) -> str:
+        """`yen` in this currency, as Shopify writes it ("133.33")."""
+        if self.currency == CURRENCY:
+            return money(yen)
+        return f"{yen / self.yen_per_unit:.2f}"
+
+
+YEN: Final = Presentment(CURRENCY, 1)
+
+
+def money_set(amount: int, presentment: Presentment = YEN) -> dict[str, Any]:
+    """Shopify's `*_set` twin of an amount: in the shop's currency (JPY) and the buyer's."""
+    return {
+        "shop_money": {"amount": money(amount), "currency_code": CURRENCY},
+        "presentment_money": {
+            "amount": presentment.amount(amount),
+            "currency_code": presentment.currency,
+        },
+    }
 
 
 def synthetic_id(*parts: object) -> int:

@@ -1,10 +1,23 @@
 """The JSON of a Shopify order: line items, fulfillments, refunds, customer and addresses.
 
-One fulfillment per shipped order (``shipment_status`` ``in_transit``, then ``delivered``);
-one refund per (order, refund time) from the world's returns, with its refund lines
-(``restock_type`` ``return`` or ``no_restock``) and a refund transaction, its ``note`` being the
-return reason; a paid order that was cancelled carries a refund of what was left
-(``restock_type`` ``cancel``). Shapes follow the Admin REST API's Order resource.
+Shapes follow the Admin REST API's Order resource at 2024-10, with the untidy parts Shopify's
+own examples show (tests/fixtures/shopify/README.md) in realistic shares:
+
+- a web order has ``location_id: null`` (Shopify names a location only for orders taken at
+  one); its fulfillments say where it shipped from;
+- the payment is in ``payment_gateway_names`` only (2024-10 sends no ``gateway``);
+- a shipped order ships in one successful fulfillment (``shipment_status`` ``in_transit``, then
+  ``delivered``); some first had a fulfillment with ``status: failure`` (a label that failed),
+  and some multi-line orders shipped in two fulfillments, each of part of the lines;
+- some buyers pay in US dollars: ``presentment_money`` and the refund transactions are in USD
+  (``shop_money`` stays in yen, the shop's currency);
+- one refund per (order, refund time) from the world's returns, with its refund lines
+  (``restock_type`` ``return`` or ``no_restock``) and a refund transaction, its ``note`` being
+  the return reason; a paid order that was cancelled carries a refund of what was left
+  (``restock_type`` ``cancel``), its shipping as a ``shipping_refund`` order adjustment and any
+  difference from its lines as a ``refund_discrepancy``.
+
+None of these change the world's truth: the same orders, lines, shipments and refunds.
 """
 
 from __future__ import annotations
@@ -19,6 +32,8 @@ import polars as pl
 from ichigen.sandbox.simulators.shopify.customers import customer_frame, customer_json
 from ichigen.sandbox.simulators.shopify.format import (
     CURRENCY,
+    YEN,
+    Presentment,
     address,
     gid,
     money,
@@ -47,6 +62,11 @@ _CANCEL_REASONS: Final = {
     "fraud": "fraud",
 }
 _CARRIERS: Final = ("Yamato (JA)", "Sagawa (JA)", "Japan Post (JA)")
+# shares of orders, in percent, by a stable hash of the order (`_share`)
+_PAID_IN_DOLLARS_PCT: Final = 3
+_FAILED_FULFILLMENT_PCT: Final = 3
+_SPLIT_SHIPMENT_PCT: Final = 10  # of shipped orders of several lines
+_DOLLARS: Final = Presentment("USD", 150)
 _NOTE_AFTER_EDIT: Final = "お届け先の変更依頼あり(お客様より連絡)"
 
 
@@ -57,6 +77,17 @@ class _Sku:
     title: str
     variant_title: str
     vendor: str
+
+
+def _share(kind: str, order_id: object) -> int:
+    """0..99, stable per (kind, order): which orders take an untidy shape."""
+    return synthetic_id(kind, order_id) % 100
+
+
+def _after_discounts(item: dict[str, Any]) -> int:
+    """A rendered line item's price times quantity less its discount allocations (yen)."""
+    allocated = sum(int(a["amount"]) for a in item["discount_allocations"])
+    return int(item["price"]) * int(item["quantity"]) - allocated
 
 
 def _rows_by(frame: pl.DataFrame, key: str) -> dict[str, list[dict[str, Any]]]:
@@ -100,9 +131,15 @@ class OrderRenderer:
             row["location_id"]: row["shopify_location_id"]
             for row in world.tables["locations"].iter_rows(named=True)
         }
+        self._presentment = YEN  # the buyer's currency of the order being rendered
+
+    def _money_set(self, amount: int) -> dict[str, Any]:
+        return money_set(amount, self._presentment)
 
     def render(self, order: dict[str, Any]) -> dict[str, Any]:
         order_id = int(order["id"])
+        paid_in_dollars = _share("presentment", order_id) < _PAID_IN_DOLLARS_PCT
+        self._presentment = _DOLLARS if paid_in_dollars else YEN
         lines = self._lines.get(order["order_id"], [])
         returns = self._returns.get(order["order_id"], [])
         returned_qty: dict[int, int] = defaultdict(int)
@@ -150,13 +187,13 @@ class OrderRenderer:
             "created_at": timestamp(order["created_at"]),
             "currency": CURRENCY,
             "current_subtotal_price": money(current_subtotal),
-            "current_subtotal_price_set": money_set(current_subtotal),
+            "current_subtotal_price_set": self._money_set(current_subtotal),
             "current_total_discounts": money(discount),
-            "current_total_discounts_set": money_set(discount),
+            "current_total_discounts_set": self._money_set(discount),
             "current_total_price": money(current_total),
-            "current_total_price_set": money_set(current_total),
+            "current_total_price_set": self._money_set(current_total),
             "current_total_tax": money(tax_part(current_total)),
-            "current_total_tax_set": money_set(tax_part(current_total)),
+            "current_total_tax_set": self._money_set(tax_part(current_total)),
             "customer_locale": "ja",
             "discount_codes": [
                 {"code": order["promo_code"], "amount": money(discount), "type": "fixed_amount"}
@@ -167,9 +204,9 @@ class OrderRenderer:
             "estimated_taxes": False,
             "financial_status": order["financial_status"],
             "fulfillment_status": order["fulfillment_status"],
-            "gateway": gateway,
             "landing_site": "/",
-            "location_id": self._locations.get(order["location_id"]),
+            # a web order: Shopify names no location; its fulfillments say where it shipped from
+            "location_id": None,
             "name": order["order_name"],
             "note": _NOTE_AFTER_EDIT if order["note_updated_at"] else None,
             "note_attributes": [],
@@ -177,29 +214,29 @@ class OrderRenderer:
             "order_number": number,
             "payment_gateway_names": [gateway],
             "phone": customer["phone"] if customer else None,
-            "presentment_currency": CURRENCY,
+            "presentment_currency": self._presentment.currency,
             "processed_at": timestamp(order["created_at"]),
             "reference": None,
             "referring_site": None,
             "source_identifier": None,
             "source_name": "web",
             "subtotal_price": money(int(order["subtotal_jpy"]) - discount),
-            "subtotal_price_set": money_set(int(order["subtotal_jpy"]) - discount),
+            "subtotal_price_set": self._money_set(int(order["subtotal_jpy"]) - discount),
             "tags": "",
             "tax_lines": [self._tax_line(int(order["tax_jpy"]))],
             "taxes_included": True,
             "test": False,
             "token": f"{synthetic_id('token', order_id):x}",
             "total_discounts": money(discount),
-            "total_discounts_set": money_set(discount),
+            "total_discounts_set": self._money_set(discount),
             "total_line_items_price": money(int(order["subtotal_jpy"])),
-            "total_line_items_price_set": money_set(int(order["subtotal_jpy"])),
+            "total_line_items_price_set": self._money_set(int(order["subtotal_jpy"])),
             "total_outstanding": money(0 if order["paid_at"] else int(order["total_jpy"])),
             "total_price": money(int(order["total_jpy"])),
-            "total_price_set": money_set(int(order["total_jpy"])),
-            "total_shipping_price_set": money_set(int(order["shipping_jpy"])),
+            "total_price_set": self._money_set(int(order["total_jpy"])),
+            "total_shipping_price_set": self._money_set(int(order["shipping_jpy"])),
             "total_tax": money(int(order["tax_jpy"])),
-            "total_tax_set": money_set(int(order["tax_jpy"])),
+            "total_tax_set": self._money_set(int(order["tax_jpy"])),
             "total_tip_received": "0",
             "total_weight": 0,
             "updated_at": timestamp(order["updated_at"]),
@@ -228,13 +265,12 @@ class OrderRenderer:
         }
         return body
 
-    @staticmethod
-    def _tax_line(amount: int) -> dict[str, Any]:
+    def _tax_line(self, amount: int) -> dict[str, Any]:
         return {
             "price": money(amount),
             "rate": _TAX_RATE,
             "title": _TAX_TITLE,
-            "price_set": money_set(amount),
+            "price_set": self._money_set(amount),
             "channel_liable": False,
         }
 
@@ -261,7 +297,7 @@ class OrderRenderer:
             "grams": 0,
             "name": f"{title} - {sku.variant_title}" if sku else title,
             "price": money(int(line["unit_price_jpy"])),
-            "price_set": money_set(int(line["unit_price_jpy"])),
+            "price_set": self._money_set(int(line["unit_price_jpy"])),
             "product_exists": sku is not None,
             "product_id": sku.product_id if sku else None,
             "properties": [],
@@ -273,7 +309,7 @@ class OrderRenderer:
             # Order-level discount codes are spread over lines as allocations; the deprecated
             # per-line total_discount stays 0 in that case, as on Shopify.
             "total_discount": "0",
-            "total_discount_set": money_set(0),
+            "total_discount_set": self._money_set(0),
             "variant_id": sku.variant_id if sku else None,
             "variant_inventory_management": "shopify",
             "variant_title": sku.variant_title if sku else None,
@@ -283,7 +319,7 @@ class OrderRenderer:
             "discount_allocations": [
                 {
                     "amount": money(discount),
-                    "amount_set": money_set(discount),
+                    "amount_set": self._money_set(discount),
                     "discount_application_index": 0,
                 }
             ]
@@ -296,32 +332,56 @@ class OrderRenderer:
     ) -> list[dict[str, Any]]:
         if order["shipped_at"] is None:
             return []
-        fulfillment_id = synthetic_id("fulfillment", order["order_id"])
+        order_id = order["order_id"]
+        fulfilled = [{**item, "fulfillable_quantity": 0} for item in items]
+        parts = [fulfilled]
+        if len(fulfilled) > 1 and _share("split", order_id) < _SPLIT_SHIPMENT_PCT:
+            parts = [fulfilled[:1], fulfilled[1:]]  # two parcels, the same day
+        found = []
+        if _share("failed-fulfillment", order_id) < _FAILED_FULFILLMENT_PCT:
+            found.append(self._fulfillment(order, "failed", fulfilled, status="failure"))
+        found += [
+            self._fulfillment(order, str(number), part) for number, part in enumerate(parts, 1)
+        ]
+        return found
+
+    def _fulfillment(
+        self,
+        order: dict[str, Any],
+        number: str,
+        items: list[dict[str, Any]],
+        *,
+        status: str = "success",
+    ) -> dict[str, Any]:
+        # the first successful fulfillment keeps the id it always had
+        parts = (order["order_id"],) if number == "1" else (order["order_id"], number)
+        fulfillment_id = synthetic_id("fulfillment", *parts)
         carrier = _CARRIERS[fulfillment_id % len(_CARRIERS)]
         tracking = str(fulfillment_id % 10**12).zfill(12)
-        delivered = order["delivered_at"] is not None
-        return [
-            {
-                "id": fulfillment_id,
-                "admin_graphql_api_id": gid("Fulfillment", fulfillment_id),
-                "created_at": timestamp(order["shipped_at"]),
-                "location_id": self._locations.get(order["location_id"]),
-                "name": f"{order['order_name']}.1",
-                "order_id": int(order["id"]),
-                "origin_address": {},
-                "receipt": {},
-                "service": "manual",
-                "shipment_status": "delivered" if delivered else "in_transit",
-                "status": "success",
-                "tracking_company": carrier,
-                "tracking_number": tracking,
-                "tracking_numbers": [tracking],
-                "tracking_url": None,
-                "tracking_urls": [],
-                "updated_at": timestamp(order["delivered_at"] or order["shipped_at"]),
-                "line_items": [{**item, "fulfillable_quantity": 0} for item in items],
-            }
-        ]
+        delivered = order["delivered_at"] is not None and status == "success"
+        shipment_status = "delivered" if delivered else "in_transit"
+        return {
+            "id": fulfillment_id,
+            "admin_graphql_api_id": gid("Fulfillment", fulfillment_id),
+            "created_at": timestamp(order["shipped_at"]),
+            "location_id": self._locations.get(order["location_id"]),
+            "name": f"{order['order_name']}.{number}",
+            "order_id": int(order["id"]),
+            "origin_address": {},
+            "receipt": {},
+            "service": "manual",
+            "shipment_status": shipment_status if status == "success" else None,
+            "status": status,
+            "tracking_company": carrier,
+            "tracking_number": tracking,
+            "tracking_numbers": [tracking],
+            "tracking_url": None,
+            "tracking_urls": [],
+            "updated_at": timestamp(
+                (order["delivered_at"] if delivered else None) or order["shipped_at"]
+            ),
+            "line_items": items,
+        }
 
     def _shipping_line(self, order_id: int, amount: int) -> dict[str, Any]:
         line_id = synthetic_id("shipping", order_id)
@@ -330,10 +390,10 @@ class OrderRenderer:
             "carrier_identifier": None,
             "code": "standard",
             "discounted_price": money(amount),
-            "discounted_price_set": money_set(amount),
+            "discounted_price_set": self._money_set(amount),
             "phone": None,
             "price": money(amount),
-            "price_set": money_set(amount),
+            "price_set": self._money_set(amount),
             "source": "shopify",
             "title": "通常配送",
             "tax_lines": [self._tax_line(tax_part(amount))],
@@ -372,13 +432,26 @@ class OrderRenderer:
                     "location_id": self._locations.get(order["location_id"]),
                     "quantity": item["quantity"],
                     "restock_type": "cancel",
-                    "subtotal": int(item["price"]) * int(item["quantity"]),
-                    "subtotal_set": money_set(int(item["price"]) * int(item["quantity"])),
+                    # Shopify's refund line subtotal is after the line's discounts
+                    "subtotal": _after_discounts(item),
+                    "subtotal_set": self._money_set(_after_discounts(item)),
                     "total_tax": int(item["tax_lines"][0]["price"]),
-                    "total_tax_set": money_set(int(item["tax_lines"][0]["price"])),
+                    "total_tax_set": self._money_set(int(item["tax_lines"][0]["price"])),
                     "line_item": item,
                 }
                 for line_no, item in items.items()
+            ]
+            shipping = int(order["shipping_jpy"])
+            # what the lines and shipping are worth beyond what was paid back (earlier returns)
+            discrepancy = sum(_after_discounts(item) for item in items.values()) + shipping
+            discrepancy -= int(order["cancel_refund_jpy"])
+            adjustments = [
+                self._adjustment(refund_id, order, kind, amount)
+                for kind, amount in (
+                    ("shipping_refund", -shipping),
+                    ("refund_discrepancy", discrepancy),
+                )
+                if amount
             ]
             refunds.append(
                 self._refund(
@@ -390,9 +463,28 @@ class OrderRenderer:
                     lines,
                     int(order["cancel_refund_jpy"]),
                     gateway,
+                    adjustments,
                 )
             )
         return refunds
+
+    def _adjustment(
+        self, refund_id: int, order: dict[str, Any], kind: str, amount: int
+    ) -> dict[str, Any]:
+        """An order adjustment of a refund: a shipping refund is negative, a refund_discrepancy
+        positive when less was paid back than the refund's lines are worth."""
+        adjustment_id = synthetic_id("adjustment", refund_id, kind)
+        return {
+            "id": adjustment_id,
+            "order_id": int(order["id"]),
+            "refund_id": refund_id,
+            "amount": money(amount),
+            "amount_set": self._money_set(amount),
+            "tax_amount": money(tax_part(amount)),
+            "tax_amount_set": self._money_set(tax_part(amount)),
+            "kind": kind,
+            "reason": "Shipping refund" if kind == "shipping_refund" else "Refund discrepancy",
+        }
 
     def _refund_line(
         self,
@@ -410,14 +502,14 @@ class OrderRenderer:
             "restock_type": "return" if ret["restocked"] else "no_restock",
             # Shopify writes these two as numbers, unlike the other amounts.
             "subtotal": amount,
-            "subtotal_set": money_set(amount),
+            "subtotal_set": self._money_set(amount),
             "total_tax": tax_part(amount),
-            "total_tax_set": money_set(tax_part(amount)),
+            "total_tax_set": self._money_set(tax_part(amount)),
             "line_item": item,
         }
 
-    @staticmethod
     def _refund(
+        self,
         order: dict[str, Any],
         refund_id: int,
         at: datetime,
@@ -426,6 +518,7 @@ class OrderRenderer:
         lines: list[dict[str, Any]],
         amount: int,
         gateway: str,
+        adjustments: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         order_id = int(order["id"])
         transaction_id = synthetic_id("refund-transaction", refund_id)
@@ -437,17 +530,18 @@ class OrderRenderer:
             "order_id": order_id,
             "processed_at": timestamp(at),
             "restock": restock,
-            "total_duties_set": money_set(0),
+            "total_duties_set": self._money_set(0),
             "user_id": None,
-            "order_adjustments": [],
+            "order_adjustments": adjustments or [],
             "transactions": [
                 {
                     "id": transaction_id,
                     "admin_graphql_api_id": gid("OrderTransaction", transaction_id),
-                    "amount": money(amount),
+                    # REST transactions are in the buyer's (presentment) currency
+                    "amount": self._presentment.amount(amount),
                     "authorization": None,
                     "created_at": timestamp(at),
-                    "currency": CURRENCY,
+                    "currency": self._presentment.currency,
                     "error_code": None,
                     "gateway": gateway,
                     "kind": "refund",

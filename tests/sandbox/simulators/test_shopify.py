@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 import polars as pl
@@ -354,3 +355,55 @@ def test_the_official_shopify_library_pages_orders_and_pushes_stock(world: World
             pl.col("shopify_location_id") == location.id
         )["location_id"][0]
     assert world.listing_quantity("shopify", variant.sku, sku_location) == 9
+
+
+def _refund_in_shop_money(refund: dict[str, Any]) -> int:
+    """A refund as ichigen reads it when its transactions are in another currency: the lines'
+    shop_money (prices include tax) less the order adjustments' shop_money."""
+    lines = sum(
+        int(line["subtotal_set"]["shop_money"]["amount"]) for line in refund["refund_line_items"]
+    )
+    adjusted = sum(
+        int(a["amount_set"]["shop_money"]["amount"]) for a in refund["order_adjustments"]
+    )
+    return lines - adjusted
+
+
+def test_orders_come_in_shopifys_untidy_shapes_and_keep_the_worlds_money(
+    client: httpx.Client, admin: str, world: World
+) -> None:
+    orders: list[dict[str, Any]] = _page_all(
+        client, f"{admin}/orders.json?status=any&limit=250", "orders"
+    )  # type: ignore[assignment]
+    # as Shopify's 2024-10 examples: web orders name no location and no legacy gateway
+    assert all(order["location_id"] is None and "gateway" not in order for order in orders)
+    assert all(order["payment_gateway_names"] for order in orders)
+    fulfillments = [f for order in orders for f in order["fulfillments"]]
+    assert all(f["location_id"] is not None for f in fulfillments), "where it shipped from"
+    assert any(f["status"] == "failure" for f in fulfillments)
+    split = [o for o in orders if sum(f["status"] == "success" for f in o["fulfillments"]) > 1]
+    assert split, "some orders ship in two parcels"
+    for order in split:
+        shipped = [
+            i["id"]
+            for f in order["fulfillments"]
+            if f["status"] == "success"
+            for i in f["line_items"]
+        ]
+        assert sorted(shipped) == sorted(i["id"] for i in order["line_items"])
+    in_dollars = [o for o in orders if o["presentment_currency"] == "USD"]
+    assert 0 < len(in_dollars) < len(orders) / 10
+    for order in in_dollars:
+        assert order["currency"] == "JPY"
+        assert order["total_price_set"]["shop_money"]["amount"] == order["total_price"]
+        for refund in order["refunds"]:
+            assert {t["currency"] for t in refund["transactions"]} == {"USD"}
+    # every refund's shop money is what the world refunded, adjustments included
+    truth = _visible_orders(world).select("channel_order_id", "total_jpy")
+    refunds = [(order, refund) for order in orders for refund in order["refunds"]]
+    assert any(refund["order_adjustments"] for _, refund in refunds)
+    for order, refund in refunds:
+        if order["presentment_currency"] == "JPY":
+            paid_back = sum(int(t["amount"]) for t in refund["transactions"])
+            assert _refund_in_shop_money(refund) == paid_back, refund["id"]
+    assert sum(int(str(order["total_price"])) for order in orders) == truth["total_jpy"].sum()

@@ -58,6 +58,8 @@ reserved as (
     from order_lines
     inner join open_orders on order_lines.order_key = open_orders.order_key
     inner join orders on order_lines.order_key = orders.order_key
+    -- custom items, tips and gift cards reserve no stock
+    where order_lines.is_stock_line
     group by orders.location_id, order_lines.sku
 ),
 

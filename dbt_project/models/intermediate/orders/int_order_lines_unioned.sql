@@ -1,6 +1,7 @@
 {#- Every channel's order lines in one shape; line_total_jpy = unit_price * quantity - discount.
     Added beyond the contract: channel_line_id, current_quantity (what the channel still
-    shows after returns, where it shows it), is_sku_known and data_flag.
+    shows after returns, where it shows it), is_stock_line (false for Shopify's custom items,
+    tips and gift cards: kept as lines, outside stock and demand), is_sku_known and data_flag.
 
     A line of a SKU the catalogue (int_catalogue) does not know is kept and flagged
     (data_flag 'unknown_sku'), never a reason to stop a build; demand leaves it out
@@ -46,7 +47,8 @@ shopify as (
         current_quantity,
         unit_price_jpy,
         discount_jpy,
-        tax_jpy
+        tax_jpy,
+        is_stock_line
     from shopify_lines
 ),
 
@@ -61,7 +63,8 @@ amazon as (
         quantity as current_quantity,
         unit_price_jpy,
         discount_jpy,
-        tax_jpy
+        tax_jpy,
+        true as is_stock_line
     from amazon_lines
 ),
 
@@ -89,7 +92,8 @@ rakuten as (
         current_units as current_quantity,
         unit_price_jpy,
         discount_jpy,
-        (goods_jpy - discount_jpy) * 10 // 110 as tax_jpy
+        (goods_jpy - discount_jpy) * 10 // 110 as tax_jpy,
+        true as is_stock_line
     from (
         select
             *,
@@ -116,7 +120,8 @@ pos as (
         quantity as current_quantity,
         unit_price_jpy,
         discount_jpy,
-        tax_jpy
+        tax_jpy,
+        true as is_stock_line
     from pos_lines
 ),
 
@@ -131,7 +136,8 @@ wholesale as (
         quantity as current_quantity,
         unit_price_jpy,
         discount_jpy,
-        tax_jpy
+        tax_jpy,
+        true as is_stock_line
     from wholesale_lines
 ),
 
@@ -168,8 +174,9 @@ final as (
         unit_price_jpy * quantity - discount_jpy as line_total_jpy,
         channel_line_id,
         current_quantity,
+        is_stock_line,
         is_sku_known,
-        case when not is_sku_known then 'unknown_sku' end as data_flag
+        case when is_stock_line and not is_sku_known then 'unknown_sku' end as data_flag
     from known
 )
 

@@ -2,7 +2,8 @@
     Added beyond the contract: is_paid (several channels show that an order is paid, not when),
     is_amount_known (Amazon shows no amounts on pending and cancelled orders),
     has_unobserved_returns (Rakuten rewrote the order before it was first landed, see
-    stg_rakuten__orders), channel_status and returned_jpy (refunds of returns only; refunded_jpy
+    stg_rakuten__orders), channel_status, fulfilment_status (Shopify: 'unfulfilled',
+    'partially_fulfilled', 'fulfilled', 'cancelled'; null where the channel does not say) and returned_jpy (refunds of returns only; refunded_jpy
     also counts what a cancellation gave back); is_location_known and data_flag.
 
     An order the business cannot place is kept and flagged, never a reason to stop a build:
@@ -20,7 +21,11 @@ shopify_orders as (
 ),
 
 shopify_refunds as (
-    select * from {{ ref('stg_shopify__refunds') }}
+    select * from {{ ref('stg_shopify__order_refunds') }}
+),
+
+shopify_locations as (
+    select * from {{ ref('stg_shopify__locations') }}
 ),
 
 amazon_orders as (
@@ -64,19 +69,38 @@ wholesale_orders as (
 ),
 
 shopify_refund_totals as (
+    -- every refund, with lines or without (shipping only, goodwill), in the shop's currency;
+    -- returns are the refunds of returned lines, not of a cancellation
     select
         channel_order_id,
-        sum(refund_transaction_jpy) as refunded_jpy,
-        sum(case when is_cancellation then 0 else refund_transaction_jpy end) as returned_jpy
-    from (
-        select distinct
-            channel_order_id,
-            refund_id,
-            refund_transaction_jpy,
-            is_cancellation
-        from shopify_refunds
-    ) as refunds
+        sum(refund_jpy) as refunded_jpy,
+        sum(case when refund_lines > 0 and not is_cancellation then refund_jpy else 0 end) as returned_jpy
+    from shopify_refunds
     group by channel_order_id
+),
+
+shopify_location_ids as (
+    -- a Shopify location number to ichigen's id: the seed's shopify_location_id, else the seed
+    -- location named as the landed Shopify location is
+    select
+        shopify_location_id,
+        min_by(location_id, priority) as location_id
+    from (
+        select
+            shopify_location_id,
+            location_id,
+            1 as priority
+        from locations
+        where shopify_location_id is not null
+        union all
+        select
+            landed.shopify_location_id,
+            locations.location_id,
+            2 as priority
+        from shopify_locations as landed
+        inner join locations on landed.location_name = locations.location_name
+    ) as candidates
+    group by shopify_location_id
 ),
 
 shopify as (
@@ -85,10 +109,25 @@ shopify as (
         o.channel_order_id,
         o.order_name,
         o.channel_customer_id,
-        o.location_id,
+        -- where the order is taken (POS) or was shipped from; a web order neither names gets the
+        -- configured web location (ICHIGEN_SHOPIFY_WEB_LOCATION); a number ichigen cannot map
+        -- stays visible as shopify:<number>, flagged unknown_location
+        case
+            when coalesce(o.shopify_location_id, o.fulfilled_from_location_id) is null
+                then '{{ var("shopify_web_location", "WH-TOKYO") }}'
+            else
+                coalesce(
+                    l.location_id,
+                    'shopify:' || cast(coalesce(o.shopify_location_id, o.fulfilled_from_location_id) as varchar)
+                )
+        end as location_id,
         o.ordered_at,
-        -- Shopify Payments captures at checkout; other gateways' payment time is not on the order
-        case when o.is_paid and o.payment_method = 'credit_card' then o.ordered_at end as paid_at,
+        -- a gateway that captures at checkout is paid when the order is processed; konbini, bank
+        -- transfer and cash on delivery are paid later, at a time the order does not show
+        case
+            when o.is_paid and coalesce(o.payment_method, '') not in ('konbini', 'bank_transfer', 'cod')
+                then o.processed_at
+        end as paid_at,
         o.shipped_at,
         o.delivered_at,
         o.cancelled_at,
@@ -117,10 +156,13 @@ shopify as (
         true as is_amount_known,
         false as has_unobserved_returns,
         coalesce(o.financial_status, '') || '/' || coalesce(o.fulfillment_status, 'unfulfilled') as channel_status,
+        o.fulfilment_status,
         o.updated_at,
         o._loaded_at
     from shopify_orders as o
     left join shopify_refund_totals as r on o.channel_order_id = r.channel_order_id
+    left join shopify_location_ids as l
+        on coalesce(o.shopify_location_id, o.fulfilled_from_location_id) = l.shopify_location_id
 ),
 
 amazon_line_totals as (
@@ -175,6 +217,7 @@ amazon as (
         o.total_jpy is not null as is_amount_known,
         false as has_unobserved_returns,
         o.order_status as channel_status,
+        cast(null as varchar) as fulfilment_status,
         o.updated_at,
         o._loaded_at
     from amazon_orders as o
@@ -218,6 +261,7 @@ rakuten as (
         true as is_amount_known,
         has_unobserved_returns,
         cast(order_progress as varchar) as channel_status,
+        cast(null as varchar) as fulfilment_status,
         updated_at,
         _loaded_at
     from rakuten_orders
@@ -263,6 +307,7 @@ pos as (
         true as is_amount_known,
         false as has_unobserved_returns,
         case when r.refunded_jpy is not null then '返品あり' else '売上' end as channel_status,
+        cast(null as varchar) as fulfilment_status,
         greatest(o.ordered_at, r.last_refunded_at) as updated_at,
         o._loaded_at
     from pos_orders as o
@@ -299,6 +344,7 @@ wholesale as (
         true as is_amount_known,
         false as has_unobserved_returns,
         'sheet received' as channel_status,
+        cast(null as varchar) as fulfilment_status,
         ordered_at as updated_at,
         _loaded_at
     from wholesale_orders
@@ -357,6 +403,7 @@ final as (
         is_amount_known,
         has_unobserved_returns,
         channel_status,
+        fulfilment_status,
         is_location_known,
         nullif(concat_ws(
             ', ',

@@ -63,6 +63,7 @@ final as (
         l.discount_jpy,
         l.tax_jpy,
         l.line_total_jpy,
+        l.is_stock_line,
         coalesce(r.returned_quantity, 0) as returned_quantity,
         coalesce(r.refunded_jpy, 0) as refunded_jpy,
         nullif(concat_ws(

@@ -117,12 +117,14 @@ returned_lines as (
 line_checks as (
     select
         l.order_key,
-        sum(l.quantity) as units,
+        -- units of stock: a custom item, tip or gift card line (is_stock_line false) is neither
+        -- returned as goods nor waits for stock
+        sum(case when l.is_stock_line is distinct from false then l.quantity else 0 end) as units,
         sum(l.line_total_jpy) as lines_jpy,
         sum(l.discount_jpy) as lines_discount_jpy,
         sum(coalesce(r.returned_units, 0)) as returned_units,
         bool_or(c.available_from > cast(timezone('Asia/Tokyo', o.ordered_at) as date)) as has_unreleased_sku,
-        bool_or(l.quantity > coalesce(s.on_hand, 0)) as lacks_stock
+        bool_or(l.is_stock_line is distinct from false and l.quantity > coalesce(s.on_hand, 0)) as lacks_stock
     from order_lines as l
     inner join orders_to_build as o on l.order_key = o.order_key
     left join catalogue as c on l.sku = c.sku
@@ -198,6 +200,7 @@ final as (
         coalesce(o.closed_status, s.open_status) as order_status,
         o.closed_status is null as is_open,
         o.channel_status,
+        o.fulfilment_status,
         o.ordered_at,
         cast(timezone('Asia/Tokyo', o.ordered_at) as date) as business_date,
         o.paid_at,

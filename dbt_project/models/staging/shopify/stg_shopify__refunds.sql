@@ -1,3 +1,8 @@
+{#- One row per refund line item (refunds[].refund_line_items) of an order's latest version;
+    restock_type `cancel` marks a cancellation's refund, the rest are returns with the reason in
+    the refund's note. refund_line_jpy is the line's refund in the shop's currency
+    (`subtotal_set.shop_money`, plus its tax where prices exclude tax). A refund without lines
+    (shipping only, goodwill) has no row here: stg_shopify__order_refunds has every refund. -#}
 {{
     config(
         materialized="incremental",
@@ -15,6 +20,7 @@ source as (
 refunds as (
     select
         _record_key as channel_order_id,
+        coalesce(cast({{ json_text('_raw', '$.taxes_included') }} as boolean), false) as taxes_included,
         {{ json_each('_raw', '$.refunds') }} as refund,
         _record_updated_at,
         _loaded_at,
@@ -26,11 +32,11 @@ refund_lines as (
     {%- set refund_doc = json_document('refund') %}
     select
         channel_order_id,
+        taxes_included,
         {{ json_text(refund_doc, '$.id') }} as refund_id,
         {{ json_text(refund_doc, '$.note') }} as note,
         {{ json_ts(refund_doc, '$.created_at') }} as created_at,
         {{ json_ts(refund_doc, '$.processed_at') }} as processed_at,
-        {{ json_money(refund_doc, '$.transactions[0].amount') }} as refund_transaction_jpy,
         {{ json_each(refund_doc, '$.refund_line_items') }} as refund_line,
         _record_updated_at,
         _loaded_at,
@@ -46,11 +52,10 @@ renamed as (
         refund_id,
         {{ json_text(refund_line_doc, '$.id') }} as refund_line_id,
         {{ json_text(refund_line_doc, '$.line_item_id') }} as channel_line_id,
-        {{ json_text(refund_line_doc, '$.line_item.sku') }} as sku,
+        nullif(trim({{ json_text(refund_line_doc, '$.line_item.sku') }}), '') as sku,
         {{ json_int(refund_line_doc, '$.quantity') }} as quantity,
-        {{ json_money(refund_line_doc, '$.subtotal') }} as refund_line_jpy,
+        {{ shopify_money_with_tax(refund_line_doc, 'subtotal', 'total_tax', 'taxes_included') }} as refund_line_jpy,
         {{ json_text(refund_line_doc, '$.restock_type') }} as restock_type,
-        refund_transaction_jpy,
         note,
         created_at,
         processed_at,
@@ -65,7 +70,7 @@ final as (
     select
         *,
         restock_type = 'cancel' as is_cancellation,
-        restock_type in ('return', 'cancel') as restocked,
+        restock_type in ('return', 'cancel', 'legacy_restock') as restocked,
         -- a refund's note is its return reason; one refund grouping several reasons names them all
         case
             when note in (
