@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ichigen.ingestion.errors import (
     CREDENTIALS,
@@ -21,6 +22,7 @@ from ichigen.ingestion.errors import (
     UnexpectedResponseError,
 )
 from ichigen.ingestion.failures import (
+    ERROR_CLASSES,
     classify,
     failure_records,
     failures_dir,
@@ -221,3 +223,14 @@ def test_a_failure_id_cannot_name_a_file_outside_its_folder(zone: LandingZone) -
             error_class="flaky",  # type: ignore[arg-type]
             cause="x",
         )
+
+
+def test_the_failures_mart_accepts_every_error_class_the_recorder_writes() -> None:
+    """A class added to ErrorClass and not to the mart's accepted values only warns in a
+    build; this names it at once."""
+    models = Path(__file__).resolve().parents[2] / "dbt_project/models/marts/operations"
+    spec = yaml.safe_load((models / "_operations__models.yml").read_text(encoding="utf-8"))
+    (mart,) = [m for m in spec["models"] if m["name"] == "fct_ingest_failures"]
+    (column,) = [c for c in mart["columns"] if c["name"] == "error_class"]
+    (accepted,) = [t["accepted_values"] for t in column["data_tests"] if "accepted_values" in t]
+    assert sorted(accepted["arguments"]["values"]) == sorted(ERROR_CLASSES)
