@@ -26,7 +26,8 @@ buyers use)::
 ``po_no``, ``quantity``, ``unit_price`` and one of ``sku`` or ``jan`` are required; the other
 fields are in `FIELDS`. Returns (返品伝票) and red slips (赤伝) are read through the same mapping:
 ``slip_kind`` says which a slip is, ``original_po_no`` names the order it returns or cancels
-(元伝票番号), ``reason`` the return's reason (see `slips`). A mapping without ``buyers`` is
+(元伝票番号), ``reason`` the return's reason (see `slips`); a sheet may lack these columns (it
+is then an order; `OPTIONAL_FIELDS`). A mapping without ``buyers`` is
 chosen for any sheet whose header row holds all of its columns (and only if no other mapping
 fits too).
 """
@@ -55,6 +56,7 @@ __all__ = [
     "DATE_FIELDS",
     "FIELDS",
     "NUMBER_FIELDS",
+    "OPTIONAL_FIELDS",
     "REQUIRED_FIELDS",
     "WholesaleMapping",
     "load_mapping",
@@ -82,6 +84,9 @@ FIELDS: Final = (
 REQUIRED_FIELDS: Final = ("po_no", "quantity", "unit_price")
 DATE_FIELDS: Final = frozenset({"order_date", "delivery_date"})
 NUMBER_FIELDS: Final = frozenset({"line_no", "quantity", "unit_price", "amount"})
+# Columns a sheet may lack (it is then an order): a buyer's order export need not carry the
+# slip columns its return slips have.
+OPTIONAL_FIELDS: Final = frozenset({"slip_kind", "original_po_no", "reason"})
 _SETTINGS: Final = frozenset(
     {
         "buyers",

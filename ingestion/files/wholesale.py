@@ -39,6 +39,7 @@ from ichigen.ingestion.files.folder import DroppedFile, ImportResult, import_fol
 from ichigen.ingestion.files.mapping import (
     DATE_FIELDS,
     NUMBER_FIELDS,
+    OPTIONAL_FIELDS,
     WholesaleMapping,
     load_mappings,
 )
@@ -91,7 +92,11 @@ def _header(table: Table, mapping: WholesaleMapping) -> list[str] | None:
 
 def _missing_columns(table: Table, mapping: WholesaleMapping) -> list[str]:
     header = _header(table, mapping) or []
-    return [name for name in mapping.columns.values() if name not in header]
+    return [
+        wanted
+        for name, wanted in mapping.columns.items()
+        if wanted not in header and name not in OPTIONAL_FIELDS
+    ]
 
 
 def _locate(file: DroppedFile, table: Table, mapping: WholesaleMapping) -> _Located:
@@ -106,6 +111,8 @@ def _locate(file: DroppedFile, table: Table, mapping: WholesaleMapping) -> _Loca
     columns: dict[str, int] = {}
     for name, wanted in mapping.columns.items():
         hits = [i for i, cell in enumerate(header) if cell == wanted]
+        if not hits and name in OPTIONAL_FIELDS:
+            continue  # e.g. an order sheet without the slip columns its returns have
         if not hits:
             raise MappingError(
                 file.path,
