@@ -141,6 +141,8 @@ def test_wholesale_cancelled_orders_and_returned_units_equal_the_worlds(
     world's wholesale returns, unit for unit and yen for yen, order by order. (The 60-day test
     world has few or none of either: wholesale cancels 1.2% of orders and returns 0.5% of
     lines; tests/ingestion/files/test_slips.py reads every layout's slips.)"""
+    # the wholesale models' data tests (slips naming orders, cancelled units) are in the build
+    assert built_warehouse.build.success, built_warehouse.build.error
     world = truth["orders"]["wholesale"]
     got = _per_channel(fct_orders, "wholesale")
     cancelled = got.filter(pl.col("cancelled_at").is_not_null())
