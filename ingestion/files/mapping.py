@@ -17,10 +17,19 @@ buyers use)::
       order_date: 発注日
     cells:                   # field: a cell above the table (A1 notation), e.g. a letterhead
       order_date: B3
+    slip_kinds:              # what the slip_kind column (or cell) says -> order|return|cancellation
+      "01": order            # over `slips.DEFAULT_SLIP_KINDS` (通常, 返品, 赤伝, ...); empty: order
+      "02": return
+    return_reasons:          # what the reason column says -> a return reason (fct_returns'),
+      "D": defect            # over `slips.DEFAULT_RETURN_REASONS`; unknown: 'other'
 
 ``po_no``, ``quantity``, ``unit_price`` and one of ``sku`` or ``jan`` are required; the other
-fields are in `FIELDS`. A mapping without ``buyers`` is chosen for any sheet whose header row
-holds all of its columns (and only if no other mapping fits too).
+fields are in `FIELDS`. Returns (返品伝票) and red slips (赤伝) are read through the same mapping:
+``slip_kind`` says which a slip is, ``original_po_no`` names the order it returns or cancels
+(元伝票番号), ``reason`` the return's reason (see `slips`); a sheet may lack these columns (it
+is then an order; `OPTIONAL_FIELDS`). A mapping without ``buyers`` is
+chosen for any sheet whose header row holds all of its columns (and only if no other mapping
+fits too).
 """
 
 from __future__ import annotations
@@ -35,11 +44,19 @@ from typing import Any, Final, Literal
 import yaml
 
 from ichigen.ingestion.errors import MappingError
+from ichigen.ingestion.files.slips import (
+    DEFAULT_RETURN_REASONS,
+    DEFAULT_SLIP_KINDS,
+    RETURN_REASONS,
+    SLIP_KINDS,
+    normalised_word,
+)
 
 __all__ = [
     "DATE_FIELDS",
     "FIELDS",
     "NUMBER_FIELDS",
+    "OPTIONAL_FIELDS",
     "REQUIRED_FIELDS",
     "WholesaleMapping",
     "load_mapping",
@@ -60,12 +77,29 @@ FIELDS: Final = (
     "unit_price",  # JPY, tax-inclusive
     "amount",
     "customer",  # the buyer's name as the sheet writes it
+    "slip_kind",  # 伝票区分: order, return (返品) or cancellation (赤伝), see `slips`
+    "original_po_no",  # 元伝票番号: the purchase order a return or red slip refers to
+    "reason",  # 返品理由, as written
 )
 REQUIRED_FIELDS: Final = ("po_no", "quantity", "unit_price")
 DATE_FIELDS: Final = frozenset({"order_date", "delivery_date"})
 NUMBER_FIELDS: Final = frozenset({"line_no", "quantity", "unit_price", "amount"})
+# Columns a sheet may lack (it is then an order): a buyer's order export need not carry the
+# slip columns its return slips have.
+OPTIONAL_FIELDS: Final = frozenset({"slip_kind", "original_po_no", "reason"})
 _SETTINGS: Final = frozenset(
-    {"buyers", "format", "encoding", "sheet", "header_row", "date_format", "columns", "cells"}
+    {
+        "buyers",
+        "format",
+        "encoding",
+        "sheet",
+        "header_row",
+        "date_format",
+        "columns",
+        "cells",
+        "slip_kinds",
+        "return_reasons",
+    }
 )
 _CELL: Final = re.compile(r"^[A-Z]{1,3}[1-9][0-9]*$")
 _SUFFIXES: Final = (".yaml", ".yml", ".toml")
@@ -82,6 +116,9 @@ class WholesaleMapping:
     sheet: str | None = None
     header_row: int = 1
     date_format: str | None = None
+    # normalised written word -> meaning (`slips`), the defaults and the mapping's own
+    slip_kinds: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_SLIP_KINDS))
+    return_reasons: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_RETURN_REASONS))
 
     @property
     def name(self) -> str:
@@ -115,6 +152,20 @@ def _fields(path: Path, raw: Any, what: str) -> dict[str, str]:
     if bad:
         raise MappingError(path, f"{what} gives no name for {bad}")
     return {name: str(value).strip() for name, value in raw.items()}
+
+
+def _vocabulary(
+    path: Path, raw: Any, what: str, meanings: tuple[str, ...], defaults: Mapping[str, str]
+) -> dict[str, str]:
+    """`defaults` with the mapping's own words (written value -> meaning) over them."""
+    if raw is None:
+        return dict(defaults)
+    if not isinstance(raw, dict):
+        raise MappingError(path, f"{what} must map written values to meanings, not {raw!r}")
+    unknown = {str(k): v for k, v in raw.items() if v not in meanings}
+    if unknown:
+        raise MappingError(path, f"{what} gives meanings {unknown} that are not in {meanings}")
+    return {**defaults, **{normalised_word(str(word)): str(v) for word, v in raw.items()}}
 
 
 def load_mapping(path: Path) -> WholesaleMapping:
@@ -159,6 +210,16 @@ def load_mapping(path: Path) -> WholesaleMapping:
         sheet=str(raw["sheet"]) if raw.get("sheet") is not None else None,
         header_row=header_row,
         date_format=str(date_format) if date_format else None,
+        slip_kinds=_vocabulary(
+            path, raw.get("slip_kinds"), "slip_kinds", SLIP_KINDS, DEFAULT_SLIP_KINDS
+        ),
+        return_reasons=_vocabulary(
+            path,
+            raw.get("return_reasons"),
+            "return_reasons",
+            RETURN_REASONS,
+            DEFAULT_RETURN_REASONS,
+        ),
     )
 
 

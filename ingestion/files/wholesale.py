@@ -11,6 +11,14 @@ thousands separators, JAN codes resolved to SKUs when a catalogue is given), bes
 as the sheet holds them (``_cells``) and ``_row`` (the row number Excel shows, or the CSV
 line). A value that does not read as its field says (a quantity of "2個") is noted in
 ``_problems`` and the contract quarantines that line with it.
+
+Returns (返品伝票) and red slips (赤伝) come the same way, one slip per file (see `slips`):
+each line lands with ``slip_kind`` (order, return or cancellation) and a positive quantity and
+amount, however the slip wrote them (red ink is often a minus sign); a return or red slip names
+the order it refers to in ``original_po_no``, a return its reason in ``return_reason`` (with the
+text as written in ``reason``). What cannot be read that way is quarantined with the reason: a
+kind the mapping does not know, a return or red slip that names no original order, a negative
+quantity on an order.
 """
 
 from __future__ import annotations
@@ -31,11 +39,13 @@ from ichigen.ingestion.files.folder import DroppedFile, ImportResult, import_fol
 from ichigen.ingestion.files.mapping import (
     DATE_FIELDS,
     NUMBER_FIELDS,
+    OPTIONAL_FIELDS,
     WholesaleMapping,
     load_mappings,
 )
 from ichigen.ingestion.files.purchase_orders import hold_back_broken_orders
 from ichigen.ingestion.files.sheets import SheetReader, Table
+from ichigen.ingestion.files.slips import reason_of, slip_kind_of
 from ichigen.ingestion.landing import LandingZone
 from ichigen.ingestion.validation import BatchValidator, Contract
 
@@ -82,7 +92,11 @@ def _header(table: Table, mapping: WholesaleMapping) -> list[str] | None:
 
 def _missing_columns(table: Table, mapping: WholesaleMapping) -> list[str]:
     header = _header(table, mapping) or []
-    return [name for name in mapping.columns.values() if name not in header]
+    return [
+        wanted
+        for name, wanted in mapping.columns.items()
+        if wanted not in header and name not in OPTIONAL_FIELDS
+    ]
 
 
 def _locate(file: DroppedFile, table: Table, mapping: WholesaleMapping) -> _Located:
@@ -97,6 +111,8 @@ def _locate(file: DroppedFile, table: Table, mapping: WholesaleMapping) -> _Loca
     columns: dict[str, int] = {}
     for name, wanted in mapping.columns.items():
         hits = [i for i, cell in enumerate(header) if cell == wanted]
+        if not hits and name in OPTIONAL_FIELDS:
+            continue  # e.g. an order sheet without the slip columns its returns have
         if not hits:
             raise MappingError(
                 file.path,
@@ -214,6 +230,43 @@ def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, (date, datetime)) else value
 
 
+def _read_slip(line: dict[str, Any], mapping: WholesaleMapping) -> list[str]:
+    """Give `line` its kind, positive quantity and amount, and reason; what cannot be read."""
+    written = line.get("slip_kind")
+    kind = slip_kind_of(written, mapping.slip_kinds)
+    line["slip_kind_as_written"] = written
+    line["slip_kind"] = kind
+    if kind is None:
+        return [
+            f"slip kind {written!r} is not one mapping {mapping.source.name} knows (known: "
+            f"{sorted(mapping.slip_kinds)}); map it to order, return or cancellation under "
+            "slip_kinds"
+        ]
+    quantity = line.get("quantity")
+    if kind == "order":
+        if isinstance(quantity, int) and quantity < 0:
+            return [
+                f"quantity {quantity} on an order slip: if the sheet is a return (返品) or red "
+                f"slip (赤伝), map its kind (slip_kind) in {mapping.source.name}"
+            ]
+        return []
+    # red ink: the kind says what the minus sign said
+    for name in ("quantity", "amount"):
+        value = line.get(name)
+        if isinstance(value, int) and value < 0:
+            line[name] = -value
+    if kind == "return":
+        line["return_reason"] = reason_of(line.get("reason"), mapping.return_reasons)
+    if not line.get("original_po_no"):
+        how = (
+            "its 元伝票番号 (original_po_no) is empty"
+            if "original_po_no" in mapping.columns or "original_po_no" in mapping.cells
+            else f"mapping {mapping.source.name} maps no original_po_no (元伝票番号)"
+        )
+        return [f"a {kind} slip that names no original order: {how}"]
+    return []
+
+
 def read_wholesale(
     file: DroppedFile,
     mappings: Sequence[WholesaleMapping],
@@ -255,6 +308,7 @@ def read_wholesale(
             line[name] = value
             if problem:
                 row_problems.append(f"{located.header[index]} ({name}): {problem}")
+        row_problems += _read_slip(line, mapping)
         if mapping.item_field == "jan" and catalogue is not None:
             line["sku"] = catalogue.sku_of_jan.get(line.get("jan") or "")
         line["_problems"] = row_problems or None
@@ -268,9 +322,13 @@ def read_wholesale(
 
 
 def wholesale_key(line: Mapping[str, Any]) -> str:
-    """Buyer, purchase order and line: a re-sent sheet's lines replace the earlier ones."""
+    """Buyer, purchase order and line: a re-sent sheet's lines replace the earlier ones. A
+    return or red slip's lines are keyed by their kind too, so that a slip numbered like an
+    order never replaces the order's lines (nor an unreadable kind anything)."""
     line_no = line.get("line_no") or line.get("position")
-    return f"{line.get('buyer')}:{line.get('po_no')}:{line_no}"
+    kind = line.get("slip_kind", "order")
+    prefix = "" if kind == "order" else f"{kind or 'unknown_kind'}:"
+    return f"{line.get('buyer')}:{prefix}{line.get('po_no')}:{line_no}"
 
 
 def _wholesale_rows(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:

@@ -4,7 +4,7 @@
 
     pos/<store>/<store>_<YYYYMMDD>.csv            a store's till export for a JST business day
     pos_members/members_<YYYYMMDD>[_full].csv    the member master: a day's registrations (or all)
-    wholesale/<buyer code>/<sheet per order>      a buyer's purchase order, in its own layout
+    wholesale/<buyer code>/<sheet per slip>       a buyer's purchase order, return slip or red slip
     stock/<location>/stock_<YYYYMMDD>.csv         a warehouse's or store's stock snapshot
 
 Every file is written atomically (a dot-named ``.tmp`` file renamed over it) and is the same

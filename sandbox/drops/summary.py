@@ -36,7 +36,7 @@ class DropsSummary:
     out_dir: Path
     files: tuple[Path, ...]
     pos_rows: int  # sale and return rows across all POS files
-    wholesale_lines: int  # order lines across all wholesale sheets
+    wholesale_lines: int  # lines across all wholesale sheets: orders, returns and red slips
     stock_rows: int
     member_rows: int = 0  # member master rows across the full export and the day files
     faults: tuple[RowFault, ...] = ()

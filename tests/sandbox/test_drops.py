@@ -535,6 +535,112 @@ def test_orders_placed_after_the_window_get_no_sheet_yet(
     assert len(drops.files_of("wholesale")) == 10
 
 
+def with_wholesale_slips(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """`tables` where each buyer cancels its first order five hours after placing it and sends
+    back part of the first line of its second one half a day later (a defect), all within the
+    window."""
+    orders = tables["orders"].filter(pl.col("channel") == "wholesale").sort("order_id")
+    per_buyer = orders.group_by("identity_id", maintain_order=True)
+    cancelled = per_buyer.first()["order_id"].implode()
+    returned = per_buyer.agg(pl.col("order_id").get(1))["order_id"].implode()
+    lines = tables["order_lines"].filter(
+        pl.col("order_id").is_in(returned) & (pl.col("line_no") == 1)
+    )
+    back = (pl.col("quantity") // 2 + 1).cast(pl.Int32)
+    returns = lines.join(orders.select("order_id", "created_at"), on="order_id").select(
+        ("RW" + pl.col("order_id")).alias("return_id"),
+        "order_id",
+        "line_no",
+        "sku",
+        back.alias("quantity"),
+        pl.lit("defect").alias("reason"),
+        (pl.col("created_at") + timedelta(hours=10)).alias("requested_at"),
+        (pl.col("created_at") + timedelta(hours=12)).alias("refunded_at"),
+        (pl.col("unit_price_jpy") * back).alias("refund_jpy"),
+        pl.lit(False).alias("restocked"),
+    )
+    later = pl.col("created_at") + timedelta(hours=5)
+    return tables | {
+        "orders": tables["orders"].with_columns(
+            pl.when(pl.col("order_id").is_in(cancelled))
+            .then(later)
+            .otherwise(pl.col("cancelled_at"))
+            .alias("cancelled_at"),
+            pl.when(pl.col("order_id").is_in(cancelled))
+            .then(pl.lit("customer"))
+            .otherwise(pl.col("cancel_reason"))
+            .alias("cancel_reason"),
+        ),
+        "returns": pl.concat([tables["returns"], returns.cast(tables["returns"].schema)]),
+    }
+
+
+def test_buyers_send_a_return_slip_per_return_and_a_red_slip_per_cancelled_order(
+    tables: dict[str, pl.DataFrame], tmp_path: Path
+) -> None:
+    world = with_wholesale_slips(tables)
+    summary = write_drops(world, tmp_path, start=START, end=END)
+    layouts = buyer_layouts(world["identities"])
+    orders = world["orders"].filter(pl.col("channel") == "wholesale")
+    po_of = dict(orders.select("order_id", "channel_order_id").iter_rows())
+    cancelled = orders.filter(pl.col("cancelled_at").is_not_null())
+    returns = world["returns"].filter(
+        pl.col("order_id").is_in(orders["order_id"].implode()) & (pl.col("refunded_at") < END)
+    )
+    slips: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for path in summary.files_of("wholesale"):
+        layout = layouts[path.parts[1]]
+        rows = read_sheet(tmp_path / path, layout)
+        if layout.title_rows:  # the template's title names the kind, B3 the date, B4 the order
+            sheet = openpyxl.load_workbook(tmp_path / path)[layout.sheet_name]
+            for row in rows:
+                row["slip_kind"], row["order_date"] = sheet["A1"].value, sheet["B3"].value
+                row["original_po_no"] = sheet["B4"].value
+        kinds = {v: k for k, v in layout.slip_kinds.items()}
+        (kind,) = {kinds[row["slip_kind"]] for row in rows}
+        if kind == "order":
+            continue
+        assert path.name == layout.filename_of(kind).format(
+            po_no=rows[0]["po_no"],
+            buyer_code=path.parts[1],
+            order_date=_date(rows[0]["order_date"], layout),
+        )
+        sign = -1 if kind in layout.negative_kinds else 1
+        for row in rows:
+            assert _number(row["quantity"]) * sign > 0
+            if "amount" in row:  # red ink on the amount too
+                assert (
+                    0
+                    < _number(row["amount"]) * sign
+                    <= _number(row["quantity"]) * sign * (_number(row["unit_price"]))
+                )
+            if kind == "return" and "reason" in row:
+                assert row["reason"] == layout.return_reasons["defect"]
+        slips.setdefault((kind, str(rows[0]["original_po_no"])), []).extend(
+            {"sku": row.get("sku") or row.get("jan"), "units": _number(row["quantity"]) * sign}
+            for row in rows
+        )
+    # every layout sends both kinds
+    assert {po for kind, po in slips if kind == "cancellation"} == set(
+        cancelled["channel_order_id"]
+    )
+    assert {po for kind, po in slips if kind == "return"} == {po_of[o] for o in returns["order_id"]}
+    assert len(cancelled) == len(returns) == len(BUYERS)
+    jan_of = dict(world["skus"].select("sku", "jan").iter_rows())
+    for ret in returns.iter_rows(named=True):
+        [line] = slips[("return", po_of[ret["order_id"]])]
+        assert line["units"] == ret["quantity"] and line["sku"] in (ret["sku"], jan_of[ret["sku"]])
+    for order_id in cancelled["order_id"]:
+        ordered = world["order_lines"].filter(pl.col("order_id") == order_id)
+        assert (
+            sum(x["units"] for x in slips[("cancellation", po_of[order_id])])
+            == ordered["quantity"].sum()
+        )
+    # the red slip is written in the window the order is cancelled in, not the one it is placed in
+    late = write_drops(world, tmp_path / "late", start=END, end=END + timedelta(days=1))
+    assert not [p for p in late.files_of("wholesale") if "赤伝" in p.name or "cancel" in p.name]
+
+
 # --- stock --------------------------------------------------------------------------------
 
 

@@ -4,7 +4,7 @@ The world's tables are the truth the pipeline never reads. Where a channel canno
 truth, the test says what the channel shows instead, so that a change in either side is caught:
 Amazon gives no amounts for pending and cancelled orders; a Rakuten order first landed after a
 partial return shows the reduced total (RMS rewrites the order in place); wholesale sheets carry
-no shipping charge and no returns.
+no shipping charge (their returns and cancellations come as the buyers' slips).
 """
 
 from __future__ import annotations
@@ -132,6 +132,48 @@ def test_wholesale_totals_equal_the_worlds_less_the_shipping_sheets_do_not_show(
     got = _per_channel(fct_orders, "wholesale")
     assert got["total_jpy"].sum() == world["total_jpy"].sum() - world["shipping_jpy"].sum()
     assert (got["location_id"] == "WH-TOKYO").all()
+
+
+def test_wholesale_cancelled_orders_and_returned_units_equal_the_worlds(
+    built_warehouse: BuiltWarehouse, fct_orders: pl.DataFrame, truth: dict[str, Any]
+) -> None:
+    """Red slips (赤伝) close the orders the world cancelled; return slips (返品伝票) are the
+    world's wholesale returns, unit for unit and yen for yen, order by order. (The 60-day test
+    world has few or none of either: wholesale cancels 1.2% of orders and returns 0.5% of
+    lines; tests/ingestion/files/test_slips.py reads every layout's slips.)"""
+    # the wholesale models' data tests (slips naming orders, cancelled units) are in the build
+    assert built_warehouse.build.success, built_warehouse.build.error
+    world = truth["orders"]["wholesale"]
+    got = _per_channel(fct_orders, "wholesale")
+    cancelled = got.filter(pl.col("cancelled_at").is_not_null())
+    assert set(cancelled["channel_order_id"]) == set(
+        world.filter(pl.col("cancelled_at").is_not_null())["channel_order_id"]
+    )
+    assert (cancelled["order_status"] == "cancelled").all()
+    returns = _marts(
+        built_warehouse,
+        "select order_key, sum(quantity) as units, sum(refund_jpy) as refunded,"
+        " bool_and(reason in ('defect', 'other')) as said"
+        " from marts.fct_returns where channel = 'wholesale' group by order_key",
+    )
+    expected = (
+        truth["returns"]
+        .join(world.select("order_id", "channel_order_id"), on="order_id")
+        .group_by("channel_order_id")
+        .agg(pl.col("quantity").sum().alias("units"), pl.col("refund_jpy").sum().alias("refunded"))
+    )
+    assert sorted(
+        (key.removeprefix("wholesale:"), units, refunded)
+        for key, units, refunded in returns.select("order_key", "units", "refunded").iter_rows()
+    ) == sorted(expected.iter_rows())
+    assert returns["said"].all()
+    assert got.filter(pl.col("returned_jpy") > 0).height == expected.height
+    rates = _marts(
+        built_warehouse,
+        "select sum(units_sold) as sold from marts.fct_return_rates"
+        " where channel = 'wholesale' and reason = 'all'",
+    )
+    assert rates["sold"][0] > 0, "mature wholesale orders count in the return rates"
 
 
 def test_every_order_of_a_known_location_is_where_the_world_ships_it_from(

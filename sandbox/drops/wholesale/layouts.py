@@ -6,6 +6,14 @@ needed to read any sheet of that buyer: file format and encoding, the row the he
 which header holds which field, whether items are named by SKU or by JAN, and how dates and
 numbers are written. Import mappings and docs are built from these definitions.
 
+Buyers print their return slips (返品伝票) and red slips (赤伝, an order cancelled) in the same
+layout as their orders, one slip per file: a buyer's system or template issues every slip it
+sends, and a slip's fields are an order's plus its kind (伝票区分) and the slip it refers to
+(元伝票番号). Paper forms keep them apart (the チェーンストア統一伝票 has its own 返品伝票
+form) and so does EDI (流通BMS sends returns as their own message), so here each kind has its
+own file name, and the title-row template names the kind in its title cell. How each layout
+writes the kind (words, codes or the title) and whether red ink is a minus sign differ.
+
 Buyers take the layouts in turn, in order of buyer code (`assign_layouts`), so every layout
 is in use as soon as there are as many buyers as layouts.
 """
@@ -13,7 +21,7 @@ is in use as soon as there are as many buyers as layouts.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, Literal
 
 import polars as pl
@@ -43,7 +51,11 @@ Field = Literal[
     "quantity",
     "unit_price",  # JPY, tax-inclusive like every price in the world
     "amount",  # unit_price * quantity - the line's discount
+    "slip_kind",  # 伝票区分 as the layout writes it (`WholesaleLayout.slip_kinds`)
+    "original_po_no",  # 元伝票番号: the order a return or red slip refers to; empty on orders
+    "reason",  # 返品理由 as the layout writes it; empty on orders and red slips
 ]
+SlipKind = Literal["order", "return", "cancellation"]
 DATE_FIELDS: Final[frozenset[Field]] = frozenset({"order_date", "delivery_date"})
 NUMBER_FIELDS: Final[frozenset[Field]] = frozenset({"line_no", "quantity", "unit_price", "amount"})
 
@@ -74,6 +86,19 @@ class WholesaleLayout:
     title_rows: tuple[tuple[str, ...], ...] = ()
     delivery_lead_days: int = 7  # the delivery day asked for, counted from the order day
     creator: str = ""  # the author an xlsx file records
+    # How the slip_kind field (or `{slip_title}` in a title row) writes each kind.
+    slip_kinds: Mapping[SlipKind, str] = field(
+        default_factory=lambda: {"order": "通常", "return": "返品", "cancellation": "赤伝"}
+    )
+    # File names of returns and red slips (templates as `filename`, po_no the slip's number).
+    slip_filenames: Mapping[SlipKind, str] = field(default_factory=dict)
+    # The kinds whose quantities and amounts are written negative (red ink).
+    negative_kinds: frozenset[SlipKind] = frozenset()
+    # How the reason field writes the world's return reasons; a reason left out is blank.
+    return_reasons: Mapping[str, str] = field(default_factory=dict)
+
+    def filename_of(self, kind: SlipKind) -> str:
+        return self.slip_filenames.get(kind, self.filename) if kind != "order" else self.filename
 
     @property
     def header_row(self) -> int:
@@ -109,9 +134,16 @@ WHOLESALE_LAYOUTS: Final[tuple[WholesaleLayout, ...]] = (
             Column("数量", "quantity"),
             Column("単価", "unit_price"),
             Column("金額", "amount"),
+            Column("伝票区分", "slip_kind"),
+            Column("元伝票番号", "original_po_no"),
+            Column("返品理由", "reason"),
         ),
         date_format="%Y/%m/%d",
         encoding="cp932",
+        slip_kinds={"order": "発注", "return": "返品", "cancellation": "赤伝"},
+        slip_filenames={"return": "返品伝票_{po_no}.csv", "cancellation": "赤伝_{po_no}.csv"},
+        negative_kinds=frozenset({"cancellation"}),
+        return_reasons={"defect": "不良品", "size": "サイズ違い", "damaged_in_transit": "破損"},
     ),
     # A select shop with an English-speaking buying office: Excel, real date cells.
     WholesaleLayout(
@@ -128,8 +160,14 @@ WHOLESALE_LAYOUTS: Final[tuple[WholesaleLayout, ...]] = (
             Column("Qty", "quantity"),
             Column("Unit Price", "unit_price"),
             Column("Amount", "amount"),
+            Column("Type", "slip_kind"),
+            Column("Original PO", "original_po_no"),
+            Column("Reason", "reason"),
         ),
         date_format=None,
+        slip_kinds={"order": "Order", "return": "Return", "cancellation": "Cancellation"},
+        slip_filenames={"return": "RT_{po_no}.xlsx", "cancellation": "CXL_{po_no}.xlsx"},
+        return_reasons={"defect": "Defective", "size": "Wrong size", "wrong_item": "Wrong item"},
         sheet_name="Purchase Order",
         delivery_lead_days=10,
         creator="Buying Office",
@@ -150,9 +188,21 @@ WHOLESALE_LAYOUTS: Final[tuple[WholesaleLayout, ...]] = (
         ),
         date_format="%Y年%m月%d日",
         sheet_name="注文書",
-        title_rows=(("注文書",), ("発注元", "{company}"), ("発注日", "{order_date}"), ()),
+        title_rows=(
+            ("{slip_title}",),
+            ("発注元", "{company}"),
+            ("発注日", "{order_date}"),
+            ("元伝票番号", "{original_po_no}"),
+        ),
         delivery_lead_days=5,
         creator="{company}",
+        # the template's title says what the slip is; red ink is a minus sign
+        slip_kinds={"order": "注文書", "return": "返品伝票", "cancellation": "赤伝票"},
+        slip_filenames={
+            "return": "{buyer_code}_{order_date:%Y%m%d}_返品_{po_no}.xlsx",
+            "cancellation": "{buyer_code}_{order_date:%Y%m%d}_赤伝_{po_no}.xlsx",
+        },
+        negative_kinds=frozenset({"return", "cancellation"}),
     ),
     # A chain's EDI export: plain UTF-8, ASCII headers, compact dates, no line numbers.
     WholesaleLayout(
@@ -166,10 +216,18 @@ WHOLESALE_LAYOUTS: Final[tuple[WholesaleLayout, ...]] = (
             Column("sku", "sku"),
             Column("qty", "quantity"),
             Column("unit_price", "unit_price"),
+            Column("slip_type", "slip_kind"),
+            Column("orig_order_no", "original_po_no"),
+            Column("reason_code", "reason"),
         ),
         date_format="%Y%m%d",
         line_terminator="\n",
         delivery_lead_days=3,
+        # the chain's own data-kind codes, which only its mapping can tell
+        slip_kinds={"order": "10", "return": "20", "cancellation": "90"},
+        slip_filenames={"return": "return_{po_no}.csv", "cancellation": "cancel_{po_no}.csv"},
+        negative_kinds=frozenset({"cancellation"}),
+        return_reasons={"defect": "R01", "size": "R02", "wrong_item": "R03"},
     ),
     # A sheet saved from Excel as "CSV UTF-8": a BOM, formatted numbers, dotted dates.
     WholesaleLayout(
@@ -184,10 +242,15 @@ WHOLESALE_LAYOUTS: Final[tuple[WholesaleLayout, ...]] = (
             Column("注文数量", "quantity"),
             Column("卸単価", "unit_price"),
             Column("金額(税込)", "amount"),
+            Column("区分", "slip_kind"),
+            Column("元伝票番号", "original_po_no"),
         ),
         date_format="%Y.%m.%d",
         encoding="utf-8-sig",
         thousands_separator=True,
+        slip_kinds={"order": "通常", "return": "返品", "cancellation": "取消"},
+        slip_filenames={"return": "返品_{po_no}.csv", "cancellation": "取消_{po_no}.csv"},
+        negative_kinds=frozenset({"return", "cancellation"}),
     ),
 )
 

@@ -325,8 +325,11 @@ wholesale as (
         cast(null as timestamptz) as paid_at,
         cast(null as timestamptz) as shipped_at,
         cast(null as timestamptz) as delivered_at,
-        cast(null as timestamptz) as cancelled_at,
-        cast(null as varchar) as cancel_reason,
+        -- the buyer's red slips (赤伝) cancelled every unit; one that cancels some lines leaves
+        -- the order open with less ordered (stg_wholesale__order_lines)
+        cancelled_at,
+        -- a red slip is the buyer withdrawing its order; it gives no reason
+        case when cancelled_at is not null then 'customer' end as cancel_reason,
         payment_method,
         cast(null as varchar) as promo_code,
         'JPY' as currency,
@@ -338,14 +341,20 @@ wholesale as (
         0 as points_jpy,
         0 as channel_funded_discount_jpy,
         0 as cod_fee_jpy,
-        0 as refunded_jpy,
-        0 as returned_jpy,
+        -- what the buyer's return slips (返品伝票) credit it; an invoice is not paid before
+        -- delivery, so a cancellation refunds nothing
+        returned_jpy as refunded_jpy,
+        returned_jpy,
         false as is_paid,
         true as is_amount_known,
         false as has_unobserved_returns,
-        'sheet received' as channel_status,
+        case
+            when cancelled_at is not null then '赤伝'
+            when returned_units > 0 then '返品あり'
+            else 'sheet received'
+        end as channel_status,
         cast(null as varchar) as fulfilment_status,
-        ordered_at as updated_at,
+        updated_at,
         _loaded_at
     from wholesale_orders
 ),

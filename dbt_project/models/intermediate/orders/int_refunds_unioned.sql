@@ -1,14 +1,18 @@
 {#- One refunded (returned) line per row, every channel. Refunds that only undo a cancellation
     (Shopify's restock_type `cancel`) are not returns and stay out; they count in
     int_orders_unioned.refunded_jpy. Added beyond the contract: channel_reason (the channel's
-    own words where it has any). Wholesale sheets carry no returns.
+    own words where it has any).
 
     Channel by channel: Amazon's refund events name the SKU, not the order item, so the line is
     the order's line of that SKU; Amazon and the tills record no reason and no restocking.
     Rakuten books a return without items or amount: a full return refunds every line (less the
     coupon share); a partial one refunds the units that left the order between landed versions,
     the order's refund spread over them by value (not seen when the order was first landed
-    after the return, see stg_rakuten__orders). -#}
+    after the return, see stg_rakuten__orders). A wholesale return is a line of the buyer's
+    return slip (返品伝票), which names the order (元伝票番号) and the SKU, not the order's line:
+    the line is the order's first line of that SKU; its refund is the slip's amount, its
+    reason what the slip says through the buyer's mapping ('other' where it says nothing), and
+    its date the slip's. -#}
 with
 
 shopify_refunds as (
@@ -38,6 +42,15 @@ order_lines as (
 
 pos_refunds as (
     select * from {{ ref('stg_pos__refunds') }}
+),
+
+wholesale_slips as (
+    select * from {{ ref('stg_wholesale__slip_lines') }}
+    where slip_kind = 'return'
+),
+
+wholesale_lines as (
+    select * from {{ ref('stg_wholesale__order_lines') }}
 ),
 
 shopify as (
@@ -169,6 +182,34 @@ pos as (
     from pos_refunds
 ),
 
+wholesale_line_of_sku as (
+    select
+        channel_order_id,
+        sku,
+        min_by(channel_line_id, line_number) as channel_line_id
+    from wholesale_lines
+    group by channel_order_id, sku
+),
+
+wholesale as (
+    select
+        'wholesale:' || r.channel_customer_id || ':' || r.slip_no || ':' || r.slip_line_id as refund_key,
+        r.channel || ':' || r.channel_order_id as order_key,
+        r.channel || ':' || r.channel_order_id || ':' || l.channel_line_id as order_line_key,
+        r.channel,
+        r.sku,
+        r.quantity,
+        r.amount_jpy as refund_jpy,
+        coalesce(r.return_reason, 'other') as reason,
+        r.channel_reason,
+        r.slip_at as requested_at,
+        r.slip_at as refunded_at,
+        cast(null as boolean) as restocked
+    from wholesale_slips as r
+    left join wholesale_line_of_sku as l
+        on r.channel_order_id = l.channel_order_id and r.sku = l.sku
+),
+
 final as (
     select * from shopify
     union all
@@ -177,6 +218,8 @@ final as (
     select * from rakuten
     union all
     select * from pos
+    union all
+    select * from wholesale
 )
 
 select * from final

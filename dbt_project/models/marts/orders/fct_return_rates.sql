@@ -1,6 +1,7 @@
 {#- Return rates per SKU, channel and reason, with the SKU's category, over orders old enough
     for their returns to have arrived: delivered (or, where the channel shows no delivery,
-    shipped) at least var('orders_return_window_days', 30) days before the latest order. Units
+    shipped; wholesale, whose sheets show neither, ordered) at least
+    var('orders_return_window_days', 30) days before the latest order. Units
     sold count every line of those orders; units returned, their refunded lines. The grain is
     sku x channel x reason, with reason 'all' carrying the units sold and every return. -#}
 with
@@ -31,7 +32,8 @@ mature_orders as (
     cross join as_of as a
     where
         o.cancelled_at is null
-        and coalesce(o.delivered_at, o.shipped_at)
+        -- wholesale sheets show no shipment: a wholesale order counts from its order day
+        and coalesce(o.delivered_at, o.shipped_at, case when o.channel = 'wholesale' then o.ordered_at end)
         <= a.latest_order_at - to_days({{ var('orders_return_window_days', 30) }})
 ),
 

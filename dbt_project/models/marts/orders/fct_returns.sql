@@ -1,4 +1,4 @@
-{#- One row per returned line, every channel but wholesale. A return is kept even when what it
+{#- One row per returned line, every channel (wholesale: its buyers' return slips). A return is kept even when what it
     returns is not there, and flagged (data_flag, null when nothing is wrong): 'order_not_landed'
     (its order has not landed, or not yet: a till refund of an earlier sale whose export is
     still to come), 'line_not_found' (its order has no such line), 'unknown_sku'. Such returns
