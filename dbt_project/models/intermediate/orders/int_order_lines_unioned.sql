@@ -24,7 +24,10 @@ rakuten_lines as (
 ),
 
 rakuten_orders as (
-    select * from {{ ref('stg_rakuten__orders') }}
+    select
+        channel_order_id,
+        case when is_fully_returned then shop_coupon_jpy else first_shop_coupon_jpy end as coupon_jpy
+    from {{ ref('stg_rakuten__orders') }}
 ),
 
 pos_lines as (
@@ -66,13 +69,14 @@ amazon as (
 ),
 
 rakuten_allocated as (
-    -- RMS shows the order's discount as one shop coupon: spread it over the lines by value,
-    -- the rounding remainder on the first line, so that the lines add up to the order
+    -- the shop's own coupons as ordered (int_orders_unioned's discount_jpy; Rakuten's coupons
+    -- are paid to the shop and discount nothing of its revenue): spread over the lines by
+    -- value, the rounding remainder on the first line, so that the lines add up to the order
     select
         l.*,
-        o.first_coupon_jpy as coupon_jpy,
+        o.coupon_jpy,
         sum(l.goods_jpy) over (partition by l.channel_order_id) as order_goods_jpy,
-        o.first_coupon_jpy * l.goods_jpy // nullif(sum(l.goods_jpy) over (partition by l.channel_order_id), 0)
+        o.coupon_jpy * l.goods_jpy // nullif(sum(l.goods_jpy) over (partition by l.channel_order_id), 0)
             as coupon_share_jpy
     from rakuten_lines as l
     inner join rakuten_orders as o on l.channel_order_id = o.channel_order_id
