@@ -21,6 +21,7 @@ TWO_PACKAGES = "123456-20230417-0207814268"
 RETURNED = "123456-20230417-0207814269"  # landed before and after a partial return
 UNOBSERVED = "123456-20230417-0207814270"  # first landed after its partial return
 TWO_RATES = "123456-20230417-0207814271"
+NOT_DETERMINED = "123456-20230417-0207814272"  # postage and totals still -9999
 
 _ORDER_COLUMNS = (
     "subtotal_jpy",
@@ -38,6 +39,7 @@ _ORDER_COLUMNS = (
     "order_status",
     "units",
     "returned_units",
+    "is_amount_known",
 )
 
 
@@ -169,3 +171,17 @@ def test_a_partial_return_rms_rewrote_before_the_first_pull_is_flagged_not_guess
     # what RMS shows now, nothing more: the returned T-shirt is unknown
     assert order["total_jpy"] == 9150 - 915
     assert order["refunded_jpy"] == 0 and order["units"] == 3
+
+
+def test_an_order_whose_postage_rms_has_not_determined_is_kept_without_amounts(
+    warehouse: _Marts,
+) -> None:
+    order = _order(warehouse, NOT_DETERMINED)
+    # -9999 is RMS's "not determined yet": no total, no tax, and no refund made up from it
+    assert order["is_amount_known"] is False
+    assert order["total_jpy"] is None and order["tax_jpy"] is None
+    assert order["subtotal_jpy"] == 9150 and order["refunded_jpy"] == 0
+    quarantined = warehouse.query(
+        "select count(*) from fct_quarantined_records where channel = 'rakuten'"
+    )
+    assert quarantined == [(0,)]

@@ -214,16 +214,17 @@ rakuten as (
         ordered_points_jpy as points_jpy,
         ordered_rakuten_coupon_jpy as channel_funded_discount_jpy,
         ordered_cod_fee_jpy as cod_fee_jpy,
-        case
+        -- null while RMS shows an amount as -9999 (not determined yet): nothing refunded then
+        coalesce(case
             when is_fully_returned then order_value_jpy - shipping_jpy
             else first_order_value_jpy - order_value_jpy
-        end as refunded_jpy,
-        case
+        end, 0) as refunded_jpy,
+        coalesce(case
             when is_fully_returned then order_value_jpy - shipping_jpy
             else first_order_value_jpy - order_value_jpy
-        end as returned_jpy,
+        end, 0) as returned_jpy,
         is_paid,
-        true as is_amount_known,
+        ordered_value_jpy is not null as is_amount_known,
         has_unobserved_returns,
         cast(order_progress as varchar) as channel_status,
         updated_at,

@@ -91,7 +91,9 @@ versions as (
     select
         *,
     {%- for column in first_amounts %}
-        first_value({{ amount_of_first[column] }}) over first_landed as {{ column }}{{ "," if not loop.last }}
+        {#- an amount RMS had not determined yet (null) is taken from the first version that shows it #}
+        first_value({{ amount_of_first[column] }}{{ ' ignore nulls' if column.endswith('_jpy') }}) over first_landed
+            as {{ column }}{{ "," if not loop.last }}
     {%- endfor %}
     from version_amounts
     window first_landed as (partition by _record_key order by _loaded_at, _load_id, _record_updated_at)
@@ -111,13 +113,15 @@ built as (
 ),
 
 with_first_amounts as (
-    -- null is a first amount too: a built order keeps whatever its first version showed
+    -- a built order keeps whatever its first version showed (a status or change type may be
+    -- null), and an amount not determined then is taken from the versions landed since
     select
         latest.* exclude ({{ first_amounts | join(', ') }}),
     {%- for column in first_amounts %}
+        {%- set built_value = 'built.' ~ column %}
         case
             when built.channel_order_id is null then latest.{{ column }}
-            else built.{{ column }}
+            else {{ 'coalesce(' ~ built_value ~ ', latest.' ~ column ~ ')' if 'jpy' in column else built_value }}
         end as {{ column }}{{ "," if not loop.last }}
     {%- endfor %}
     from latest
