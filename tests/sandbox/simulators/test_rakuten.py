@@ -15,6 +15,7 @@ import pytest
 
 from ichigen.sandbox.simulators.faults import FaultPlan
 from ichigen.sandbox.simulators.rakuten import RakutenApp, rate_limits
+from ichigen.sandbox.simulators.rakuten.order_parts import payment
 from ichigen.sandbox.simulators.rakuten.orders import MAX_SEARCH_RESULTS, SearchCriteria, search
 from ichigen.sandbox.simulators.serve import RunningSandbox
 from ichigen.sandbox.world import World
@@ -509,3 +510,13 @@ def test_realistic_limits_allow_about_one_request_a_second_per_api() -> None:
     assert buckets["order.getOrder"].hit().allowed
     bulk_get = buckets["inventories.bulk.get"]
     assert [bulk_get.hit().allowed for _ in range(6)] == [True] * 5 + [False]
+
+
+def test_points_and_rakuten_coupons_never_leave_the_buyer_less_than_nothing_to_pay() -> None:
+    for n in range(500):
+        number = f"378776-20260101-{n:08d}"
+        for value in (0, 150, 999, 25_000):
+            paid = payment(number, "cod" if n % 3 == 0 else "credit_card", value)
+            assert paid.request_jpy >= paid.cod_fee_jpy == (330 if n % 3 == 0 else 0)
+            assert 0 <= paid.points_jpy <= value * 3 // 10
+            assert 0 <= paid.rakuten_coupon_jpy <= value
