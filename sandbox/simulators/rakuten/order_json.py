@@ -1,9 +1,15 @@
 """One world order as getOrder's ``OrderModel`` (RakutenPayOrderAPI, versions 3 to 10).
 
 Amounts follow RMS's definitions with tax-inclusive prices (``includeTaxFlag`` 1, so
-``goodsTax`` is 0): ``totalPrice`` = goods + postage, ``requestPrice`` = what the customer
-pays = ``totalPrice`` - ``couponAllTotalPrice``; the world's order discount is shown as a shop
-coupon (``couponCapitalCode`` 1) carrying the promo code.
+``goodsTax`` is 0): ``totalPrice`` = goods + postage; the world's order discount is a shop
+coupon (``couponCapitalCode`` 1, ``couponShopPrice``) carrying the promo code, so the world's
+total is ``totalPrice`` - ``couponShopPrice``, what the shop is paid. On top of it, as on real
+shops (`order_parts.payment`): some buyers pay part with points (``PointModel.usedPoint``),
+some orders carry a Rakuten-funded coupon (``couponCapitalCode`` 3, ``couponOtherPrice``), COD
+orders a 330-yen ``paymentCharge``; ``requestPrice`` = ``totalPrice`` + ``paymentCharge`` -
+``couponAllTotalPrice`` - points, and ``TaxSummaryModelList`` has RMS's tax on it before
+points. Some orders of two or more lines go to two addresses (two ``PackageModel``, each with
+its items, postage and shipment).
 
 Refunds are shown the way RMS books them, from ``refunded_at`` on:
 
