@@ -22,6 +22,7 @@ RETURNED = "123456-20230417-0207814269"  # landed before and after a partial ret
 UNOBSERVED = "123456-20230417-0207814270"  # first landed after its partial return
 TWO_RATES = "123456-20230417-0207814271"
 NOT_DETERMINED = "123456-20230417-0207814272"  # postage and totals still -9999
+ITEM_COUPON = "123456-20230417-0207814273"  # a shop coupon of one item beside one of the order
 
 _ORDER_COLUMNS = (
     "subtotal_jpy",
@@ -185,3 +186,29 @@ def test_an_order_whose_postage_rms_has_not_determined_is_kept_without_amounts(
         "select count(*) from fct_quarantined_records where channel = 'rakuten'"
     )
     assert quarantined == [(0,)]
+
+
+def test_a_coupon_of_one_item_discounts_its_line_and_the_order_coupon_is_spread(
+    warehouse: _Marts,
+) -> None:
+    order = _order(warehouse, ITEM_COUPON)
+    assert order["discount_jpy"] == 660 + 255 == 915
+    lines = warehouse.query(
+        "select sku, discount_jpy, tax_jpy from fct_order_lines where order_key = ? "
+        "order by line_number",
+        f"rakuten:{ITEM_COUPON}",
+    )
+    # 660 on the sneakers; 255 by value: 255 * price // 9150 = 33, 183, 37, remainder 2 first
+    assert [line[1] for line in lines] == [33 + 2, 660 + 183, 37]
+    # each line's tax at its rate: round((price - discount) * 10 / 110)
+    assert [line[2] for line in lines] == [106, 523, 119]
+
+
+def test_a_line_at_the_reduced_rate_is_taxed_at_8_percent(warehouse: _Marts) -> None:
+    lines = warehouse.query(
+        "select sku, discount_jpy, tax_jpy from fct_order_lines where order_key = ? "
+        "and sku = 'tea0540'",
+        f"rakuten:{TWO_RATES}",
+    )
+    # 915 * 540 // 9690 = 50 of the shop coupon; round((540 - 50) * 8 / 108) = 36
+    assert lines == [("tea0540", 50, 36)]

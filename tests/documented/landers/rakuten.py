@@ -32,6 +32,7 @@ FIRST_PULL: Final = (
     "derived_two_packages.json",
     "derived_two_tax_rates.json",
     "derived_postage_not_determined.json",
+    "derived_item_coupon.json",
     "derived_partial_return_first_pull.json",
 )
 # the return of order ...269 happened between the pulls; order ...270 is first seen after its own

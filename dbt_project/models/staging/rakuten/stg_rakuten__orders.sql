@@ -16,7 +16,7 @@
 {%- set first_amounts = [
     'first_request_price_jpy', 'first_goods_price_jpy', 'first_coupon_jpy', 'first_order_progress',
     'first_postage_jpy', 'first_shop_coupon_jpy', 'first_rakuten_coupon_jpy', 'first_points_jpy',
-    'first_cod_fee_jpy', 'first_tax_jpy', 'first_change_type'
+    'first_cod_fee_jpy', 'first_tax_jpy', 'first_change_type', 'first_coupons'
 ] -%}
 {%- set amount_of_first = {
     'first_request_price_jpy': 'request_price_jpy',
@@ -30,6 +30,7 @@
     'first_cod_fee_jpy': 'cod_fee_jpy',
     'first_tax_jpy': 'tax_jpy',
     'first_change_type': 'change_type',
+    'first_coupons': 'coupons',
 } -%}
 {{
     config(
@@ -61,6 +62,8 @@ version_fields as (
         nullif({{ json_int(amount_doc, '$.requestPrice') }}, -9999) as request_price_jpy,
         {{ json_int(amount_doc, '$.orderProgress') }} as order_progress,
         {{ json_int(amount_doc, '$.ChangeReasonModelList[0].changeType') }} as change_type,
+        -- every coupon, as JSON: a coupon of one item (itemDetailId) discounts that line
+        {{ json_text(amount_doc, '$.CouponModelList') }} as coupons,
         -- one TaxSummaryModel per rate: RMS has 10 %, the reduced 8 % and 0 %
         {{ json_int(amount_doc, '$.TaxSummaryModelList[0].reqPriceTax') }} as tax_rate_1_jpy,
         {{ json_int(amount_doc, '$.TaxSummaryModelList[1].reqPriceTax') }} as tax_rate_2_jpy,
@@ -152,6 +155,7 @@ renamed as (
         {{ json_int(raw_doc, '$.totalPrice') }} as total_price_jpy,
         request_price_jpy,
         coalesce(json_array_length({{ json_text(raw_doc, '$.PackageModelList') }}), 0) as package_count,
+        coupons,
         {{ json_text(raw_doc, '$.CouponModelList[0].couponCode') }} as coupon_code,
         {{ json_int(raw_doc, '$.CouponModelList[0].couponCapitalCode') }} as coupon_capital_code,
         {{ json_text(raw_doc, '$.memo') }} as memo,
