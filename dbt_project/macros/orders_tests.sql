@@ -24,8 +24,8 @@
     where
         o.is_amount_known
         and (
-            coalesce(l.lines_jpy, 0) + o.shipping_jpy + o.cod_fee_jpy != o.total_jpy
-            or o.subtotal_jpy - o.discount_jpy + o.shipping_jpy + o.cod_fee_jpy != o.total_jpy
+            coalesce(l.lines_jpy, 0) + o.shipping_jpy != o.total_jpy
+            or o.subtotal_jpy - o.discount_jpy + o.shipping_jpy != o.total_jpy
             or coalesce(l.discount_jpy, 0) != o.discount_jpy
         )
 {% endtest %}

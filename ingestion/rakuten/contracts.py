@@ -21,6 +21,8 @@ ORDER_PROGRESS: Final = (100, 200, 300, 400, 500, 600, 700, 800, 900)
 RMS_DATETIME: Final = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+0900$"
 MAX_UNITS: Final = 99_999
 MAX_PRICE_JPY: Final = 100_000_000
+# what getOrder shows for an amount not determined yet (the getOrder reference, "-9999")
+NOT_DETERMINED: Final = -9999
 
 _ORDER_SCHEMA: Final = {
     "_row": pl.Int64,
@@ -39,6 +41,13 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _amount(value: Any) -> int | None:
+    """An amount field; RMS's -9999 ("not determined yet": postage or the COD fee of an order
+    awaiting confirmation) is an amount not known yet, not a bad one."""
+    amount = _int(value)
+    return None if amount == NOT_DETERMINED else amount
+
+
 def _order_rows(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
     rows: list[dict[str, Any]] = []
     for index, order in enumerate(records):
@@ -47,7 +56,7 @@ def _order_rows(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
             "order_number": order.get("orderNumber") or None,
             "order_progress": _int(order.get("orderProgress")),
             "ordered_at": order.get("orderDatetime"),
-            "request_price": _int(order.get("requestPrice")),
+            "request_price": _amount(order.get("requestPrice")),
         }
         items = [
             item

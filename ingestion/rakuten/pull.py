@@ -5,7 +5,10 @@ move when it is edited, refunded or cancelled. So an incremental pull, from the 
 landing zone derives (`LandingZone.next_cursor`), searches
 
 - by order date from the cursor minus `reopen` (orders still likely to change: confirmation,
-  memos, cancellations and partial refunds happen within weeks of the order),
+  memos, cancellations and partial refunds happen within weeks of the order; a partial return
+  rewrites the order in place and moves none of its search dates, so a return booked after
+  `reopen` is never seen: 60 days covers the sandbox's returns, which are refunded up to six
+  weeks after the order, where 30 days missed a sixth of the refunded yen),
 - by shipping and settlement date from the cursor (old orders that ship or settle late),
 
 and re-reads every order found with getOrder. The first pull reads the whole history RMS
@@ -47,7 +50,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 DEFAULT_LOOKBACK: Final = timedelta(hours=1)
-DEFAULT_REOPEN: Final = timedelta(days=30)
+DEFAULT_REOPEN: Final = timedelta(days=60)
 # RMS refuses searches starting more than 730 days back; a day's margin absorbs clock skew.
 HISTORY: Final = timedelta(days=729)
 

@@ -123,6 +123,12 @@ def test_rakuten_totals_equal_the_worlds_less_what_rms_rewrote_before_the_first_
     assert got["has_unobserved_returns"].sum() == partial.height
     assert got["total_jpy"].sum() == world["total_jpy"].sum() - partial["refunded"].sum()
     assert got["cancelled_at"].is_not_null().sum() == world["cancelled_at"].is_not_null().sum()
+    # points and Rakuten's coupons are part of what the shop is paid (total_jpy, above); the
+    # COD fee RMS charges (330 yen an order) is neither shipping nor total
+    assert got["shipping_jpy"].sum() == world["shipping_jpy"].sum()
+    cod = world.filter(pl.col("payment_method") == "cod").height
+    assert cod > 0 and got["cod_fee_jpy"].sum() == 330 * cod
+    assert got["points_jpy"].sum() > 0 and got["channel_funded_discount_jpy"].sum() > 0
 
 
 def test_wholesale_totals_equal_the_worlds_less_the_shipping_sheets_do_not_show(

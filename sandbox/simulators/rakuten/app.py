@@ -43,6 +43,7 @@ from ichigen.sandbox.simulators.http import (
     SimulatorApp,
     json_response,
 )
+from ichigen.sandbox.simulators.rakuten.documented import DocumentedOrders
 from ichigen.sandbox.simulators.rakuten.format import (
     bad_inventory_request,
     gateway_error,
@@ -104,9 +105,12 @@ class RakutenApp(SimulatorApp):
         *,
         realistic: bool = False,
         buckets: dict[str, TokenBucket] | None = None,
+        documented: DocumentedOrders | None = None,
     ) -> None:
         super().__init__()
         self.world = world
+        # published OrderModels answered in place of the world's (tests/documented/)
+        self.documented = documented
         self._credentials = f"{credentials.service_secret}:{credentials.license_key}"
         self.buckets = buckets or rate_limits(realistic=realistic)
         self.route("POST", _ORDER + r"/searchOrder/?", self._search_order)
@@ -179,11 +183,16 @@ class RakutenApp(SimulatorApp):
         body = self._order_body(request, "SEARCH_ORDER", empty)
         with self.world.lock:
             criteria = parse_search(body, now=self.world.now)
-            self._maybe_late_update()
-            frame = order_frame(self.world)
-            result = search(frame, criteria)
+            frame: pl.DataFrame | None = None
+            if self.documented is not None:
+                result = self.documented.search(criteria)
+            else:
+                self._maybe_late_update()
+                frame = order_frame(self.world)
+                result = search(frame, criteria)
             numbers = result.order_numbers
-            if criteria.page > 1 and numbers and self.faults.chance("duplicates"):
+            repeatable = frame is not None and criteria.page > 1 and bool(numbers)
+            if frame is not None and repeatable and self.faults.chance("duplicates"):
                 before = search(frame, replace(criteria, page=criteria.page - 1)).order_numbers
                 numbers = before[-(1 + self.faults.pick(_MAX_REPEATED)) :] + numbers
         if result.total == 0:
@@ -247,11 +256,20 @@ class RakutenApp(SimulatorApp):
     def _get_order(self, request: Request, match: re.Match[str]) -> Response:
         body = self._order_body(request, "GET_ORDER", {"OrderModelList": None})
         numbers, version = self._get_order_request(body)
+        if self.documented is not None:
+            found = self.documented.get(numbers)
+            return self._get_order_answer(numbers, list(found.values()), set(found), version)
         with self.world.lock:
             frame = order_frame(self.world, numbers)
             renderer = OrderRenderer(self.world, frame, version=version)
             rows = {row["channel_order_id"]: row for row in frame.iter_rows(named=True)}
             orders = [renderer.render(rows[n]) for n in numbers if n in rows]
+        return self._get_order_answer(numbers, orders, set(rows), version)
+
+    @staticmethod
+    def _get_order_answer(
+        numbers: list[str], orders: list[dict[str, Any]], found: set[str], version: int
+    ) -> Response:
         messages = []
         if orders:
             messages.append(
@@ -269,7 +287,7 @@ class RakutenApp(SimulatorApp):
                 orderNumber=number,
             )
             for number in numbers
-            if number not in rows
+            if number not in found
         ]
         payload: dict[str, Any] = {"MessageModelList": messages, "OrderModelList": orders}
         if version >= 6:

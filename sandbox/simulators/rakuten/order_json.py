@@ -1,9 +1,15 @@
 """One world order as getOrder's ``OrderModel`` (RakutenPayOrderAPI, versions 3 to 10).
 
 Amounts follow RMS's definitions with tax-inclusive prices (``includeTaxFlag`` 1, so
-``goodsTax`` is 0): ``totalPrice`` = goods + postage, ``requestPrice`` = what the customer
-pays = ``totalPrice`` - ``couponAllTotalPrice``; the world's order discount is shown as a shop
-coupon (``couponCapitalCode`` 1) carrying the promo code.
+``goodsTax`` is 0): ``totalPrice`` = goods + postage; the world's order discount is a shop
+coupon (``couponCapitalCode`` 1, ``couponShopPrice``) carrying the promo code, so the world's
+total is ``totalPrice`` - ``couponShopPrice``, what the shop is paid. On top of it, as on real
+shops (`order_parts.payment`): some buyers pay part with points (``PointModel.usedPoint``),
+some orders carry a Rakuten-funded coupon (``couponCapitalCode`` 3, ``couponOtherPrice``), COD
+orders a 330-yen ``paymentCharge``; ``requestPrice`` = ``totalPrice`` + ``paymentCharge`` -
+``couponAllTotalPrice`` - points, and ``TaxSummaryModelList`` has RMS's tax on it before
+points. Some orders of two or more lines go to two addresses (two ``PackageModel``, each with
+its items, postage and shipment).
 
 Refunds are shown the way RMS books them, from ``refunded_at`` on:
 
@@ -28,7 +34,15 @@ from typing import Any, Final
 import polars as pl
 
 from ichigen.sandbox.simulators.rakuten.format import order_date, order_time, synthetic_int
-from ichigen.sandbox.simulators.rakuten.order_parts import change_reasons, person, settlement
+from ichigen.sandbox.simulators.rakuten.order_parts import (
+    Payment,
+    change_reasons,
+    is_split,
+    payment,
+    person,
+    req_price_tax,
+    settlement,
+)
 from ichigen.sandbox.world import World
 
 __all__ = ["SUPPORTED_VERSIONS", "OrderRenderer"]
@@ -113,6 +127,89 @@ class OrderRenderer:
             ]
         return item
 
+    def _package(
+        self,
+        number: str,
+        index: int,
+        items: list[dict[str, Any]],
+        postage: int,
+        identity: dict[str, Any],
+        shipped: datetime | None,
+    ) -> dict[str, Any]:
+        """One 送付先: its items, postage, sender and shipment (each package ships apart)."""
+        goods = sum(item["price"] * item["units"] for item in items)
+        return {
+            "basketId": synthetic_int("basket", number, *([index] if index else [])),
+            "postagePrice": postage,
+            "postageTaxRate": TAX_RATE,
+            "deliveryPrice": 0,
+            "deliveryTaxRate": TAX_RATE,
+            "goodsTax": 0,
+            "goodsPrice": goods,
+            "totalPrice": goods + postage,
+            "noshi": "御祝" if index else None,
+            "packageDeleteFlag": 0,
+            "SenderModel": {**person(identity), "isolatedIslandFlag": 0},
+            "ItemModelList": items,
+            "ShippingModelList": []
+            if shipped is None
+            else [
+                {
+                    "shippingDetailId": synthetic_int("shipping", number, index, digits=8),
+                    "shippingNumber": str(synthetic_int("tracking", number, index, digits=12)),
+                    "deliveryCompany": "1001",
+                    "deliveryCompanyName": "ヤマト運輸",
+                    "shippingDate": order_date(shipped),
+                }
+            ],
+            "DeliveryCvsModel": None,
+        }
+
+    def _versioned_package(self, package: dict[str, Any]) -> None:
+        if self.version >= 4:
+            package["defaultDeliveryCompanyCode"] = "1001"
+        if self.version >= 8:
+            del package["goodsTax"]
+        if self.version >= 9:
+            package["dropOffFlag"] = 0
+            package["dropOffLocation"] = None
+        if self.version >= 10:
+            package["SocialGiftModel"] = None
+
+    @staticmethod
+    def _coupons(
+        row: dict[str, Any], number: str, shop_coupon: int, paid: Payment, created: datetime
+    ) -> list[dict[str, Any]]:
+        """The shop's coupon (the world's discount, with its promo code) and Rakuten's."""
+        shop_code = row["promo_code"] or f"SHOP-{synthetic_int('coupon', number)}"
+        kinds = (
+            (1, "ショップ", shop_code, row["promo_code"] or "ショップクーポン", shop_coupon),
+            (
+                3,
+                "サービス",
+                f"RKTN-{synthetic_int('rakuten-coupon', number)}",
+                "楽天スーパーSALE クーポン",
+                paid.rakuten_coupon_jpy,
+            ),
+        )
+        return [
+            {
+                "couponCode": code,
+                "itemId": 0,
+                "couponName": name,
+                "couponSummary": f"定額割引 {amount}円",
+                "couponCapital": capital,
+                "couponCapitalCode": capital_code,
+                "expiryDate": order_date(created + timedelta(days=30)),
+                "couponPrice": amount,
+                "couponUnit": 1,
+                "couponTotalPrice": amount,
+                "itemDetailId": 0,
+            }
+            for capital_code, capital, code, name, amount in kinds
+            if amount > 0
+        ]
+
     # --- the order -------------------------------------------------------------------------
 
     def render(self, row: dict[str, Any]) -> dict[str, Any]:
@@ -129,12 +226,15 @@ class OrderRenderer:
         ]
         goods = sum(item["price"] * item["units"] for item in items)
         total = goods + row["shipping_jpy"]
-        if closed or not row["has_returns"]:
-            request, tax = row["total_jpy"], row["tax_jpy"]
-        else:
-            request = row["total_jpy"] - row["refunded_jpy"]
-            tax = request * 10 // 110
-        coupon = max(total - request, 0)
+        # what the shop is paid: the world's total, less what it refunded of a partial return
+        value = row["total_jpy"]
+        if not closed and row["has_returns"]:
+            value -= row["refunded_jpy"]
+        shop_coupon = max(total - value, 0)
+        paid = payment(number, row["payment_method"], total - shop_coupon)
+        coupon = shop_coupon + paid.rakuten_coupon_jpy
+        # RMS's tax is on what is charged before points (orders since 2022-04-01)
+        req_price = total + paid.cod_fee_jpy - coupon
         created: datetime = row["created_at"]
         confirmed: datetime | None = row["confirmed_at"]
         identity = self._identities.get(row["identity_id"], {})
@@ -143,32 +243,14 @@ class OrderRenderer:
         memo = None
         if row["note_updated_at"] is not None:
             memo = f"{order_time(row['note_updated_at'])} お届け先情報変更のご連絡あり"
-        package: dict[str, Any] = {
-            "basketId": synthetic_int("basket", number),
-            "postagePrice": row["shipping_jpy"],
-            "postageTaxRate": TAX_RATE,
-            "deliveryPrice": 0,
-            "deliveryTaxRate": TAX_RATE,
-            "goodsTax": 0,
-            "goodsPrice": goods,
-            "totalPrice": total,
-            "noshi": None,
-            "packageDeleteFlag": 0,
-            "SenderModel": {**person(identity), "isolatedIslandFlag": 0},
-            "ItemModelList": items,
-            "ShippingModelList": []
-            if shipped is None
-            else [
-                {
-                    "shippingDetailId": synthetic_int("shipping", number, digits=8),
-                    "shippingNumber": str(synthetic_int("tracking", number, digits=12)),
-                    "deliveryCompany": "1001",
-                    "deliveryCompanyName": "ヤマト運輸",
-                    "shippingDate": order_date(shipped),
-                }
-            ],
-            "DeliveryCvsModel": None,
-        }
+        split = is_split(number, len(items))
+        parts = [items[: len(items) // 2], items[len(items) // 2 :]] if split else [items]
+        second_postage = row["shipping_jpy"] // 2 // 10 * 10 if split else 0
+        postages = [row["shipping_jpy"] - second_postage, second_postage][: len(parts)]
+        packages = [
+            self._package(number, index, part, postage, identity, shipped)
+            for index, (part, postage) in enumerate(zip(parts, postages, strict=True))
+        ]
         order: dict[str, Any] = {
             "orderNumber": number,
             "orderProgress": row["order_progress"],
@@ -184,8 +266,8 @@ class OrderRenderer:
             "shippingTerm": None,
             "remarks": None,
             "giftCheckFlag": 0,
-            "severalSenderFlag": 0,
-            "equalSenderFlag": 1,
+            "severalSenderFlag": int(split),
+            "equalSenderFlag": int(not split),
             "isolatedIslandFlag": 0,
             "rakutenMemberFlag": 1,
             "carrierCode": 11,
@@ -199,13 +281,13 @@ class OrderRenderer:
             "goodsTax": 0,
             "postagePrice": row["shipping_jpy"],
             "deliveryPrice": 0,
-            "paymentCharge": 0,
+            "paymentCharge": paid.cod_fee_jpy,
             "paymentChargeTaxRate": TAX_RATE,
             "totalPrice": total,
-            "requestPrice": request,
+            "requestPrice": paid.request_jpy,
             "couponAllTotalPrice": coupon,
-            "couponShopPrice": coupon,
-            "couponOtherPrice": 0,
+            "couponShopPrice": shop_coupon,
+            "couponOtherPrice": paid.rakuten_coupon_jpy,
             "additionalFeeOccurAmountToUser": 0,
             "additionalFeeOccurAmountToShop": 0,
             "asurakuFlag": 0,
@@ -227,42 +309,26 @@ class OrderRenderer:
             },
             "SettlementModel": settlement(row["payment_method"], number),
             "DeliveryModel": {"deliveryName": "宅配便", "deliveryClass": 1},
-            "PointModel": {"usedPoint": 0},
+            "PointModel": {"usedPoint": paid.points_jpy},
             "WrappingModel1": None,
             "WrappingModel2": None,
-            "PackageModelList": [package],
-            "CouponModelList": []
-            if coupon == 0
-            else [
-                {
-                    "couponCode": row["promo_code"] or f"SHOP-{synthetic_int('coupon', number)}",
-                    "itemId": 0,
-                    "couponName": row["promo_code"] or "ショップクーポン",
-                    "couponSummary": f"定額割引 {coupon}円",
-                    "couponCapital": "ショップ",
-                    "couponCapitalCode": 1,
-                    "expiryDate": order_date(created + timedelta(days=30)),
-                    "couponPrice": coupon,
-                    "couponUnit": 1,
-                    "couponTotalPrice": coupon,
-                    "itemDetailId": 0,
-                }
-            ],
+            "PackageModelList": packages,
+            "CouponModelList": self._coupons(row, number, shop_coupon, paid, created),
             "ChangeReasonModelList": change_reasons(row, self._returns.get(row["order_id"], [])),
             "TaxSummaryModelList": [
                 {
                     "taxRate": TAX_RATE,
-                    "reqPrice": request,
-                    "reqPriceTax": tax,
+                    "reqPrice": req_price,
+                    "reqPriceTax": req_price_tax(req_price, TAX_RATE),
                     "totalPrice": total,
-                    "paymentCharge": 0,
+                    "paymentCharge": paid.cod_fee_jpy,
                     "couponPrice": coupon,
                     "point": 0,
                 }
             ],
         }
-        if version >= 4:
-            package["defaultDeliveryCompanyCode"] = "1001"
+        for package in packages:
+            self._versioned_package(package)
         if version >= 5:
             order["receiptIssueCount"] = 0
             order["receiptIssueHistoryList"] = []
@@ -272,13 +338,9 @@ class OrderRenderer:
         if version >= 6:
             order["cautionDisplayDetailType"] = None
         if version >= 8:
-            del order["goodsTax"], order["isTaxRecalc"], package["goodsTax"]
+            del order["goodsTax"], order["isTaxRecalc"]
             order["deliveryCertPrgFlag"] = 0
             order["oneDayOperationFlag"] = 0
-        if version >= 9:
-            package["dropOffFlag"] = 0
-            package["dropOffLocation"] = None
         if version >= 10:
             order["socialGiftFlag"] = 0
-            package["SocialGiftModel"] = None
         return order

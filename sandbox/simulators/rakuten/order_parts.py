@@ -7,6 +7,7 @@ Cancellations and refunds are written as RMS books them in ``ChangeReasonModelLi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
@@ -17,7 +18,16 @@ from ichigen.sandbox.simulators.rakuten.format import (
     zip_parts,
 )
 
-__all__ = ["change_reasons", "person", "settlement"]
+__all__ = [
+    "COD_FEE_JPY",
+    "Payment",
+    "change_reasons",
+    "is_split",
+    "payment",
+    "person",
+    "req_price_tax",
+    "settlement",
+]
 
 # payment_method -> (settlementMethodCode, settlementMethod)
 _SETTLEMENT: Final = {
@@ -124,3 +134,59 @@ def change_reasons(row: dict[str, Any], returns: list[dict[str, Any]]) -> list[d
         change(i, 6, 0, _return_reason(r["reason"]), r["requested_at"], r["refunded_at"])
         for i, r in enumerate(returns)
     ]
+
+
+# Cash on delivery: RMS charges the buyer a payment fee (決済手数料, paymentCharge); 330 yen
+# is the fee of Rakuten's own COD up to 10,000 yen.
+COD_FEE_JPY: Final = 330
+# Shares of orders, by a stable hash of the order number: buyers pay part of ~30% of orders
+# with points (at most 30% of the order, 3,000 points), ~8% carry a Rakuten-funded coupon
+# (楽天原資: couponCapitalCode 3 サービス), and ~15% of orders of two or more lines go to two
+# addresses (a gift sent apart from the buyer's own items: two PackageModels).
+_POINTS_PERCENT: Final = 30
+_RAKUTEN_COUPON_PERCENT: Final = 8
+_RAKUTEN_COUPONS_JPY: Final = (300, 500, 1000)
+_SPLIT_PERCENT: Final = 15
+
+
+@dataclass(frozen=True)
+class Payment:
+    """How the buyer pays an order worth `value_jpy` to the shop, as RMS shows it."""
+
+    value_jpy: int  # goods + postage - the shop's own coupons: what the shop is paid
+    rakuten_coupon_jpy: int  # couponOtherPrice: Rakuten pays it to the shop
+    points_jpy: int  # PointModel.usedPoint: Rakuten pays it to the shop
+    cod_fee_jpy: int  # paymentCharge, on top of value_jpy
+
+    @property
+    def request_jpy(self) -> int:
+        """requestPrice: what the buyer is charged."""
+        return self.value_jpy - self.rakuten_coupon_jpy - self.points_jpy + self.cod_fee_jpy
+
+
+def payment(order_number: str, payment_method: str | None, value_jpy: int) -> Payment:
+    """The order's points, Rakuten coupon and COD fee: chosen once per order number, and
+    capped so that what the buyer is charged never goes below the COD fee (a partial return
+    lowers `value_jpy`)."""
+    value = max(value_jpy, 0)
+    coupon = 0
+    if synthetic_int("rakuten-coupon", order_number) % 100 < _RAKUTEN_COUPON_PERCENT:
+        pick = synthetic_int("rakuten-coupon-amount", order_number)
+        coupon = min(_RAKUTEN_COUPONS_JPY[pick % len(_RAKUTEN_COUPONS_JPY)], value)
+    points = 0
+    if synthetic_int("points", order_number) % 100 < _POINTS_PERCENT:
+        wanted = 1 + synthetic_int("points-amount", order_number) % 3000
+        points = min(wanted, value * 3 // 10, value - coupon)
+    fee = COD_FEE_JPY if payment_method == "cod" else 0
+    return Payment(value, coupon, points, fee)
+
+
+def is_split(order_number: str, line_count: int) -> bool:
+    """Whether the order's items go to two addresses (two PackageModels)."""
+    return line_count >= 2 and synthetic_int("packages", order_number) % 100 < _SPLIT_PERCENT
+
+
+def req_price_tax(req_price: int, rate: float) -> int:
+    """The tax part of a tax-inclusive amount, to the nearest yen (RMS's getOrderItem sample:
+    reqPrice 8,235 at 10% has reqPriceTax 749, where flooring gives 748)."""
+    return round(req_price * rate / (1 + rate))

@@ -474,7 +474,7 @@ def _latest(zone: LandingZone) -> pl.DataFrame:
     )
 
 
-def _expected_request_prices(world: World) -> dict[str, int]:
+def _expected_shop_amounts(world: World) -> dict[str, int]:
     """What each order charges as RMS shows it: refunds reduce it unless the order closed."""
     with world.lock:
         orders = world.visible_orders("rakuten")
@@ -503,13 +503,15 @@ def test_a_full_ingest_lands_exactly_the_orders_the_simulator_shows(
 ) -> None:
     zone = LandingZone.under(settings.paths)
     pull = ingest_orders(rakuten, zone, until=world.now, known_skus=_catalogue(world))
-    expected = _expected_request_prices(world)
+    expected = _expected_shop_amounts(world)
     assert pull.manifest.quarantined == 0 and pull.missing == []
     assert pull.manifest.records == pull.manifest.accepted == len(expected) > 100
     landed = _latest(zone)
     orders = [json.loads(raw) for raw in landed["_raw"]]
-    assert {o["orderNumber"]: o["requestPrice"] for o in orders} == expected
-    assert sum(o["requestPrice"] for o in orders) == sum(expected.values())
+    # what the shop is paid (requestPrice is that less points and Rakuten's coupons, plus COD)
+    shop_paid = {o["orderNumber"]: o["totalPrice"] - o["couponShopPrice"] for o in orders}
+    assert shop_paid == expected
+    assert sum(shop_paid.values()) == sum(expected.values())
     with world.lock:
         units = int(world.lines_of(world.visible_orders("rakuten")["order_id"])["quantity"].sum())
     returned = sum(
@@ -526,12 +528,13 @@ def test_ingesting_twice_duplicates_nothing_after_staging_dedupes(
 ) -> None:
     zone = LandingZone.under(settings.paths)
     first = ingest_orders(rakuten, zone, until=world.now)
-    second = ingest_orders(rakuten, zone, until=world.now)
+    # the test world holds 60 days: the default reopen (60 days) would read it all again
+    second = ingest_orders(rakuten, zone, until=world.now, reopen=timedelta(days=30))
     assert second.since is not None and 0 < second.manifest.records < first.manifest.records
     landed = zone.scan("rakuten", "orders").collect()
     assert landed.height == first.manifest.records + second.manifest.records
     latest = _latest(zone)
-    assert latest.height == first.manifest.records == len(_expected_request_prices(world))
+    assert latest.height == first.manifest.records == len(_expected_shop_amounts(world))
     before = dict(
         zip(
             landed.filter(pl.col("_load_id") == first.manifest.load_id)["_record_key"],
@@ -590,7 +593,7 @@ def test_with_faults_injected_the_staged_orders_end_up_identical_to_a_clean_run(
     clean = LandingZone(settings.data_dir / "clean" / "landing")
     ingest_orders(rakuten, clean, until=world.now)
     staged, expected = _latest(chaotic), _latest(clean)
-    assert staged.height == expected.height == len(_expected_request_prices(world))
+    assert staged.height == expected.height == len(_expected_shop_amounts(world))
     assert dict(zip(staged["_record_key"], staged["_raw"], strict=True)) == dict(
         zip(expected["_record_key"], expected["_raw"], strict=True)
     )

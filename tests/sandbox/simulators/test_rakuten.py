@@ -15,6 +15,7 @@ import pytest
 
 from ichigen.sandbox.simulators.faults import FaultPlan
 from ichigen.sandbox.simulators.rakuten import RakutenApp, rate_limits
+from ichigen.sandbox.simulators.rakuten.order_parts import payment
 from ichigen.sandbox.simulators.rakuten.orders import MAX_SEARCH_RESULTS, SearchCriteria, search
 from ichigen.sandbox.simulators.serve import RunningSandbox
 from ichigen.sandbox.world import World
@@ -158,18 +159,42 @@ def test_searching_every_window_and_getting_orders_returns_exactly_the_visible_o
     for order in orders:
         row = by_number[order["orderNumber"]]
         paid, closed = expected[order["orderNumber"]]
-        assert order["requestPrice"] == paid
+        # what the shop is paid; the buyer pays it less points and Rakuten's coupons, plus
+        # the COD fee (requestPrice, as the getOrder reference defines it)
+        assert order["totalPrice"] - order["couponShopPrice"] == paid
         assert (order["orderProgress"] == 900) == closed
         assert order["orderDatetime"] == _rms_time(row["created_at"])
-        assert order["requestPrice"] == order["totalPrice"] - order["couponAllTotalPrice"]
-        package = order["PackageModelList"][0]
-        items = package["ItemModelList"]
+        assert order["requestPrice"] == (
+            order["totalPrice"]
+            + order["paymentCharge"]
+            - order["couponAllTotalPrice"]
+            - order["PointModel"]["usedPoint"]
+        )
+        assert order["couponAllTotalPrice"] == order["couponShopPrice"] + order["couponOtherPrice"]
+        assert order["paymentCharge"] == (330 if row["payment_method"] == "cod" else 0)
+        packages = order["PackageModelList"]
+        items = [i for package in packages for i in package["ItemModelList"]]
         assert order["goodsPrice"] == sum(i["price"] * i["units"] for i in items)
-        assert order["postagePrice"] == row["shipping_jpy"]
+        assert (
+            order["postagePrice"] == row["shipping_jpy"] == sum(p["postagePrice"] for p in packages)
+        )
+        assert order["severalSenderFlag"] == int(len(packages) > 1)
+        (tax,) = order["TaxSummaryModelList"]
+        assert tax["reqPrice"] == order["requestPrice"] + order["PointModel"]["usedPoint"]
         skus = [i["SkuModelList"][0]["merchantDefinedSkuId"] for i in items]
         assert all(isinstance(s, str) and s for s in skus)
         assert (order["shippingCmplRptDatetime"] is None) == (row["shipped_at"] is None)
     assert sum(o["requestPrice"] for o in orders if o["orderProgress"] != 900) > 0
+    # the shapes of real shops, in realistic shares: points, Rakuten's coupons, several packages
+    share = {
+        "points": sum(o["PointModel"]["usedPoint"] > 0 for o in orders) / len(orders),
+        "rakuten coupons": sum(o["couponOtherPrice"] > 0 for o in orders) / len(orders),
+        "several packages": sum(len(o["PackageModelList"]) > 1 for o in orders) / len(orders),
+    }
+    assert 0.2 < share["points"] < 0.4, share
+    assert 0.03 < share["rakuten coupons"] < 0.15, share
+    assert 0.01 < share["several packages"] < 0.2, share
+    assert any(o["paymentCharge"] > 0 for o in orders)
 
 
 def test_a_window_longer_than_63_days_is_refused_with_an_rms_error(
@@ -447,7 +472,8 @@ def test_a_sku_listed_at_zero_sells_no_more_on_rakuten_as_time_passes(
     sold = {
         item["SkuModelList"][0]["merchantDefinedSkuId"]
         for order in _get_orders(client, numbers)
-        for item in order["PackageModelList"][0]["ItemModelList"]
+        for package in order["PackageModelList"]
+        for item in package["ItemModelList"]
     }
     assert best["sku"] not in sold
     assert world.now == start + timedelta(days=3)
@@ -484,3 +510,13 @@ def test_realistic_limits_allow_about_one_request_a_second_per_api() -> None:
     assert buckets["order.getOrder"].hit().allowed
     bulk_get = buckets["inventories.bulk.get"]
     assert [bulk_get.hit().allowed for _ in range(6)] == [True] * 5 + [False]
+
+
+def test_points_and_rakuten_coupons_never_leave_the_buyer_less_than_nothing_to_pay() -> None:
+    for n in range(500):
+        number = f"378776-20260101-{n:08d}"
+        for value in (0, 150, 999, 25_000):
+            paid = payment(number, "cod" if n % 3 == 0 else "credit_card", value)
+            assert paid.request_jpy >= paid.cod_fee_jpy == (330 if n % 3 == 0 else 0)
+            assert 0 <= paid.points_jpy <= value * 3 // 10
+            assert 0 <= paid.rakuten_coupon_jpy <= value

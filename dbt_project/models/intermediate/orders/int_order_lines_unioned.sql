@@ -25,7 +25,11 @@ rakuten_lines as (
 ),
 
 rakuten_orders as (
-    select * from {{ ref('stg_rakuten__orders') }}
+    select
+        channel_order_id,
+        case when is_fully_returned then shop_coupon_jpy else first_shop_coupon_jpy end as coupon_jpy,
+        case when is_fully_returned then coupons else first_coupons end as ordered_coupons
+    from {{ ref('stg_rakuten__orders') }}
 ),
 
 pos_lines as (
@@ -68,17 +72,57 @@ amazon as (
     from amazon_lines
 ),
 
+rakuten_coupons as (
+    select
+        channel_order_id,
+        {{ json_each('ordered_coupons', '$') }} as coupon
+    from rakuten_orders
+    where ordered_coupons is not null
+),
+
+rakuten_coupon_fields as (
+    {%- set coupon_doc = json_document('coupon') %}
+    select
+        channel_order_id,
+        {{ json_text(coupon_doc, '$.itemDetailId') }} as channel_line_id,
+        {{ json_int(coupon_doc, '$.couponCapitalCode') }} as capital_code,
+        {{ json_int(coupon_doc, '$.couponTotalPrice') }} as coupon_jpy
+    from {{ json_parsed(coupon_doc, 'rakuten_coupons') }}
+),
+
+-- the shop's coupons of one item (CouponModel.itemDetailId, 0 for the whole order)
+rakuten_item_coupons as (
+    select
+        channel_order_id,
+        channel_line_id,
+        sum(coupon_jpy) as item_coupon_jpy
+    from rakuten_coupon_fields
+    where capital_code = 1 and channel_line_id != '0'
+    group by channel_order_id, channel_line_id
+),
+
 rakuten_allocated as (
-    -- RMS shows the order's discount as one shop coupon: spread it over the lines by value,
-    -- the rounding remainder on the first line, so that the lines add up to the order
+    -- the shop's own coupons as ordered (int_orders_unioned's discount_jpy; Rakuten's coupons
+    -- are paid to the shop and discount nothing of its revenue): a coupon of one item goes to
+    -- its line, the rest is spread over the lines by value, the rounding remainder on the
+    -- first line, so that the lines add up to the order
     select
         l.*,
-        o.first_coupon_jpy as coupon_jpy,
-        sum(l.goods_jpy) over (partition by l.channel_order_id) as order_goods_jpy,
-        o.first_coupon_jpy * l.goods_jpy // nullif(sum(l.goods_jpy) over (partition by l.channel_order_id), 0)
-            as coupon_share_jpy
+        coalesce(c.item_coupon_jpy, 0) as item_coupon_jpy,
+        o.coupon_jpy - coalesce(sum(c.item_coupon_jpy) over (partition by l.channel_order_id), 0)
+            as order_coupon_jpy
     from rakuten_lines as l
     inner join rakuten_orders as o on l.channel_order_id = o.channel_order_id
+    left join rakuten_item_coupons as c
+        on l.channel_order_id = c.channel_order_id and l.channel_line_id = c.channel_line_id
+),
+
+rakuten_shares as (
+    select
+        *,
+        order_coupon_jpy * goods_jpy // nullif(sum(goods_jpy) over (partition by channel_order_id), 0)
+            as coupon_share_jpy
+    from rakuten_allocated
 ),
 
 rakuten as (
@@ -92,20 +136,23 @@ rakuten as (
         current_units as current_quantity,
         unit_price_jpy,
         discount_jpy,
-        (goods_jpy - discount_jpy) * 10 // 110 as tax_jpy,
+        -- the item's own rate (10%, or the reduced 8%), to the nearest yen as RMS rounds
+        cast(round((goods_jpy - discount_jpy) * coalesce(tax_rate, 0.1) / (1 + coalesce(tax_rate, 0.1))) as bigint)
+            as tax_jpy,
         true as is_stock_line
     from (
         select
             *,
-            coalesce(coupon_share_jpy, 0)
+            item_coupon_jpy
+            + coalesce(coupon_share_jpy, 0)
             + case
                 when line_number = 1
                     then
-                        coalesce(coupon_jpy, 0)
+                        coalesce(order_coupon_jpy, 0)
                         - coalesce(sum(coupon_share_jpy) over (partition by channel_order_id), 0)
                 else 0
             end as discount_jpy
-        from rakuten_allocated
+        from rakuten_shares
     ) as allocated
 ),
 

@@ -49,10 +49,17 @@ rakuten_orders as (
         case
             when is_fully_returned then goods_price_jpy else first_goods_price_jpy
         end as ordered_goods_price_jpy,
-        case when is_fully_returned then coupon_jpy else first_coupon_jpy end as ordered_coupon_jpy,
+        case when is_fully_returned then shop_coupon_jpy else first_shop_coupon_jpy end as ordered_shop_coupon_jpy,
+        case when is_fully_returned then shipping_jpy else first_postage_jpy end as ordered_shipping_jpy,
+        case when is_fully_returned then tax_jpy else first_tax_jpy end as ordered_tax_jpy,
+        case when is_fully_returned then points_jpy else first_points_jpy end as ordered_points_jpy,
         case
-            when is_fully_returned then request_price_jpy else first_request_price_jpy
-        end as ordered_request_price_jpy
+            when is_fully_returned then rakuten_coupon_jpy else first_rakuten_coupon_jpy
+        end as ordered_rakuten_coupon_jpy,
+        case when is_fully_returned then cod_fee_jpy else first_cod_fee_jpy end as ordered_cod_fee_jpy,
+        case
+            when is_fully_returned then order_value_jpy else first_order_value_jpy
+        end as ordered_value_jpy
     from {{ ref('stg_rakuten__orders') }}
 ),
 
@@ -207,7 +214,9 @@ amazon as (
         l.discount_jpy,
         l.shipping_jpy,
         l.tax_jpy,
-        o.total_jpy,
+        -- Amazon's OrderTotal includes the COD fee; ichigen keeps fees apart from the order's
+        -- value on every channel (cod_fee_jpy)
+        o.total_jpy - coalesce(l.cod_fee_jpy, 0) as total_jpy,
         0 as points_jpy,
         0 as channel_funded_discount_jpy,
         l.cod_fee_jpy,
@@ -226,6 +235,9 @@ amazon as (
 ),
 
 rakuten as (
+    -- total_jpy is what the shop is paid for goods and postage: RMS's goodsPrice + postagePrice
+    -- less the shop's own coupons. Points and Rakuten's coupons are part of it (Rakuten pays
+    -- them to the shop); the COD fee is not (cod_fee_jpy).
     select
         channel,
         channel_order_id,
@@ -242,23 +254,24 @@ rakuten as (
         case when coupon_capital_code = 1 then coupon_code end as promo_code,
         currency,
         ordered_goods_price_jpy as subtotal_jpy,
-        ordered_coupon_jpy as discount_jpy,
-        shipping_jpy,
-        ordered_request_price_jpy * 10 // 110 as tax_jpy,
-        ordered_request_price_jpy as total_jpy,
-        0 as points_jpy,
-        0 as channel_funded_discount_jpy,
-        0 as cod_fee_jpy,
-        case
-            when is_fully_returned then request_price_jpy - shipping_jpy
-            else first_request_price_jpy - request_price_jpy
-        end as refunded_jpy,
-        case
-            when is_fully_returned then request_price_jpy - shipping_jpy
-            else first_request_price_jpy - request_price_jpy
-        end as returned_jpy,
+        ordered_shop_coupon_jpy as discount_jpy,
+        ordered_shipping_jpy as shipping_jpy,
+        ordered_tax_jpy as tax_jpy,
+        ordered_value_jpy as total_jpy,
+        ordered_points_jpy as points_jpy,
+        ordered_rakuten_coupon_jpy as channel_funded_discount_jpy,
+        ordered_cod_fee_jpy as cod_fee_jpy,
+        -- null while RMS shows an amount as -9999 (not determined yet): nothing refunded then
+        coalesce(case
+            when is_fully_returned then order_value_jpy - shipping_jpy
+            else first_order_value_jpy - order_value_jpy
+        end, 0) as refunded_jpy,
+        coalesce(case
+            when is_fully_returned then order_value_jpy - shipping_jpy
+            else first_order_value_jpy - order_value_jpy
+        end, 0) as returned_jpy,
         is_paid,
-        true as is_amount_known,
+        ordered_value_jpy is not null as is_amount_known,
         has_unobserved_returns,
         cast(order_progress as varchar) as channel_status,
         cast(null as varchar) as fulfilment_status,

@@ -146,7 +146,7 @@ rakuten_spread as (
 
 rakuten as (
     select
-        'rakuten:' || change_id || ':' || line_number as refund_key,
+        order_key || ':' || change_id || ':' || line_number as refund_key,
         order_key,
         order_line_key,
         'rakuten' as channel,

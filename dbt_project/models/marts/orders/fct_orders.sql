@@ -151,8 +151,8 @@ closed_status as (
         coalesce(
             o.is_amount_known
             and (
-                coalesce(lc.lines_jpy, 0) + o.shipping_jpy + o.cod_fee_jpy != o.total_jpy
-                or o.subtotal_jpy - o.discount_jpy + o.shipping_jpy + o.cod_fee_jpy != o.total_jpy
+                coalesce(lc.lines_jpy, 0) + o.shipping_jpy != o.total_jpy
+                or o.subtotal_jpy - o.discount_jpy + o.shipping_jpy != o.total_jpy
                 or coalesce(lc.lines_discount_jpy, 0) != o.discount_jpy
             ),
             false

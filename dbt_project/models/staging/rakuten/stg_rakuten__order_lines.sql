@@ -55,6 +55,7 @@ renamed as (
         {{ json_int(item_doc, '$.units') }} as units,
         {{ json_int(item_doc, '$.units') }} as most_units,
         {{ json_money(item_doc, '$.priceTaxIncl') }} as unit_price_jpy,
+        try_cast({{ json_text(item_doc, '$.taxRate') }} as decimal(5, 4)) as tax_rate,
         _loaded_at,
         _load_id,
         _record_updated_at,
@@ -94,6 +95,7 @@ final as (
         ordered_units as quantity,
         units as current_units,
         unit_price_jpy,
+        tax_rate,
         unit_price_jpy * ordered_units as goods_jpy,
         row_number() over (
             partition by channel_order_id order by cast(channel_line_id as bigint)
