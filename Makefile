@@ -47,11 +47,12 @@ browser:
 	  else echo "chromium is missing and cannot be installed here: the browser tests will skip"; fi; }
 
 # Two workers (pytest-xdist) on CI's two cores: much of the suite waits on sockets, simulated
-# back-offs and dbt's start-up rather than computing. The warehouses that tests share are built
-# once per run, whichever worker asks first (tests/once.py).
+# back-offs and dbt's start-up rather than computing. A test file goes to one worker whole, so its
+# module fixtures are built once; the session's shared warehouses are built once per run,
+# whichever worker asks first (tests/once.py).
 TEST_WORKERS ?= 2
 test: install-dev browser
-	$(VENV)/bin/pytest -n $(TEST_WORKERS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # One PNG per page of the app under screenshots/ (not committed), from $$ICHIGEN_DATA_DIR's
 # snapshot: run `make run` or `.venv/bin/oms demo --no-ui` first. Playwright is a dev tool.

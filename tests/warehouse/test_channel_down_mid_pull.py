@@ -47,7 +47,8 @@ from tests.ingestion.tcp_proxy import TcpProxy
 # four pulls, four dbt runs of a few models, two snapshots and two app runs
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
-_MODELS = ("stg_shopify__orders", "stg_shopify__order_lines")
+# the refunds' relationship test to the orders is selected with the orders
+_MODELS = ("stg_shopify__orders", "stg_shopify__order_lines", "stg_shopify__order_refunds")
 _ORDERS = "/orders.json"
 _SHOPIFY_ASSETS = (
     "shopify_orders",

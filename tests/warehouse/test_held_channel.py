@@ -50,6 +50,7 @@ MODELS = (
     "stg_shopify__orders",
     "stg_shopify__order_lines",
     "stg_shopify__order_refunds",  # its relationship test to the orders runs with them
+    "stg_wholesale__slip_lines",  # the red slips that cancel order lines
     "stg_wholesale__order_lines",
     "stg_wholesale__orders",
     "stg_ingestion__loads",
