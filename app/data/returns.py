@@ -10,7 +10,7 @@ import streamlit as st
 
 from ichigen.app.data.connection import TTL, Snapshot, _frame, _list
 
-__all__ = ["return_rates", "returns_by_reason"]
+__all__ = ["orders_with_unobserved_returns", "return_rates", "returns_by_reason"]
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -73,3 +73,20 @@ def returns_by_reason(
         """,
         {"channels": _list(channels), "categories": _list(categories)},
     )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def orders_with_unobserved_returns(snap: Snapshot, *, channels: Sequence[str] | None) -> int:
+    """Orders partly returned before ichigen first landed them (fct_orders'
+    has_unobserved_returns): the channel rewrote them in place and keeps no record of what came
+    back (Rakuten RMS), so their returns are missing from every rate."""
+    counted = _frame(
+        snap,
+        """
+        select count(*) as orders from fct_orders
+        where has_unobserved_returns
+            and (len($channels) = 0 or list_contains($channels, channel))
+        """,
+        {"channels": _list(channels)},
+    )
+    return int(counted["orders"][0])

@@ -91,6 +91,12 @@ if order_key:
             f"{row['channel']} order {row['channel_order_id']} · location {row['location_id']} · "
             f"channel status {row['channel_status']} · payment {row['payment_method']}"
         )
+        if row.get("has_unobserved_returns"):
+            st.warning(
+                "Part of this order was returned before ichigen first landed it: the channel "
+                "rewrote the order and keeps no record of what came back, so its total, "
+                "quantities and returns are low by what was returned then."
+            )
         st.markdown("**What happened**")
         st.dataframe(detail["history"], hide_index=True, key="orders_history")
         st.markdown("**Lines**")

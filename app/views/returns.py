@@ -47,6 +47,14 @@ st.caption(
     "Counted over orders delivered at least the return window before the latest order, "
     "so their returns have had time to arrive."
 )
+unobserved = returns.orders_with_unobserved_returns(snap, channels=channels)
+if unobserved:
+    st.warning(
+        f"{unobserved:,} orders were partly returned before ichigen first landed them: the "
+        "channel rewrote them and keeps no record of what came back (Rakuten RMS), so those "
+        "returns are missing from these rates. Pulling more often than the channel's "
+        "returns arrive prevents it (README, channel notes)."
+    )
 
 st.subheader("By channel and reason")
 reasons = returns.returns_by_reason(snap, channels=channels, categories=categories)
