@@ -242,3 +242,36 @@ def test_every_open_order_is_sorted_and_every_closed_one_is_not_open(
     assert fct_orders["order_status"].null_count() == 0
     assert set(fct_orders.filter(pl.col("is_open"))["order_status"]) <= open_statuses
     assert not set(fct_orders.filter(~pl.col("is_open"))["order_status"]) & open_statuses
+
+
+def _per_month(frame: pl.DataFrame, at: str) -> dict[str, int]:
+    """total_jpy per JST month of `at` (the month a Japanese shop reports an order in)."""
+    month = pl.col(at).dt.convert_time_zone("Asia/Tokyo").dt.strftime("%Y-%m")
+    summed = frame.group_by(month.alias("month")).agg(pl.col("total_jpy").sum())
+    return dict(summed.iter_rows())
+
+
+@pytest.mark.parametrize("channel", ["shopify", "amazon", "pos", "wholesale"])
+def test_gross_revenue_per_month_equals_the_worlds_where_the_channel_shows_it(
+    channel: str, fct_orders: pl.DataFrame, truth: dict[str, Any]
+) -> None:
+    """Month by month, not only in total: an order booked in the wrong month (a time zone, a
+    late update re-dating it) would cancel out in a channel's total. Amazon prices only orders
+    that are paid, shipped or COD/invoice; wholesale sheets show no shipping."""
+    world = truth["orders"][channel]
+    got = _per_channel(fct_orders, channel)
+    if channel == "amazon":
+        world = world.filter(
+            pl.col("cancelled_at").is_null()
+            & (
+                pl.col("paid_at").is_not_null()
+                | pl.col("shipped_at").is_not_null()
+                | pl.col("payment_method").is_in(["cod", "invoice"])
+            )
+        )
+        got = got.filter(pl.col("is_amount_known"))
+    if channel == "wholesale":
+        world = world.with_columns(pl.col("total_jpy") - pl.col("shipping_jpy"))
+    expected = _per_month(world, "created_at")
+    assert len(expected) >= 2, "the test world spans at least two months"
+    assert _per_month(got, "ordered_at") == expected
