@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Final
 from urllib.parse import urlsplit
@@ -126,6 +127,29 @@ class RakutenSettings:
     license_key: SecretStr = Field(
         default=SecretStr("SL000000_sandbox"), description="RMS licenseKey."
     )
+    license_key_issued_on: date | None = Field(
+        default=None,
+        description=(
+            "Day the RMS licenseKey was issued (YYYY-MM-DD). RMS keys expire 90 days later; "
+            "`oms` and Data health warn from 14 days before."
+        ),
+    )
+
+    def license_key_warning(self, today: date) -> str | None:
+        """One line when the licenseKey expires within `LICENSE_KEY_WARN_DAYS` or has expired
+        (RMS answers every call with an error from then on); None otherwise or unknown."""
+        if self.license_key_issued_on is None:
+            return None
+        expires = self.license_key_issued_on + timedelta(days=LICENSE_KEY_DAYS)
+        left = (expires - today).days
+        if left > LICENSE_KEY_WARN_DAYS:
+            return None
+        when = f"expired on {expires}" if left <= 0 else f"expires on {expires} (in {left} days)"
+        return (
+            f"rakuten: the RMS licenseKey issued on {self.license_key_issued_on} {when}: issue a "
+            "new one in RMS, then set ICHIGEN_RAKUTEN_LICENSE_KEY and "
+            "ICHIGEN_RAKUTEN_LICENSE_KEY_ISSUED_ON"
+        )
 
 
 @settings_dataclass(frozen=True)
@@ -133,6 +157,10 @@ class SupplierSettings:
     url: _Url = Field(default=_sandbox_url("supplier"), description="Supplier purchase-order API.")
     api_key: SecretStr = Field(default=SecretStr("sup_sandbox"), description="Supplier API key.")
 
+
+# RMS licenseKeys are valid for 90 days from issue; a shop renews them by hand in RMS.
+LICENSE_KEY_DAYS: Final = 90
+LICENSE_KEY_WARN_DAYS: Final = 14
 
 _CHANNELS: Final[dict[str, Any]] = {
     "shopify": ShopifySettings,

@@ -5,7 +5,9 @@ Each command builds the settings once (`load_settings`) and hands them to what i
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -132,6 +134,14 @@ def _fail_abandoned_runs() -> None:
         typer.echo(f"marked {len(abandoned)} run(s) failed whose process was killed: {runs}")
 
 
+def _warn_of_an_expiring_license_key(settings: Settings) -> None:
+    """RMS refuses every call once the licenseKey has expired (90 days after issue)."""
+    today = datetime.now(ZoneInfo("Asia/Tokyo")).date()
+    expiring = settings.rakuten.license_key_warning(today)
+    if expiring:
+        typer.secho(expiring, fg=typer.colors.YELLOW, err=True)
+
+
 @app.command()
 def ingest(channel: Annotated[str | None, typer.Option(help="Only this channel.")] = None) -> None:
     """Pull every channel into the landing zone, validated; bad records go to the quarantine.
@@ -148,6 +158,8 @@ def ingest(channel: Annotated[str | None, typer.Option(help="Only this channel."
         typer.secho(str(error), fg=typer.colors.RED, err=True)
         raise typer.Exit(code=2) from None
     _fail_abandoned_runs()
+    if channel in (None, "rakuten"):
+        _warn_of_an_expiring_license_key(settings)
     log = RunLog.create(settings.paths.logs, "ingest")
     outcomes = run_ingest(
         settings, channel=channel, on_progress=lambda o: typer.echo(o.describe()), log=log

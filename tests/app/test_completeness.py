@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
@@ -198,3 +199,16 @@ def test_a_held_channel_is_named_once_with_the_state_it_shows_and_why_before_sta
     ) in held
     assert "**amazon orders**: stale" in stale
     assert data_health.held_warning(frame.with_columns(is_held=pl.lit(False))) is None
+
+
+def test_data_health_warns_that_the_rakuten_license_key_is_about_to_expire(
+    empty_data_dir: Path, run_page: RunPage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    today = datetime.now(ZoneInfo("Asia/Tokyo")).date()
+    issued = today - timedelta(days=85)  # RMS keys last 90 days: five left
+    monkeypatch.setenv("ICHIGEN_RAKUTEN_LICENSE_KEY_ISSUED_ON", issued.isoformat())
+    at = run_page("data_health", empty_data_dir)
+    assert any("(in 5 days)" in w.value for w in at.warning), [w.value for w in at.warning]
+    monkeypatch.setenv("ICHIGEN_RAKUTEN_LICENSE_KEY_ISSUED_ON", today.isoformat())
+    at = run_page("data_health", empty_data_dir)
+    assert not any("licenseKey" in w.value for w in at.warning)

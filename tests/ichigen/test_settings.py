@@ -53,3 +53,20 @@ def test_the_readme_documents_every_environment_variable() -> None:
     table_rows = [line for line in README.read_text("utf-8").splitlines() if line.startswith("| `")]
     documented = {row.split("`")[1] for row in table_rows}
     assert {var.name for var in ENV_VARS} <= documented
+
+
+def test_the_rakuten_license_key_warns_from_fourteen_days_before_it_expires() -> None:
+    from datetime import date
+
+    issued = load_settings(
+        {"ICHIGEN_RAKUTEN_LICENSE_KEY_ISSUED_ON": "2026-09-15"}, dotenv=False
+    ).rakuten
+    # RMS keys last 90 days: this one expires on 2026-12-14
+    assert issued.license_key_warning(date(2026, 11, 29)) is None
+    soon = issued.license_key_warning(date(2026, 11, 30))
+    assert soon is not None and "expires on 2026-12-14 (in 14 days)" in soon
+    assert "ICHIGEN_RAKUTEN_LICENSE_KEY_ISSUED_ON" in soon
+    gone = issued.license_key_warning(date(2026, 12, 14))
+    assert gone is not None and "expired on 2026-12-14" in gone
+    unknown = load_settings({}, dotenv=False).rakuten
+    assert unknown.license_key_warning(date(2026, 12, 14)) is None

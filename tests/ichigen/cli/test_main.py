@@ -163,3 +163,19 @@ def test_demo_without_ui_generates_serves_checks_and_exits(tmp_path: Path) -> No
     assert any((tmp_path / "data" / "sandbox" / "drops" / "pos").rglob("*.csv"))
     assert "shopify_orders:" in done.stdout and "FAILED" not in done.stdout
     assert (tmp_path / "data" / "serving" / "current.duckdb").exists()
+
+
+def test_ingest_warns_of_a_rakuten_license_key_about_to_expire(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from ichigen.cli.main import _warn_of_an_expiring_license_key
+
+    today = datetime.now(ZoneInfo("Asia/Tokyo")).date()
+    issued = (today - timedelta(days=90)).isoformat()
+    _warn_of_an_expiring_license_key(
+        load_settings({"ICHIGEN_RAKUTEN_LICENSE_KEY_ISSUED_ON": issued}, dotenv=False)
+    )
+    assert f"expired on {today}" in capsys.readouterr().err
