@@ -64,11 +64,13 @@ COMPARED_MARTS: Final = (
     "dim_locations",
 )
 _SCHEMA: Final = "marts"
-# Doubles agree within a millionth of their size (or 1e-9, near zero): their last bits depend
-# on the order DuckDB's threads add them up in and on the forecasting engine's numerics (two
-# builds of the same landing zone differ there: 6.941258828565535 and 6.94125882856554; a
-# forecast's dispersion 0.00019140585 and 0.00019140583; a standard deviation 4.97e-17 and 0),
-# not on what landed.
+# Doubles agree within a millionth of their column's largest value (or 1e-9, near zero): their
+# last bits depend on the order DuckDB's threads add them up in and on the forecasting engine's
+# numerics (two builds of the same landing zone differ there: 6.941258828565535 and
+# 6.94125882856554; a forecast's dispersion 0.00019140585 and 0.00019140583; a standard
+# deviation 4.97e-17 and 0), not on what landed. The column's scale, not the value's own: a
+# difference of two near-equal figures keeps their absolute noise (a reorder's rounding_added,
+# 36 less a raw quantity of 35.3178433, was 0.6821567 and 0.6821579 in two builds).
 _FLOATS: Final = frozenset({"DOUBLE", "FLOAT", "REAL"})
 _RELATIVE: Final = 1e-6
 _ABSOLUTE: Final = 1e-9
@@ -181,10 +183,13 @@ def _compare(con: duckdb.DuckDBPyConnection, mart: str, types: dict[str, str]) -
     paired = " and ".join(
         [*(f'f."{c}" is not distinct from c."{c}"' for c in exact), "f._n = c._n"]
     )
+    largest = ", ".join(f'coalesce(max(abs("{c}")), 0)' for c in floats)
+    found = con.execute(f"select {largest} from clean_rows").fetchone() if floats else None
+    scales = found or ()
     close = " and ".join(
         f'(f."{c}" is not distinct from c."{c}" or abs(f."{c}" - c."{c}") '
-        f'<= {_ABSOLUTE} + {_RELATIVE} * greatest(abs(f."{c}"), abs(c."{c}")))'
-        for c in floats
+        f"<= {_ABSOLUTE} + {_RELATIVE} * {float(scale)})"
+        for c, scale in zip(floats, scales, strict=True)
     )
     con.execute(
         "create or replace temp table same_rows as select f._id as faulty_id, c._id as clean_id "
