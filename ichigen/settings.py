@@ -17,10 +17,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Final
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from dotenv import load_dotenv
 from pydantic import (
@@ -135,11 +136,13 @@ class RakutenSettings:
         ),
     )
 
-    def license_key_warning(self, today: date) -> str | None:
+    def license_key_warning(self, today: date | None = None) -> str | None:
         """One line when the licenseKey expires within `LICENSE_KEY_WARN_DAYS` or has expired
-        (RMS answers every call with an error from then on); None otherwise or unknown."""
+        (RMS answers every call with an error from then on); None otherwise or unknown.
+        `today` is Japan's by default: RMS dates its keys there."""
         if self.license_key_issued_on is None:
             return None
+        today = today or datetime.now(ZoneInfo("Asia/Tokyo")).date()
         expires = self.license_key_issued_on + timedelta(days=LICENSE_KEY_DAYS)
         left = (expires - today).days
         if left > LICENSE_KEY_WARN_DAYS:

@@ -5,7 +5,6 @@ reasons (each counted once however often it was received), and the loads' check 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import altair as alt
 import polars as pl
@@ -16,12 +15,10 @@ from ichigen.app.data import connection, data_health
 from ichigen.app.snapshot import data_dir
 from ichigen.settings import load_settings
 
-JST = ZoneInfo("Asia/Tokyo")  # RMS dates its keys in Japan
-
 st.title("Data health")
 snap = connection.snapshot()
 now = datetime.now(UTC)
-expiring = load_settings().rakuten.license_key_warning(now.astimezone(JST).date())
+expiring = load_settings().rakuten.license_key_warning()
 if expiring:
     st.warning(expiring)
 loads = data_health.loads(snap)

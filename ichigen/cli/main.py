@@ -5,9 +5,7 @@ Each command builds the settings once (`load_settings`) and hands them to what i
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 
@@ -136,8 +134,7 @@ def _fail_abandoned_runs() -> None:
 
 def _warn_of_an_expiring_license_key(settings: Settings) -> None:
     """RMS refuses every call once the licenseKey has expired (90 days after issue)."""
-    today = datetime.now(ZoneInfo("Asia/Tokyo")).date()
-    expiring = settings.rakuten.license_key_warning(today)
+    expiring = settings.rakuten.license_key_warning()
     if expiring:
         typer.secho(expiring, fg=typer.colors.YELLOW, err=True)
 
