@@ -139,9 +139,9 @@ def demand_forecasts(warehouse: WarehouseResource) -> Iterator[dg.MaterializeRes
 
 def _nothing_to_forecast(folder: Path) -> Iterator[dg.MaterializeResult]:
     note = "fct_demand_daily is empty: no demand history, nothing forecast"
-    for name, key in (("forecasts", "forecasts"), ("backtest", "backtest")):
+    for name, key in FORECAST_KEYS.items():  # each table's file is named after it
         (folder / f"{name}.parquet").unlink(missing_ok=True)
-        yield dg.MaterializeResult(asset_key=FORECAST_KEYS[key], metadata={"rows": 0, "note": note})
+        yield dg.MaterializeResult(asset_key=key, metadata={"rows": 0, "note": note})
 
 
 defs = dg.Definitions(assets=[demand_forecasts])

@@ -64,6 +64,19 @@ def _per_channel(frame: pl.DataFrame, channel: str) -> pl.DataFrame:
     return frame.filter(pl.col("channel") == channel)
 
 
+def _priced_by_amazon(world: pl.DataFrame) -> pl.DataFrame:
+    """The world's Amazon orders that Amazon shows amounts for: not cancelled, and paid,
+    shipped or paid later (COD, invoice); pending ones carry no OrderTotal."""
+    return world.filter(
+        pl.col("cancelled_at").is_null()
+        & (
+            pl.col("paid_at").is_not_null()
+            | pl.col("shipped_at").is_not_null()
+            | pl.col("payment_method").is_in(["cod", "invoice"])
+        )
+    )
+
+
 @pytest.mark.parametrize("channel", CHANNELS)
 def test_every_visible_order_of_a_channel_is_one_row_of_fct_orders(
     channel: str, fct_orders: pl.DataFrame, truth: dict[str, Any]
@@ -89,14 +102,7 @@ def test_amazon_totals_equal_the_worlds_over_the_orders_amazon_prices(
     fct_orders: pl.DataFrame, truth: dict[str, Any]
 ) -> None:
     world = truth["orders"]["amazon"]
-    priced = world.filter(
-        pl.col("cancelled_at").is_null()
-        & (
-            pl.col("paid_at").is_not_null()
-            | pl.col("shipped_at").is_not_null()
-            | pl.col("payment_method").is_in(["cod", "invoice"])
-        )
-    )
+    priced = _priced_by_amazon(world)
     got = _per_channel(fct_orders, "amazon")
     known = got.filter(pl.col("is_amount_known"))
     assert known.height == priced.height
@@ -261,14 +267,7 @@ def test_gross_revenue_per_month_equals_the_worlds_where_the_channel_shows_it(
     world = truth["orders"][channel]
     got = _per_channel(fct_orders, channel)
     if channel == "amazon":
-        world = world.filter(
-            pl.col("cancelled_at").is_null()
-            & (
-                pl.col("paid_at").is_not_null()
-                | pl.col("shipped_at").is_not_null()
-                | pl.col("payment_method").is_in(["cod", "invoice"])
-            )
-        )
+        world = _priced_by_amazon(world)
         got = got.filter(pl.col("is_amount_known"))
     if channel == "wholesale":
         world = world.with_columns(pl.col("total_jpy") - pl.col("shipping_jpy"))
