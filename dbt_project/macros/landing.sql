@@ -181,3 +181,19 @@
 {% macro built_since_this_model(built_at, this_column='_built_at') -%}
     {{ built_at }} > coalesce((select max({{ this_column }}) from {{ this }}), timestamptz '-infinity')
 {%- endmacro %}
+
+{#- A field of a JSON record kept beside the landing parts (a load's manifest under `_loads/`, a
+    failure under `_failures/`), else what the record's path says: `part` is 'channel' or
+    'entity' (landing/<channel>/<entity>/<folder>/<id>.json) or 'id' (the file's name). The
+    record's own value wins; the path answers for a record that lacks it. -#}
+{% macro record_or_path(document, field, folder, part) -%}
+    {%- set patterns = {
+        'channel': '([^/]+)/[^/]+/' ~ folder ~ '/[^/]+$',
+        'entity': '([^/]+)/' ~ folder ~ '/[^/]+$',
+        'id': '([^/]+)[.]json$',
+    } -%}
+    coalesce(
+        {{ json_text(document, '$.' ~ field) }},
+        regexp_extract(filename, '{{ patterns[part] }}', 1)
+    )
+{%- endmacro %}

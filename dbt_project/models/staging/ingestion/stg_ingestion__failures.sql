@@ -13,18 +13,9 @@ source as (
 renamed as (
     {%- set failure = json_document('content') %}
     select
-        coalesce(
-            {{ json_text(failure, '$.channel') }},
-            regexp_extract(filename, '([^/]+)/[^/]+/_failures/[^/]+$', 1)
-        ) as channel,
-        coalesce(
-            {{ json_text(failure, '$.entity') }},
-            regexp_extract(filename, '([^/]+)/_failures/[^/]+$', 1)
-        ) as entity,
-        coalesce(
-            {{ json_text(failure, '$.failure_id') }},
-            regexp_extract(filename, '([^/]+)[.]json$', 1)
-        ) as failure_id,
+        {{ record_or_path(failure, 'channel', '_failures', 'channel') }} as channel,
+        {{ record_or_path(failure, 'entity', '_failures', 'entity') }} as entity,
+        {{ record_or_path(failure, 'failure_id', '_failures', 'id') }} as failure_id,
         {{ json_text(failure, '$.kind') }} as kind,
         {{ json_text(failure, '$.source') }} as source,  -- noqa: RF04
         {{ json_text(failure, '$.content_sha256') }} as content_sha256,

@@ -13,18 +13,9 @@ source as (
 renamed as (
     {%- set manifest = json_document('content') %}
     select
-        coalesce(
-            {{ json_text(manifest, '$.channel') }},
-            regexp_extract(filename, '([^/]+)/[^/]+/_loads/[^/]+$', 1)
-        ) as channel,
-        coalesce(
-            {{ json_text(manifest, '$.entity') }},
-            regexp_extract(filename, '([^/]+)/_loads/[^/]+$', 1)
-        ) as entity,
-        coalesce(
-            {{ json_text(manifest, '$.load_id') }},
-            regexp_extract(filename, '([^/]+)[.]json$', 1)
-        ) as load_id,
+        {{ record_or_path(manifest, 'channel', '_loads', 'channel') }} as channel,
+        {{ record_or_path(manifest, 'entity', '_loads', 'entity') }} as entity,
+        {{ record_or_path(manifest, 'load_id', '_loads', 'id') }} as load_id,
         {{ json_text(manifest, '$.source') }} as source,  -- noqa: RF04
         {{ json_ts(manifest, '$.cursor_start') }} as cursor_start,
         {{ json_ts(manifest, '$.cursor_end') }} as cursor_end,
